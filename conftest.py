@@ -1,0 +1,106 @@
+"""Fixtures shared by every test: one account per role and their domains.
+
+Everything is created through the service layer, as the console and the API
+would create it.
+"""
+
+import pytest
+
+from modoboa.core import constants
+
+PASSWORD = "Toto1234!"
+
+
+@pytest.fixture
+def superadmin(db):
+    """The first super administrator, as ``load_initial_data`` makes it."""
+    from modoboa.core.management.commands.load_initial_data import load_initial_data
+
+    return load_initial_data("admin")
+
+
+@pytest.fixture
+def make_domain(superadmin):
+    """Create a domain (as the super administrator unless told otherwise)."""
+    from modoboa.admin import services
+
+    def _make(name, acting_user=None, **kwargs):
+        kwargs.setdefault("quota", 0)
+        kwargs.setdefault("default_mailbox_quota", 0)
+        return services.create_domain(acting_user=acting_user or superadmin, name=name, **kwargs)
+
+    return _make
+
+
+@pytest.fixture
+def make_account(superadmin):
+    """Create an account (a simple user with a mailbox by default)."""
+    from modoboa.admin import services
+
+    def _make(username, acting_user=None, role=constants.SIMPLEUSERS, **kwargs):
+        kwargs.setdefault("password", PASSWORD)
+        return services.create_account(
+            acting_user=acting_user or superadmin, username=username, role=role, **kwargs
+        )
+
+    return _make
+
+
+@pytest.fixture
+def set_limits():
+    """Give an account limits, as a super administrator would."""
+    from modoboa.limits import services
+
+    def _set(account, **limits):
+        for name, value in limits.items():
+            services.set_user_limit(account, name, value, acting_user=None)
+
+    return _set
+
+
+@pytest.fixture
+def reseller(make_account, set_limits):
+    """A reseller with room for 10 of everything and 1000 MB of quota."""
+    account = make_account("reseller", role=constants.RESELLERS)
+    set_limits(
+        account,
+        domains=10,
+        domain_aliases=10,
+        mailboxes=10,
+        mailbox_aliases=10,
+        domain_admins=10,
+        quota=1000,
+    )
+    return account
+
+
+@pytest.fixture
+def domain(make_domain):
+    """test.com: 50 MB shared, 10 MB per mailbox by default."""
+    return make_domain("test.com", quota=50, default_mailbox_quota=10)
+
+
+@pytest.fixture
+def other_domain(make_domain):
+    """test2.com, without quota, administered by nobody but superusers."""
+    return make_domain("test2.com")
+
+
+@pytest.fixture
+def domain_admin(make_account, set_limits, domain):
+    """admin@test.com, administrator of test.com with room for 5 mailboxes
+    and 5 aliases."""
+    account = make_account(
+        "admin@test.com",
+        role=constants.DOMAINADMINS,
+        domains=["test.com"],
+        mailbox={"address": "admin@test.com"},
+    )
+    set_limits(account, mailboxes=5, mailbox_aliases=5)
+    return account
+
+
+@pytest.fixture
+def simple_user(make_account, domain):
+    """user@test.com, a mailbox owner."""
+    return make_account("user@test.com")

@@ -1,0 +1,20 @@
+"""Signals of the admin application, for extensions to hook in."""
+
+from django.dispatch import Signal
+
+check_extra_account_form = Signal()  # account, form
+extra_account_dashboard_widgets = Signal()  # user, account
+extra_account_forms = Signal()  # user, account
+extra_admin_content = Signal()  # user, location, currentpage
+extra_domain_actions = Signal()  # user, domain
+extra_domain_dashboard_widgets = Signal()  # user, domain
+extra_domain_filters = Signal()
+extra_domain_forms = Signal()  # user, domain
+extra_domain_menu_entries = Signal()  # user
+extra_domain_qset_filters = Signal()  # domfilter, extrafilters
+extra_domain_wizard_steps = Signal()
+get_account_form_instances = Signal()  # user, account
+get_domain_form_instances = Signal()  # user, domain
+import_object = Signal()  # objtype
+use_external_recipients = Signal()  # recipients
+new_dkim_keys = Signal()  # domains

@@ -1,0 +1,192 @@
+"""Who may see and manage which object: one helper for views and API.
+
+Access is computed with set-based SQL filters instead of one
+``core_objectaccess`` row per object and per administrator:
+
+- a superuser reaches everything and needs no rows;
+- every other administrator reaches the objects it owns (an ``is_owner``
+  row written for the creator) and the domains it administers (a row on the
+  domain); the domain's aliases, mailboxes, aliases and their accounts
+  follow from the domain.
+
+Applications register the filter of each of their models with
+:func:`register`, so :func:`filter_for_admin` and :func:`can_access` work for
+any model.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Q
+
+from . import constants
+
+_FILTERS = {}
+
+
+def register(model, builder):
+    """Declare how to filter ``model`` rows for an administrator.
+
+    ``builder(user)`` returns a ``Q`` object selecting the rows a
+    non-superuser ``user`` may reach.
+    """
+    _FILTERS[model._meta.label_lower] = builder
+
+
+def object_access_rows(user, model, owner_only=False):
+    """Return the ObjectAccess rows of ``user`` on objects of ``model``."""
+    from .models import ObjectAccess
+
+    rows = ObjectAccess.objects.filter(
+        user=user, content_type=ContentType.objects.get_for_model(model)
+    )
+    if owner_only:
+        rows = rows.filter(is_owner=True)
+    return rows
+
+
+def direct_access(user, model):
+    """``Q`` selecting the rows of ``model`` ``user`` has a row on."""
+    return Q(Exists(object_access_rows(user, model).filter(object_id=OuterRef("pk"))))
+
+
+def accessible_domain_ids(user):
+    """Subquery of the ids of the domains ``user`` owns or administers."""
+    from modoboa.admin.models import Domain
+
+    return object_access_rows(user, Domain).values("object_id")
+
+
+def filter_for_admin(user, queryset):
+    """Restrict ``queryset`` to the rows ``user`` may reach."""
+    if user.is_superuser:
+        return queryset
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    builder = _FILTERS.get(queryset.model._meta.label_lower)
+    if builder is None:
+        return queryset.filter(direct_access(user, queryset.model))
+    return queryset.filter(builder(user))
+
+
+def can_access(user, obj):
+    """Tell whether ``user`` may see and manage ``obj``."""
+    if user.is_superuser:
+        return True
+    if obj is None or obj.pk is None:
+        return False
+    model = type(obj)
+    return filter_for_admin(user, model._default_manager.filter(pk=obj.pk)).exists()
+
+
+def accessible_users(user, queryset):
+    """Restrict an account queryset to the accounts ``user`` manages."""
+    return filter_for_admin(user, queryset)
+
+
+def _user_filter(user):
+    """Accounts reachable by a non-superuser administrator.
+
+    Itself, the accounts it created, and the accounts owning a mailbox in
+    one of its domains, except superusers and resellers (which a domain
+    administrator must never be able to edit).
+    """
+    from django.contrib.auth.models import Group
+
+    from .models import User
+
+    if user.role not in constants.ADMIN_ROLES:
+        return Q(pk=user.pk)
+    reseller_group = Group.objects.filter(name=constants.RESELLERS, user=OuterRef("pk"))
+    return (
+        Q(pk=user.pk)
+        | direct_access(user, User)
+        | (
+            Q(mailbox__domain_id__in=accessible_domain_ids(user))
+            & Q(is_superuser=False)
+            & ~Q(Exists(reseller_group))
+        )
+    )
+
+
+def register_core_filters():
+    from .models import User
+
+    register(User, _user_filter)
+
+
+def grant_access(obj, user, is_owner=False):
+    """Record that ``user`` reaches (and maybe owns) ``obj``."""
+    from .models import ObjectAccess
+
+    ct = ContentType.objects.get_for_model(obj)
+    access, created = ObjectAccess.objects.get_or_create(
+        user=user, content_type=ct, object_id=obj.pk, defaults={"is_owner": is_owner}
+    )
+    if not created and is_owner and not access.is_owner:
+        access.is_owner = True
+        access.save(update_fields=["is_owner"])
+    return access
+
+
+def ungrant_access(obj, user):
+    """Remove ``user``'s row on ``obj``; ownership passes to a superuser."""
+    from .models import ObjectAccess, User
+
+    ct = ContentType.objects.get_for_model(obj)
+    rows = ObjectAccess.objects.filter(user=user, content_type=ct, object_id=obj.pk)
+    was_owner = rows.filter(is_owner=True).exists()
+    rows.delete()
+    if was_owner:
+        heir = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+        if heir is not None and heir.pk != user.pk:
+            grant_access(obj, heir, is_owner=True)
+
+
+def get_owner(obj):
+    """Return the owner of ``obj`` (or None)."""
+    from .models import ObjectAccess
+
+    ct = ContentType.objects.get_for_model(obj)
+    row = (
+        ObjectAccess.objects.select_related("user")
+        .filter(content_type=ct, object_id=obj.pk, is_owner=True)
+        .first()
+    )
+    return row.user if row else None
+
+
+def remove_object_rows(obj):
+    """Delete every access row on ``obj`` (when it is deleted)."""
+    from .models import ObjectAccess
+
+    ct = ContentType.objects.get_for_model(obj)
+    ObjectAccess.objects.filter(content_type=ct, object_id=obj.pk).delete()
+
+
+def remove_rows_for(model, ids):
+    """Delete the access rows on the ``model`` objects whose ids are given."""
+    from .models import ObjectAccess
+
+    ct = ContentType.objects.get_for_model(model)
+    ObjectAccess.objects.filter(content_type=ct, object_id__in=ids).delete()
+
+
+def domain_admins(domain):
+    """Non-superuser accounts that own or administer ``domain``."""
+    from .models import User
+
+    rows = object_access_rows_for_object(domain)
+    return User.objects.filter(is_superuser=False, pk__in=rows.values("user_id"))
+
+
+def object_access_rows_for_object(obj):
+    from .models import ObjectAccess
+
+    ct = ContentType.objects.get_for_model(obj)
+    return ObjectAccess.objects.filter(content_type=ct, object_id=obj.pk)
+
+
+def administered_domains(user):
+    """Domains ``user`` owns or administers (all of them for superusers)."""
+    from modoboa.admin.models import Domain
+
+    return Domain.objects.get_for_admin(user)

@@ -1,0 +1,62 @@
+"""``manage.py load_initial_data``: what a fresh instance needs."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from modoboa.core import services, signals
+from modoboa.core.app_settings import random_secret_key
+from modoboa.core.extensions import exts_pool
+from modoboa.core.models import User
+from modoboa.parameters import tools as param_tools
+
+DEFAULT_ADMIN_PASSWORD = "password"
+
+
+class Command(BaseCommand):
+    help = "Load Modoboa's initial data: role groups, parameters and the first superuser."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--admin-username",
+            default="admin",
+            help="Username of the first super administrator (default: admin)",
+        )
+        parser.add_argument(
+            "--extra-fixtures",
+            action="store_true",
+            default=False,
+            help="Also create demonstration domains, accounts and aliases",
+        )
+
+    def handle(self, *args, **options):
+        exts_pool.load_all()
+        with transaction.atomic():
+            load_initial_data(options["admin_username"], options["extra_fixtures"])
+        if options["verbosity"] > 0:
+            self.stdout.write("Initial data loaded.")
+
+
+def load_initial_data(admin_username="admin", extra_fixtures=False):
+    """Create the groups, the configuration and the first superuser."""
+    localconfig = services.ensure_localconfig()
+    stored = localconfig._parameters.get("core", {})
+    if not stored.get("secret_key"):
+        localconfig.parameters.set_value("secret_key", random_secret_key(), app="core")
+    services.ensure_role_groups()
+    admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+    if admin is None:
+        admin = User(username=admin_username, is_superuser=True, is_staff=False)
+        admin.set_password(DEFAULT_ADMIN_PASSWORD)
+        admin.save()
+        from modoboa.core.access import grant_access
+
+        grant_access(admin, admin, is_owner=True)
+    for name, entry in exts_pool.extensions.items():
+        entry["instance"].load_initial_data()
+        signals.initial_data_loaded.send(sender=load_initial_data, extname=name)
+    if extra_fixtures:
+        from modoboa.core.demo_data import load_demo_data
+
+        load_demo_data(acting_user=admin)
+    param_tools.get_localconfig()
+    return admin

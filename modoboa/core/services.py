@@ -1,0 +1,232 @@
+"""Core service functions: instance set-up, roles and passwords.
+
+Account creation with a mailbox lives in ``modoboa.admin.services`` since
+it touches domains and mailboxes; this module holds what only concerns the
+account itself.
+"""
+
+import secrets
+import string
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sites.models import Site
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+
+from modoboa.lib.exceptions import BadRequest, PermDeniedException
+
+from . import access, constants, signals
+from .models import LocalConfig, ObjectAccess, User
+
+
+def ensure_localconfig():
+    """Return the LocalConfig row, creating it (and the Site) if missing."""
+    localconfig = LocalConfig.objects.first()
+    if localconfig is not None:
+        return localconfig
+    site = Site.objects.filter(pk=getattr(settings, "SITE_ID", 1)).first()
+    if site is None:
+        site = Site.objects.create(
+            pk=getattr(settings, "SITE_ID", 1), domain="localhost", name="localhost"
+        )
+    return LocalConfig.objects.create(site=site)
+
+
+def ensure_role_groups():
+    """Create the role groups with their permissions (idempotent).
+
+    Extensions add permissions through the ``extra_role_permissions``
+    signal.
+    """
+    for role in constants.GROUP_ROLES:
+        group, _created = Group.objects.get_or_create(name=role)
+        triples = list(constants.GROUP_PERMISSIONS[role])
+        for _receiver, extra in signals.extra_role_permissions.send(sender=None, role=role):
+            triples.extend(extra or [])
+        permissions = []
+        for app_label, model, codename in triples:
+            try:
+                ct = ContentType.objects.get_by_natural_key(app_label, model)
+            except ContentType.DoesNotExist:
+                continue
+            permission = Permission.objects.filter(content_type=ct, codename=codename).first()
+            if permission is not None:
+                permissions.append(permission)
+        group.permissions.add(*permissions)
+
+
+def random_password(length=None):
+    """Return a random password of letters and digits that passes the
+    complexity rules (at least one upper, one lower and one digit).
+    """
+    if length is None:
+        from modoboa.parameters.tools import get_global_parameter
+
+        length = get_global_parameter("random_password_length", app="core")
+    length = max(int(length), 8)
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        value = "".join(secrets.choice(alphabet) for _ in range(length))
+        if (
+            any(c.islower() for c in value)
+            and any(c.isupper() for c in value)
+            and any(c.isdigit() for c in value)
+        ):
+            return value
+
+
+def validate_password(password, account=None, field="password"):
+    """Apply the password policy; raise BadRequest naming ``field``."""
+    if not password:
+        raise BadRequest(_("This field is required."), field=field)
+    try:
+        password_validation.validate_password(password, user=account)
+    except ValidationError as exc:
+        raise BadRequest(" ".join(exc.messages), field=field) from None
+
+
+def set_password(account, password, *, created=False, validate=True, field="password"):
+    """Hash and store ``password`` for ``account`` (not saved)."""
+    if validate:
+        validate_password(password, account, field=field)
+    account.set_password(password)
+    signals.account_password_updated.send(
+        sender=User, account=account, password=password, created=created
+    )
+
+
+def get_account_roles(user, account=None):
+    """Return the ``(role, label)`` pairs ``user`` may give ``account``."""
+    roles = [(constants.SIMPLEUSERS, constants.ROLE_LABELS[constants.SIMPLEUSERS])]
+    if user.is_superuser:
+        return [
+            (role, constants.ROLE_LABELS[role])
+            for role in (
+                constants.SIMPLEUSERS,
+                constants.DOMAINADMINS,
+                constants.RESELLERS,
+                constants.SUPERADMINS,
+            )
+        ]
+    if user.has_perm("admin.add_domain"):
+        results = signals.user_can_set_role.send(
+            sender=User, user=user, role=constants.DOMAINADMINS, account=account
+        )
+        if all(result is not False for _r, result in results):
+            roles.append((constants.DOMAINADMINS, constants.ROLE_LABELS[constants.DOMAINADMINS]))
+    return roles
+
+
+def check_role_allowed(user, role, account=None):
+    """Raise PermDenied unless ``user`` may give ``role``."""
+    if role not in dict(constants.ROLES):
+        raise BadRequest(_("Unknown role: %s") % role, field="role")
+    if user is None:
+        return
+    if role not in dict(get_account_roles(user, account)):
+        raise PermDeniedException(
+            _("You are not allowed to assign the role %s") % constants.ROLE_LABELS[role],
+            field="role",
+        )
+
+
+@transaction.atomic
+def set_role(account, role, *, acting_user=None):
+    """Give ``account`` the role ``role`` (the account must be saved)."""
+    from modoboa.limits import services as limits_services
+
+    old_role = account.role
+    if old_role == role:
+        return
+    signals.account_role_changed.send(sender=User, account=account, role=role)
+    account.groups.clear()
+    if role == constants.SUPERADMINS:
+        account.is_superuser = True
+        account.save(update_fields=["is_superuser"])
+    else:
+        if old_role == constants.SUPERADMINS:
+            account.is_superuser = False
+            account.save(update_fields=["is_superuser"])
+            _hand_over_owned_objects(account, acting_user)
+        account.groups.add(Group.objects.get_or_create(name=role)[0])
+    account.__dict__.pop("role", None)
+    if hasattr(account, "_perm_cache"):
+        del account._perm_cache
+    if hasattr(account, "_group_perm_cache"):
+        del account._group_perm_cache
+    if role in (constants.DOMAINADMINS, constants.RESELLERS):
+        limits_services.create_user_limits(account, creator=acting_user)
+    if old_role in (constants.DOMAINADMINS, constants.RESELLERS) and role not in (
+        constants.DOMAINADMINS,
+        constants.RESELLERS,
+        constants.SUPERADMINS,
+    ):
+        limits_services.return_resources(account)
+        _drop_administered_domains(account)
+
+
+def _hand_over_owned_objects(account, acting_user):
+    """A demoted superuser keeps nothing it owned as a superuser."""
+    heir = acting_user
+    if heir is None or not heir.is_superuser or heir.pk == account.pk:
+        heir = (
+            User.objects.filter(is_superuser=True, is_active=True)
+            .exclude(pk=account.pk)
+            .order_by("pk")
+            .first()
+        )
+    rows = ObjectAccess.objects.filter(user=account).exclude(
+        content_type=ContentType.objects.get_for_model(User), object_id=account.pk
+    )
+    if heir is not None:
+        rows.filter(is_owner=True).update(user=heir)
+    rows.delete()
+
+
+def _drop_administered_domains(account):
+    from modoboa.admin.models import Domain
+
+    ObjectAccess.objects.filter(
+        user=account,
+        content_type=ContentType.objects.get_for_model(Domain),
+        is_owner=False,
+    ).delete()
+
+
+def hand_over_ownership(account, acting_user):
+    """Before ``account`` is deleted, give what it owns to its own owner
+    (or to ``acting_user`` when it owned itself).
+    """
+    heir = access.get_owner(account)
+    if heir is None or heir.pk == account.pk:
+        heir = acting_user
+    if heir is None or heir.pk == account.pk:
+        heir = (
+            User.objects.filter(is_superuser=True, is_active=True)
+            .exclude(pk=account.pk)
+            .order_by("pk")
+            .first()
+        )
+    owned = ObjectAccess.objects.filter(user=account, is_owner=True).exclude(
+        content_type=ContentType.objects.get_for_model(User), object_id=account.pk
+    )
+    if heir is not None:
+        heir_rows = ObjectAccess.objects.filter(
+            user=heir, content_type_id=OuterRef("content_type_id"), object_id=OuterRef("object_id")
+        )
+        clashing = owned.filter(Exists(heir_rows))
+        ObjectAccess.objects.filter(user=heir).filter(
+            Exists(
+                clashing.filter(
+                    content_type_id=OuterRef("content_type_id"), object_id=OuterRef("object_id")
+                )
+            )
+        ).update(is_owner=True)
+        owned.exclude(Exists(heir_rows)).update(user=heir)
+    ObjectAccess.objects.filter(user=account).delete()
+    access.remove_object_rows(account)

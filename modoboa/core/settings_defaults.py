@@ -1,0 +1,219 @@
+"""Settings every Modoboa instance shares.
+
+``modoboa-admin.py deploy`` writes these values explicitly into the
+instance's ``settings.py`` (so a postmaster can read and edit them), and the
+test settings import them. ``apply_defaults`` fills in what a settings
+module left out.
+"""
+
+from logging.handlers import SysLogHandler
+
+MODOBOA_APPS = (
+    "modoboa",
+    "modoboa.core",
+    "modoboa.lib",
+    "modoboa.admin",
+    "modoboa.transport",
+    "modoboa.relaydomains",
+    "modoboa.limits",
+    "modoboa.parameters",
+)
+
+DJANGO_APPS = (
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.sites",
+    "django.contrib.staticfiles",
+    "reversion",
+    "ckeditor",
+    "ckeditor_uploader",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+)
+
+INSTALLED_APPS = DJANGO_APPS + MODOBOA_APPS
+
+MIDDLEWARE = (
+    "x_forwarded_for.middleware.XForwardedForMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "modoboa.core.middleware.LocalConfigMiddleware",
+    "modoboa.lib.middleware.AjaxLoginRedirect",
+    "modoboa.lib.middleware.CommonExceptionCatcher",
+    "modoboa.lib.middleware.RequestCatcherMiddleware",
+)
+
+AUTHENTICATION_BACKENDS = ("django.contrib.auth.backends.ModelBackend",)
+
+AUTH_USER_MODEL = "core.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.media",
+                "django.template.context_processors.static",
+                "django.template.context_processors.tz",
+                "django.contrib.messages.context_processors.messages",
+                "modoboa.core.context_processors.top_notifications",
+            ],
+        },
+    },
+]
+
+ROOT_URLCONF = "modoboa.urls"
+
+SITE_ID = 1
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+LANGUAGES = (
+    ("cs", "Čeština"),
+    ("de", "Deutsch"),
+    ("el", "Ελληνικά"),
+    ("en", "English"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("it", "Italiano"),
+    ("ja", "日本語"),
+    ("nl", "Nederlands"),
+    ("pl", "Polski"),
+    ("pt-br", "Português (Brasil)"),
+    ("pt", "Português"),
+    ("ro", "Română"),
+    ("ru", "Русский"),
+    ("sv", "Svenska"),
+    ("zh-hant", "繁體中文"),
+)
+
+STATIC_URL = "/sitestatic/"
+MEDIA_URL = "/media/"
+
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:root"
+
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+# Password validation rules
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "modoboa.core.password_validation.ComplexityValidator",
+        "OPTIONS": {"upper": 1, "lower": 1, "digits": 1, "specials": 0},
+    },
+]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": (
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ),
+    "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Modoboa API",
+    "DESCRIPTION": "Manage domains, accounts, aliases and relay domains.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Modoboa specific settings
+MODOBOA_API_URL = "https://api.modoboa.org/1/"
+MODOBOA_CUSTOM_LOGO = None
+DOVECOT_LOOKUP_PATH = ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot")
+
+# CKeditor
+CKEDITOR_UPLOAD_PATH = "uploads/"
+CKEDITOR_IMAGE_BACKEND = "pillow"
+CKEDITOR_RESTRICT_BY_USER = True
+CKEDITOR_BROWSE_SHOW_DIRS = True
+CKEDITOR_ALLOW_NONIMAGE_FILES = False
+CKEDITOR_CONFIGS = {
+    "default": {
+        "allowedContent": True,
+        "toolbar": "Modoboa",
+        "width": None,
+        "toolbar_Modoboa": [
+            ["Bold", "Italic", "Underline"],
+            ["JustifyLeft", "JustifyCenter", "JustifyRight", "JustifyBlock"],
+            ["BidiLtr", "BidiRtl", "Language"],
+            ["NumberedList", "BulletedList", "-", "Outdent", "Indent"],
+            ["Undo", "Redo"],
+            ["Link", "Unlink", "Anchor", "-", "Smiley"],
+            ["TextColor", "BGColor", "-", "Source"],
+            ["Font", "FontSize"],
+            ["Image"],
+            ["SpellChecker"],
+        ],
+    },
+}
+SILENCED_SYSTEM_CHECKS = ["ckeditor.W001"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "syslog": {"format": "%(name)s: %(levelname)s %(message)s"},
+    },
+    "handlers": {
+        "syslog-auth": {
+            "class": "modoboa.core.logging_handlers.SafeSysLogHandler",
+            "facility": SysLogHandler.LOG_AUTH,
+            "formatter": "syslog",
+        },
+        "modoboa": {
+            "class": "modoboa.core.logging_handlers.SQLHandler",
+        },
+    },
+    "loggers": {
+        "modoboa.auth": {
+            "handlers": ["syslog-auth", "modoboa"],
+            "level": "INFO",
+            "propagate": False,
+        },
+        "modoboa.admin": {
+            "handlers": ["modoboa"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
+}
+
+
+def apply_defaults(namespace):
+    """Fill ``namespace`` (a settings module's globals) with the defaults it
+    does not define.
+    """
+    for name, value in globals().items():
+        if name.isupper() and name not in namespace:
+            namespace[name] = value

@@ -1,0 +1,17 @@
+"""Django application configuration of the relay domains application."""
+
+from django.apps import AppConfig
+
+
+class RelaydomainsConfig(AppConfig):
+    name = "modoboa.relaydomains"
+    label = "relaydomains"
+    verbose_name = "Modoboa relay domains"
+    default_auto_field = "django.db.models.AutoField"
+
+    def ready(self):
+        from modoboa.transport.backends import manager
+
+        from .backends import RelayTransportBackend
+
+        manager.register_backend(RelayTransportBackend)

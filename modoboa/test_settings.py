@@ -1,0 +1,64 @@
+"""Settings used by the test suite.
+
+The database is chosen by one environment variable, ``MODOBOA_TEST_DB``:
+``sqlite`` (default), ``postgres`` or ``mysql``. The connection of the two
+servers comes from ``MODOBOA_TEST_PG_URL`` and ``MODOBOA_TEST_MYSQL_URL``,
+which ``scripts/run-tests`` sets after starting throwaway servers.
+"""
+
+import os
+import tempfile
+
+import dj_database_url
+
+from modoboa.core.settings_defaults import *  # noqa: F401,F403
+from modoboa.core.settings_defaults import apply_defaults
+
+BASE_DIR = os.path.realpath(os.path.dirname(os.path.dirname(__file__)))
+
+SECRET_KEY = "test-secret-key-that-is-long-enough-for-django-checks-0123456789"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+
+ENGINE = os.environ.get("MODOBOA_TEST_DB", "sqlite").lower()
+# One file per process, so parallel runs (and xdist workers) never share it.
+_SQLITE_PATH = os.environ.get("MODOBOA_TEST_SQLITE_PATH") or os.path.join(
+    tempfile.gettempdir(), "modoboa-test-%d.sqlite3" % os.getpid()
+)
+
+if ENGINE in ("postgres", "postgresql", "pgsql"):
+    _default = dj_database_url.parse(
+        os.environ.get("MODOBOA_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/modoboa")
+    )
+elif ENGINE in ("mysql", "mariadb"):
+    _default = dj_database_url.parse(
+        os.environ.get("MODOBOA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/modoboa")
+    )
+    _default.setdefault("OPTIONS", {}).update(
+        {"charset": "utf8mb4", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"}
+    )
+    _default["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+elif ENGINE == "sqlite":
+    _default = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": _SQLITE_PATH,
+        # A file, not memory: Postfix and Dovecot read it in integration tests.
+        "TEST": {"NAME": _SQLITE_PATH},
+    }
+else:
+    raise RuntimeError("MODOBOA_TEST_DB must be sqlite, postgres or mysql, not %r" % ENGINE)
+
+_default["ATOMIC_REQUESTS"] = True
+DATABASES = {"default": _default}
+
+MEDIA_ROOT = os.path.join(tempfile.gettempdir(), "modoboa-test-media")
+STATIC_ROOT = os.path.join(tempfile.gettempdir(), "modoboa-test-static")
+
+# Cheap SHA-crypt hashing in tests; instances use the rounds parameter.
+MODOBOA_TEST_PASSWORD_ROUNDS = 1000
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+apply_defaults(globals())
+
+LOGGING["handlers"]["syslog-auth"] = {"class": "logging.NullHandler"}  # noqa: F405
