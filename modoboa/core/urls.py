@@ -1,0 +1,7 @@
+"""URLs of the core application's console pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "core"
+
+urlpatterns = []

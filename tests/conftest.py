@@ -1,0 +1,7 @@
+"""Fixtures of the cross-application tests.
+
+Each real daemon has its own fixture module in ``tests/fixtures``; list it in
+``pytest_plugins`` below.
+"""
+
+pytest_plugins = []
