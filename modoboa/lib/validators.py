@@ -1,70 +1,126 @@
 """Validators for names an administrator types.
 
-Values checked here end up in Postfix maps, file names (DKIM keys) and
-Dovecot paths, so they are held to the strict DNS and mail grammars.
+Values checked here end up in Postfix maps, Dovecot home paths, shell
+scripts (the documented post-login script), file names (DKIM keys) and DNS
+records, so they are held to a deliberately narrow grammar (see
+``docs/decisions.rst``):
+
+- domain names are ASCII only (IDNs in their ``xn--`` form), at least two
+  labels, no trailing dot, at most 100 characters (the column size);
+- local parts are dot-separated atoms of letters, digits and ``_ - + =``
+  (no quotes, slashes, ``%``, ``$`` or anything else a shell, a path or a
+  ``%``-expanding daemon would interpret), at most 64 characters;
+- DKIM selectors are one DNS label.
+
+Every pattern is matched against the whole value (``fullmatch``), so a
+trailing newline never slips through.
 """
 
 import re
 
 from django.core.exceptions import ValidationError
-from django.core.validators import DomainNameValidator
 from django.utils.translation import gettext as _
 
-_domain_validator = DomainNameValidator(accept_idna=True)
-_hostname_label = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
-_selector_re = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,28}[a-z0-9])?$", re.IGNORECASE)
-# Local parts: the dot-atom of RFC 5322 (no quoted strings, no spaces,
-# nothing a shell, a map file or a path would interpret).
-_local_part_re = re.compile(
-    r"^[a-z0-9!#$%&*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&*+/=?^_`{|}~-]+)*$", re.IGNORECASE
-)
+DOMAIN_NAME_MAX_LENGTH = 100
+LOCAL_PART_MAX_LENGTH = 64
+ADDRESS_MAX_LENGTH = 254
+
+_label_re = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)", re.IGNORECASE)
+# The last label of a domain name is never all digits (it would be an IP).
+_tld_re = re.compile(r"(?!-)(?=[a-z0-9-]*[a-z])[a-z0-9-]{2,63}(?<!-)", re.IGNORECASE)
+_selector_re = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
+_atom = r"[a-z0-9_+=-]+"
+_local_part_re = re.compile(r"%s(?:\.%s)*" % (_atom, _atom), re.IGNORECASE)
+
+
+def _is_ascii_printable(value):
+    return all(0x21 <= ord(c) <= 0x7E for c in value)
 
 
 def validate_domain_name(value):
-    """A DNS domain name (IDN allowed), at least two labels."""
-    if not value or len(value) > 100:
-        raise ValidationError(_("Enter a valid domain name."), code="invalid")
-    if value != value.strip() or any(c.isspace() for c in value):
-        raise ValidationError(_("Enter a valid domain name."), code="invalid")
-    if "." not in value.strip("."):
-        raise ValidationError(_("Enter a valid domain name."), code="invalid")
-    _domain_validator(value)
+    """An ASCII DNS domain name: two labels or more, no trailing dot."""
+    message = _("Enter a valid domain name.")
+    if not isinstance(value, str) or not value:
+        raise ValidationError(message, code="invalid")
+    if len(value) > DOMAIN_NAME_MAX_LENGTH:
+        raise ValidationError(
+            _("Ensure this value has at most %d characters.") % DOMAIN_NAME_MAX_LENGTH,
+            code="max_length",
+        )
+    if not _is_ascii_printable(value):
+        raise ValidationError(
+            _("Enter a valid domain name (use the xn-- form for internationalized names)."),
+            code="invalid",
+        )
+    labels = value.split(".")
+    if len(labels) < 2:
+        raise ValidationError(message, code="invalid")
+    if not all(_label_re.fullmatch(label) for label in labels[:-1]):
+        raise ValidationError(message, code="invalid")
+    if not _tld_re.fullmatch(labels[-1]):
+        raise ValidationError(message, code="invalid")
 
 
 def validate_hostname(value):
-    """A host name made of ASCII labels."""
-    if not value or len(value) > 253:
-        raise ValidationError(_("Enter a valid host name."), code="invalid")
-    for label in value.rstrip(".").split("."):
-        if not _hostname_label.match(label):
-            raise ValidationError(_("Enter a valid host name."), code="invalid")
+    """A host name made of ASCII labels (one label is enough)."""
+    message = _("Enter a valid host name.")
+    if not isinstance(value, str) or not value or len(value) > 253:
+        raise ValidationError(message, code="invalid")
+    if not _is_ascii_printable(value):
+        raise ValidationError(message, code="invalid")
+    if not all(_label_re.fullmatch(label) for label in value.split(".")):
+        raise ValidationError(message, code="invalid")
 
 
 def validate_dkim_selector(value):
     """A DKIM selector: one DNS label, nothing else."""
-    if not value or not _selector_re.match(value):
+    if not isinstance(value, str) or not _selector_re.fullmatch(value) or len(value) > 30:
         raise ValidationError(
-            _("A selector contains only letters, digits and inner hyphens."), code="invalid"
+            _("A selector contains only letters, digits and inner hyphens (30 at most)."),
+            code="invalid",
         )
 
 
 def validate_local_part(value):
-    if not value or len(value) > 64 or not _local_part_re.match(value):
-        raise ValidationError(_("Enter a valid local part."), code="invalid")
+    """The part of an address before the ``@``."""
+    if (
+        not isinstance(value, str)
+        or not value
+        or len(value) > LOCAL_PART_MAX_LENGTH
+        or not _local_part_re.fullmatch(value)
+    ):
+        raise ValidationError(
+            _(
+                "Enter a valid local part: letters, digits and the characters . _ - + = "
+                "(64 at most)."
+            ),
+            code="invalid",
+        )
 
 
 def validate_email_address(value):
     """A full mail address whose domain is a valid domain name."""
-    if not value or value.count("@") != 1:
-        raise ValidationError(_("Enter a valid email address."), code="invalid")
+    message = _("Enter a valid email address.")
+    if not isinstance(value, str) or value.count("@") != 1:
+        raise ValidationError(message, code="invalid")
+    if len(value) > ADDRESS_MAX_LENGTH:
+        raise ValidationError(
+            _("Ensure this value has at most %d characters.") % ADDRESS_MAX_LENGTH,
+            code="max_length",
+        )
     local, domain = value.split("@")
-    validate_local_part(local)
-    validate_domain_name(domain)
+    try:
+        validate_local_part(local)
+        validate_domain_name(domain)
+    except ValidationError as exc:
+        raise ValidationError(
+            "%s %s" % (message, " ".join(exc.messages)), code="invalid"
+        ) from None
 
 
 def validate_alias_address(value):
     """An alias address: a full address, or ``@domain`` for a catch-all."""
-    if value.startswith("@"):
+    if isinstance(value, str) and value.startswith("@"):
         validate_domain_name(value[1:])
         return
     validate_email_address(value)
@@ -73,3 +129,20 @@ def validate_alias_address(value):
 def validate_recipient_address(value):
     """An alias recipient: a full address, or ``@domain`` (domain alias)."""
     validate_alias_address(value)
+
+
+_username_re = re.compile(r"[a-z0-9](?:[a-z0-9._+-]{0,252}[a-z0-9_])?", re.IGNORECASE)
+
+
+def validate_username(value):
+    """An account name: an email address, or (for administrators without
+    a mailbox) letters, digits and ``. _ - +``.
+    """
+    if isinstance(value, str) and "@" in value:
+        validate_email_address(value)
+        return
+    if not isinstance(value, str) or not _username_re.fullmatch(value):
+        raise ValidationError(
+            _("Enter a valid username: an email address, or letters, digits and . _ - +"),
+            code="invalid",
+        )
