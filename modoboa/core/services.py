@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from modoboa.lib.exceptions import BadRequest, PermDeniedException
 
-from . import access, constants, signals
+from . import access, audit, constants, signals
 from .models import LocalConfig, ObjectAccess, User
 
 
@@ -230,3 +230,34 @@ def hand_over_ownership(account, acting_user):
         owned.exclude(Exists(heir_rows)).update(user=heir)
     ObjectAccess.objects.filter(user=account).delete()
     access.remove_object_rows(account)
+
+
+def get_api_token(user):
+    """Return ``user``'s API token key, or None."""
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.filter(user=user).first()
+    return token.key if token else None
+
+
+@transaction.atomic
+def set_api_access(user, enabled, *, acting_user):
+    """Create (``enabled``) or revoke the API token of a super administrator.
+
+    Return the token key, or None once revoked.
+    """
+    from rest_framework.authtoken.models import Token
+
+    if not user.is_superuser:
+        raise PermDeniedException(_("Only super administrators may use the API token"))
+    if acting_user is not None and not acting_user.is_superuser:
+        raise PermDeniedException(_("You are not allowed to do this"))
+    if not enabled:
+        deleted, _rows = Token.objects.filter(user=user).delete()
+        if deleted:
+            audit.log_message("API access disabled for %s", user.username)
+        return None
+    token, created = Token.objects.get_or_create(user=user)
+    if created:
+        audit.log_message("API access enabled for %s", user.username)
+    return token.key

@@ -8,6 +8,7 @@ from .accounts import (
     delete_account,
     set_account_password,
     update_account,
+    update_profile,
 )
 from .aliases import (
     create_alias,
@@ -72,6 +73,7 @@ __all__ = [
     "update_alias",
     "update_domain",
     "update_domain_alias",
+    "update_profile",
     "update_quota",
     "update_sender_address",
 ]

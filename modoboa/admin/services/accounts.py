@@ -341,6 +341,22 @@ def update_account(account, *, acting_user, **changes):
 
 
 @transaction.atomic
+def update_profile(account, *, acting_user, **fields):
+    """Change the profile fields (names, language, phone, secondary email)
+    of ``account``: a user editing its own profile needs no permission.
+    """
+    if acting_user is not None and acting_user.pk != account.pk:
+        _check_can_edit(account, acting_user)
+    cleaned = _clean_profile(fields)
+    for field, value in cleaned.items():
+        setattr(account, field, value)
+    with audit.revision(acting_user):
+        account.save(update_fields=list(cleaned) or None)
+    audit.log_modified(account, acting_user)
+    return account
+
+
+@transaction.atomic
 def change_own_password(account, old_password, new_password):
     """A user changing its own password: the old one must match."""
     if not account.check_password(old_password or ""):

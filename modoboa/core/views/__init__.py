@@ -1,0 +1,1 @@
+"""Views of the core pages (login, dashboard, settings and user area)."""

@@ -1,0 +1,127 @@
+"""Shared list machinery of the console: sorting, filtering and paging in
+SQL, with links that keep the other query parameters.
+
+A view builds a queryset, hands it to :class:`Listing` with the sort keys it
+allows, and renders ``listing.page``. The page costs one COUNT and one
+SELECT ... LIMIT whatever the page size; per-row data must come from
+``select_related``/``prefetch_related`` or annotations, never from queries
+made while rendering.
+"""
+
+from urllib.parse import urlencode
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import F
+
+from modoboa.parameters import tools as param_tools
+
+
+def items_per_page():
+    try:
+        return int(param_tools.get_global_parameter("items_per_page", app="core"))
+    except (TypeError, ValueError):
+        return 30
+
+
+class Listing:
+    """Sort and paginate ``queryset`` from the request's query string.
+
+    ``sort_fields`` maps a public sort key to the expression(s) to order
+    by; the primary key is always added last so pages are stable.
+    """
+
+    page_param = "page"
+    sort_param = "sort"
+
+    def __init__(
+        self,
+        request,
+        queryset,
+        sort_fields,
+        default_sort,
+        per_page=None,
+        tie_breaker="pk",
+    ):
+        self.request = request
+        self.sort_fields = sort_fields
+        self.default_sort = default_sort
+        self.sort_key, self.descending = self._parse_sort(request.GET.get(self.sort_param, ""))
+        self.per_page = per_page or items_per_page()
+        ordering = []
+        for expression in self._expressions(self.sort_key):
+            if isinstance(expression, str):
+                expression = F(expression)
+            ordering.append(
+                expression.desc(nulls_last=True)
+                if self.descending
+                else expression.asc(nulls_first=True)
+            )
+        if tie_breaker:
+            ordering.append(F(tie_breaker).desc() if self.descending else F(tie_breaker).asc())
+        self.queryset = queryset.order_by(*ordering)
+        self.paginator = Paginator(self.queryset, self.per_page)
+        number = request.GET.get(self.page_param) or 1
+        try:
+            self.page = self.paginator.page(number)
+        except PageNotAnInteger:
+            self.page = self.paginator.page(1)
+        except EmptyPage:
+            self.page = self.paginator.page(self.paginator.num_pages)
+
+    def _parse_sort(self, value):
+        descending = value.startswith("-")
+        key = value.lstrip("-")
+        if key not in self.sort_fields:
+            default = self.default_sort
+            return default.lstrip("-"), default.startswith("-")
+        return key, descending
+
+    def _expressions(self, key):
+        value = self.sort_fields[key]
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        return [value]
+
+    @property
+    def items(self):
+        return self.page.object_list
+
+    def query_string(self, **overrides):
+        """The current query string with ``overrides`` (None removes)."""
+        params = {key: values for key, values in self.request.GET.lists()}
+        for key, value in overrides.items():
+            if value is None:
+                params.pop(key, None)
+            else:
+                params[key] = [str(value)]
+        return "?" + urlencode(params, doseq=True) if params else "?"
+
+    def sort_link(self, key):
+        """Query string sorting on ``key`` (toggling the direction)."""
+        descending = key == self.sort_key and not self.descending
+        return self.query_string(
+            **{self.sort_param: ("-" if descending else "") + key, self.page_param: None}
+        )
+
+    def page_link(self, number):
+        return self.query_string(**{self.page_param: number})
+
+    def sort_state(self, key):
+        """``ascending``, ``descending`` or ``none`` (for aria-sort)."""
+        if key != self.sort_key:
+            return "none"
+        return "descending" if self.descending else "ascending"
+
+    def page_numbers(self):
+        """Page numbers to show around the current one (None = ellipsis)."""
+        current = self.page.number
+        last = self.paginator.num_pages
+        wanted = {1, last} | set(range(max(1, current - 2), min(last, current + 2) + 1))
+        result = []
+        previous = 0
+        for number in sorted(wanted):
+            if number - previous > 1:
+                result.append(None)
+            result.append(number)
+            previous = number
+        return result
