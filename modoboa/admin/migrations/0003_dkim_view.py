@@ -38,4 +38,6 @@ def drop_view(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("admin", "0002_initial")]
 
-    operations = [migrations.RunPython(create_view, drop_view)]
+    # MySQL cannot roll DDL back, so the view is not created inside a
+    # transaction there.
+    operations = [migrations.RunPython(create_view, drop_view, atomic=False)]
