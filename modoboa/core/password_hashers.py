@@ -102,16 +102,27 @@ class SHA256CryptScheme(PasslibScheme):
 
 
 class BlowfishCryptScheme(PasslibScheme):
+    """bcrypt; like libxcrypt (which Dovecot calls), only the first 72
+    bytes of a password count.
+    """
+
     name = "blfcrypt"
     prefix = "BLF-CRYPT"
     label = "BLF-CRYPT"
     handler = passlib_hash.bcrypt.using(rounds=12)
 
+    def encrypt(self, raw, rounds=None):
+        return self.handler.hash(_bcrypt_secret(raw))
+
     def verify(self, raw, hashed):
         try:
-            return passlib_hash.bcrypt.verify(raw, hashed)
+            return passlib_hash.bcrypt.verify(_bcrypt_secret(raw), hashed)
         except (ValueError, TypeError):
             return False
+
+
+def _bcrypt_secret(raw):
+    return raw.encode("utf-8")[:72]
 
 
 class MD5CryptScheme(PasslibScheme):
@@ -142,12 +153,15 @@ class DESCryptScheme(PasslibScheme):
 
     def verify(self, raw, hashed):
         handler = self.handler
+        secret = raw
         for ident, candidate in self._by_ident.items():
             if hashed.startswith(ident):
                 handler = candidate
+                if candidate is passlib_hash.bcrypt:
+                    secret = _bcrypt_secret(raw)
                 break
         try:
-            return handler.verify(raw, hashed)
+            return handler.verify(secret, hashed)
         except (ValueError, TypeError):
             return False
 
@@ -182,6 +196,8 @@ class DigestScheme(PasswordScheme):
     def to_ldap(self, hashed):
         # LDAP servers only know base64 encoded digests.
         digest = _decode_digest(hashed, hashlib.new(self.algorithm).digest_size)
+        if digest is None:
+            return "{%s}%s" % (self.ldap_prefix, hashed)
         return "{%s}%s" % (self.ldap_prefix, base64.b64encode(digest).decode())
 
     @property
@@ -402,20 +418,32 @@ def get_scheme(name):
         raise ValueError("Unknown password scheme: %s" % name) from None
 
 
+class UnknownScheme(PasswordScheme):
+    """A ``{SCHEME}`` neither we nor Dovecot know: nothing verifies."""
+
+    name = "unknown"
+
+    def verify(self, raw, hashed):
+        return False
+
+
 def split_hash(stored):
     """Split ``{SCHEME}hash`` into its scheme object and hash.
 
-    A value without a known prefix is treated as PLAIN, as Dovecot and
-    upstream Modoboa do.
+    As Dovecot does with the documented ``default_pass_scheme = CRYPT``, a
+    value without a ``{SCHEME}`` prefix is a libc crypt() hash (``$1$``,
+    ``$6$``... or DES). An unknown scheme never verifies: upstream 1.10
+    compared it as PLAIN, which Dovecot refuses (docs/decisions.rst).
     """
-    match = _PREFIX_RE.match(stored or "")
-    if match:
-        scheme = _BY_PREFIX.get(match.group("scheme").upper().split(".")[0])
-        if scheme is not None:
-            hashed = match.group("hash")
-            # Dovecot's optional encoding suffix: {SSHA256.b64} / {SHA256.HEX}
-            return scheme, hashed
-    return _BY_PREFIX["PLAIN"], stored or ""
+    stored = stored or ""
+    match = _PREFIX_RE.match(stored)
+    if match is None:
+        return _BY_PREFIX["CRYPT"], stored
+    # Dovecot's optional encoding suffix: {SSHA256.b64} / {SHA256.HEX}
+    scheme = _BY_PREFIX.get(match.group("scheme").upper().split(".")[0])
+    if scheme is None:
+        return UnknownScheme(), match.group("hash")
+    return scheme, match.group("hash")
 
 
 def make_password(raw, scheme=DEFAULT_SCHEME, rounds=None):
