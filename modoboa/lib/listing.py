@@ -41,6 +41,7 @@ class Listing:
         default_sort,
         per_page=None,
         tie_breaker="pk",
+        plain_ordering=False,
     ):
         self.request = request
         self.sort_fields = sort_fields
@@ -49,6 +50,10 @@ class Listing:
         self.per_page = per_page or items_per_page()
         ordering = []
         for expression in self._expressions(self.sort_key):
+            if plain_ordering:
+                # Combined queries (UNION) only sort on selected column names.
+                ordering.append(("-" if self.descending else "") + expression)
+                continue
             if isinstance(expression, str):
                 expression = F(expression)
             ordering.append(
@@ -56,7 +61,9 @@ class Listing:
                 if self.descending
                 else expression.asc(nulls_first=True)
             )
-        if tie_breaker:
+        if tie_breaker and plain_ordering:
+            ordering.append(("-" if self.descending else "") + tie_breaker)
+        elif tie_breaker:
             ordering.append(F(tie_breaker).desc() if self.descending else F(tie_breaker).asc())
         self.queryset = queryset.order_by(*ordering)
         self.paginator = Paginator(self.queryset, self.per_page)

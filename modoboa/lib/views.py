@@ -75,3 +75,20 @@ def safe_next_url(request, candidate, fallback):
     ):
         return candidate
     return fallback
+
+
+def dispatch_service_error(forms, exc, field_map=None):
+    """Like :func:`apply_service_error` over several forms: each message
+    goes to the first form that has the field it names, else to the first
+    form's non-field errors.
+    """
+    field_map = field_map or {}
+    forms = [form for form in forms if form is not None]
+    for field, messages in exc.errors.items():
+        name = field_map.get(field, field)
+        target_form = next((f for f in forms if name in f.fields), None)
+        for message in messages:
+            if target_form is not None:
+                target_form.add_error(name, message)
+            else:
+                forms[0].add_error(None, message)

@@ -10,6 +10,12 @@ class LimitsConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self):
+        from modoboa.admin import signals as admin_signals
+
+        from . import forms
         from .app_settings import load_limits_settings
 
         load_limits_settings()
+        # The "Resources" tabs of the console's account and domain forms.
+        admin_signals.extra_account_forms.connect(forms.extra_account_forms)
+        admin_signals.extra_domain_forms.connect(forms.extra_domain_forms)

@@ -15,3 +15,10 @@ class RelaydomainsConfig(AppConfig):
         from .backends import RelayTransportBackend
 
         manager.register_backend(RelayTransportBackend)
+
+        from modoboa.admin import signals as admin_signals
+
+        from . import forms
+
+        # The "Transport settings" tab of the console's domain form.
+        admin_signals.extra_domain_forms.connect(forms.extra_domain_forms)

@@ -66,6 +66,7 @@ def field_group(bound_field, **options):
         "help_id": help_id,
         "error_id": error_id,
         "hide_label": options.get("hide_label", False),
+        "show_if": getattr(bound_field.field, "show_if", None),
         "inline": options.get("inline", False),
     }
 

@@ -1,0 +1,1 @@
+"""Forms of the admin console pages (domains, identities, import/export)."""

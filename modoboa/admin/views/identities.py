@@ -1,0 +1,317 @@
+"""The identities list (accounts and aliases together), the mailbox quota
+list and bulk deletion.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from modoboa.core import constants as core_constants
+from modoboa.core.models import User
+from modoboa.lib.exceptions import BadRequest
+from modoboa.lib.listing import Listing
+from modoboa.lib.views import perm_required
+from modoboa.parameters import tools as param_tools
+
+from .. import services
+from ..forms.account import DeleteForm
+from ..models import Alias, AliasRecipient, Mailbox, Quota
+from .common import extra_content, pool_usage
+
+SIDEBAR = "admin/_identities_menu.html"
+FILTERS_SESSION_KEY = "identity_filters"
+FILTER_NAMES = ("searchquery", "idtfilter", "grpfilter")
+ROLES = [role for role, _label in core_constants.ROLES]
+
+
+def sidebar_context(request, section):
+    return {
+        "sidebar_template": SIDEBAR,
+        "section": section,
+        "pool": pool_usage(request.user),
+        "extra_content": extra_content(request.user, "identities", section),
+    }
+
+
+def _role_filter(role):
+    if role == core_constants.SUPERADMINS:
+        return Q(is_superuser=True)
+    membership = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=role)
+    return Q(is_superuser=False) & Q(Exists(membership))
+
+
+def filtered_accounts(user, params):
+    queryset = User.objects.get_for_admin(user)
+    search = (params.get("searchquery") or "").strip().lower()
+    if search:
+        queryset = queryset.filter(Q(username__contains=search) | Q(email__contains=search))
+    role = params.get("grpfilter")
+    if role in ROLES:
+        queryset = queryset.filter(_role_filter(role))
+    return queryset
+
+
+def filtered_aliases(user, params):
+    queryset = Alias.objects.get_for_admin(user).filter(internal=False)
+    search = (params.get("searchquery") or "").strip().lower()
+    if search:
+        queryset = queryset.filter(address__contains=search)
+    return queryset
+
+
+def identity_rows(user, params):
+    """A union of accounts and aliases with the columns the list sorts on."""
+    kind = params.get("idtfilter")
+    role = params.get("grpfilter")
+    first_group = Group.objects.filter(user=OuterRef("pk")).order_by("name").values("name")[:1]
+    first_recipient = (
+        AliasRecipient.objects.filter(alias=OuterRef("pk"))
+        .order_by("address")
+        .values("address")[:1]
+    )
+    parts = []
+    if kind != "alias":
+        parts.append(
+            filtered_accounts(user, params)
+            .annotate(
+                kind=Value("account", output_field=CharField()),
+                identity=F("username"),
+                name_or_rcpt=Concat(
+                    "first_name", Value(" "), "last_name", output_field=CharField()
+                ),
+                tag=Case(
+                    When(is_superuser=True, then=Value(core_constants.SUPERADMINS)),
+                    default=Subquery(first_group),
+                    output_field=CharField(),
+                ),
+            )
+            .values("kind", "pk", "identity", "name_or_rcpt", "tag")
+            .order_by()
+        )
+    if kind != "account" and role not in ROLES:
+        parts.append(
+            filtered_aliases(user, params)
+            .annotate(
+                kind=Value("alias", output_field=CharField()),
+                identity=F("address"),
+                name_or_rcpt=Subquery(first_recipient, output_field=CharField()),
+                tag=Value("alias", output_field=CharField()),
+            )
+            .values("kind", "pk", "identity", "name_or_rcpt", "tag")
+            .order_by()
+        )
+    if not parts:
+        return User.objects.none().values("pk")
+    queryset = parts[0]
+    if len(parts) > 1:
+        queryset = queryset.union(parts[1], all=True)
+    return queryset
+
+
+def load_identities(rows):
+    """Turn a page of union rows into account and alias objects (two
+    queries plus their prefetches, whatever the page size).
+    """
+    rows = list(rows)
+    account_ids = [row["pk"] for row in rows if row["kind"] == "account"]
+    alias_ids = [row["pk"] for row in rows if row["kind"] == "alias"]
+    accounts = {
+        account.pk: account
+        for account in User.objects.filter(pk__in=account_ids)
+        .select_related("mailbox__domain")
+        .prefetch_related("groups")
+    }
+    aliases = {
+        alias.pk: alias
+        for alias in Alias.objects.filter(pk__in=alias_ids)
+        .select_related("domain")
+        .prefetch_related("aliasrecipient_set")
+    }
+    items = []
+    for row in rows:
+        if row["kind"] == "account":
+            obj = accounts.get(row["pk"])
+            if obj is None:
+                continue
+            mailbox = obj.mailbox_or_none
+            disabled = not obj.is_active or (mailbox is not None and not mailbox.domain.enabled)
+        else:
+            obj = aliases.get(row["pk"])
+            if obj is None:
+                continue
+            disabled = not obj.enabled or (obj.domain is not None and not obj.domain.enabled)
+        items.append({"kind": row["kind"], "obj": obj, "disabled": disabled})
+    return items
+
+
+def remember_filters(request):
+    request.session[FILTERS_SESSION_KEY] = {
+        name: request.GET.get(name, "") for name in FILTER_NAMES if request.GET.get(name)
+    }
+
+
+@perm_required("core.add_user", "admin.add_alias", any_of=True)
+@require_GET
+def identity_list(request):
+    remember_filters(request)
+    listing = Listing(
+        request,
+        identity_rows(request.user, request.GET),
+        sort_fields={
+            "identity": ("identity", "kind"),
+            "name_or_rcpt": ("name_or_rcpt", "identity"),
+            "tags": ("tag", "identity"),
+        },
+        default_sort="identity",
+        tie_breaker="pk",
+        plain_ordering=True,
+    )
+    context = sidebar_context(request, "list")
+    context.update(
+        {
+            "listing": listing,
+            "items": load_identities(listing.items),
+            "filters": {name: request.GET.get(name, "") for name in FILTER_NAMES},
+            "roles": core_constants.ROLES,
+            "handle_mailboxes": param_tools.get_global_parameter("handle_mailboxes", app="admin"),
+        }
+    )
+    return render(request, "admin/identity_list.html", context)
+
+
+def quota_rows(user, params):
+    used = Quota.objects.filter(
+        username=Concat(OuterRef("address"), Value("@"), OuterRef("domain__name"))
+    ).values("bytes")[:1]
+    queryset = (
+        Mailbox.objects.get_for_admin(user)
+        .exclude(quota=0)
+        .select_related("domain", "user")
+        .annotate(stored_bytes=Coalesce(Subquery(used, output_field=BigIntegerField()), Value(0)))
+        .annotate(
+            usage=Case(
+                When(quota=0, then=Value(0)),
+                default=F("stored_bytes") * 100 / (F("quota") * 1048576),
+                output_field=IntegerField(),
+            )
+        )
+    )
+    search = (params.get("searchquery") or "").strip().lower()
+    if search:
+        if "@" in search:
+            local, _sep, domain = search.partition("@")
+            condition = Q(domain__name__startswith=domain) if domain else Q()
+            if local:
+                condition &= Q(address__endswith=local) | Q(address=local)
+            queryset = queryset.filter(condition)
+        else:
+            queryset = queryset.filter(
+                Q(address__contains=search) | Q(domain__name__contains=search)
+            )
+    return queryset
+
+
+@perm_required("admin.add_mailbox")
+@require_GET
+def identity_quota_list(request):
+    listing = Listing(
+        request,
+        quota_rows(request.user, request.GET),
+        sort_fields={
+            "address": ("address", "domain__name"),
+            "quota": "quota",
+            "quota_value__bytes": "stored_bytes",
+            "quota_usage": "usage",
+        },
+        default_sort="address",
+    )
+    rows = [
+        {
+            "mailbox": mailbox,
+            "used_mb": int(mailbox.stored_bytes / 1048576),
+            "percent": min(100, max(0, mailbox.usage or 0)),
+        }
+        for mailbox in listing.items
+    ]
+    context = sidebar_context(request, "quotas")
+    context.update({"listing": listing, "rows": rows, "filters": request.GET})
+    return render(request, "admin/identity_quota_list.html", context)
+
+
+def _parse_selection(values):
+    accounts, aliases = [], []
+    for value in values:
+        kind, _sep, pk = str(value).partition("-")
+        if not pk.isdigit():
+            raise BadRequest(_("Invalid selection"), field="selection")
+        if kind == "account":
+            accounts.append(int(pk))
+        elif kind == "alias":
+            aliases.append(int(pk))
+        else:
+            raise BadRequest(_("Invalid selection"), field="selection")
+    return accounts, aliases
+
+
+@perm_required("core.add_user", "admin.add_alias", any_of=True)
+@require_POST
+def identity_delete(request):
+    """Bulk deletion: a confirmation page, then everything or nothing."""
+    selection = request.POST.getlist("selection")
+    account_ids, alias_ids = _parse_selection(selection)
+    if not selection:
+        messages.warning(request, _("Select at least one identity."))
+        return redirect("admin:identity_list")
+    accounts = list(User.objects.get_for_admin(request.user).filter(pk__in=account_ids))
+    aliases = list(
+        Alias.objects.get_for_admin(request.user).filter(pk__in=alias_ids, internal=False)
+    )
+    if len(accounts) != len(set(account_ids)) or len(aliases) != len(set(alias_ids)):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(_("You are not allowed to access this object."))
+    form = DeleteForm(request.POST)
+    if request.POST.get("confirm") and form.is_valid():
+        with transaction.atomic():
+            for account in accounts:
+                services.delete_account(
+                    account, acting_user=request.user, keepdir=form.cleaned_data["keepdir"]
+                )
+            if aliases:
+                remaining = list(
+                    Alias.objects.filter(pk__in=[a.pk for a in aliases]).values_list(
+                        "pk", flat=True
+                    )
+                )
+                if remaining:
+                    services.delete_aliases(remaining, acting_user=request.user)
+        messages.success(request, _("%d identities deleted") % (len(accounts) + len(aliases)))
+        return redirect("admin:identity_list")
+    context = sidebar_context(request, "list")
+    context.update(
+        {
+            "accounts": accounts,
+            "aliases": aliases,
+            "selection": selection,
+            "form": form,
+            "handle_mailboxes": param_tools.get_global_parameter("handle_mailboxes", app="admin"),
+        }
+    )
+    return render(request, "admin/identity_delete.html", context)
