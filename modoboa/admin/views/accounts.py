@@ -228,7 +228,7 @@ def account_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def account_delete(request, pk):
     account = _get_account(request, pk)
-    form = DeleteForm(request.POST or None)
+    form = DeleteForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:

@@ -18,7 +18,7 @@ from .identities import sidebar_context
 @perm_required("admin.add_alias")
 @require_http_methods(["GET", "POST"])
 def alias_add(request):
-    form = AliasForm(request.POST or None, user=request.user)
+    form = AliasForm(request.POST if request.method == "POST" else None, user=request.user)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -55,7 +55,9 @@ def _get_alias(request, pk):
 @require_http_methods(["GET", "POST"])
 def alias_edit(request, pk):
     alias = _get_alias(request, pk)
-    form = AliasForm(request.POST or None, user=request.user, alias=alias)
+    form = AliasForm(
+        request.POST if request.method == "POST" else None, user=request.user, alias=alias
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -46,6 +46,8 @@ def extra_tabs(signal, instances_signal, user, obj, data=None, **kwargs):
                 "label": entry["title"],
                 "form": form,
                 "show_if": getattr(form, "show_if", None),
+                "cls": entry["cls"],
+                "instance": instance,
             }
         )
     return tabs

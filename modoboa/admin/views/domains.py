@@ -291,16 +291,23 @@ def domain_edit(request, pk):
                             kwargs.update(tab["form"].domain_update_kwargs())
                     services.update_domain(domain, acting_user=user, **kwargs)
                     domain.refresh_from_db()
-                    if user.has_perm("admin.add_domainalias"):
-                        _sync_domain_aliases(domain, general_data["aliases"], user)
+                    # Limits first, so the aliases added below count against
+                    # the new values.
                     for tab in relevant:
                         tab["form"].save(acting_user=user)
+                    if user.has_perm("admin.add_domainalias"):
+                        _sync_domain_aliases(domain, general_data["aliases"], user)
             except ModoboaException as exc:
                 dispatch_service_error([general] + [tab["form"] for tab in tabs], exc)
             else:
                 messages.success(request, _("Domain %s modified") % domain.name)
                 return redirect("admin:domain_detail", pk=domain.pk)
         status = 400
+        # Tabs that do not apply (a relay tab of a plain domain) show no
+        # errors.
+        for tab in tabs:
+            if tab not in relevant:
+                tab["form"] = tab["cls"](user, tab["instance"], None, prefix=tab["id"])
     context = _sidebar_context(request, "list")
     context.update({"domain": domain, "general": general, "tabs": tabs})
     return render(request, "admin/domain_edit.html", context, status=status)
@@ -386,7 +393,7 @@ def domain_dkim_regenerate(request, pk):
 def domain_delete(request, pk):
     domain = _get_domain(request, pk)
     handle_mailboxes = param_tools.get_global_parameter("handle_mailboxes", app="admin")
-    form = DomainDeleteForm(request.POST or None)
+    form = DomainDeleteForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:

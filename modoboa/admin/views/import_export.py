@@ -57,7 +57,10 @@ def _result_summary(result):
 
 
 def _run_import(request, form_class, section, sidebar, template):
-    form = form_class(request.POST or None, request.FILES or None)
+    form = form_class(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     result = None
     error = None
     status = 200
@@ -131,7 +134,9 @@ def _download(chunks, filename):
 
 
 def _run_export(request, default_filename, section, sidebar, template, produce):
-    form = ExportForm(request.POST or None, default_filename=default_filename)
+    form = ExportForm(
+        request.POST if request.method == "POST" else None, default_filename=default_filename
+    )
     engine = _engine("csv_export")
     if request.method == "POST" and form.is_valid():
         if engine is not None:
