@@ -104,3 +104,36 @@ def domain_admin(make_account, set_limits, domain):
 def simple_user(make_account, domain):
     """user@test.com, a mailbox owner."""
     return make_account("user@test.com")
+
+
+def db_state():
+    """Every row of every table of the project's models (and the audit
+    trail), to prove that a refused call wrote nothing.
+    """
+    from django.apps import apps
+
+    state = {}
+    for model in apps.get_models():
+        if model._meta.label_lower in ("sessions.session", "contenttypes.contenttype"):
+            continue
+        fields = [f.attname for f in model._meta.concrete_fields]
+        state[model._meta.label_lower] = list(
+            model._default_manager.order_by("pk").values_list(*fields)
+        )
+    return state
+
+
+@pytest.fixture
+def unchanged(db):
+    """``with unchanged(): ...`` fails if the block wrote anything."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def _check():
+        before = db_state()
+        yield
+        after = db_state()
+        changed = [label for label in before if before[label] != after[label]]
+        assert changed == [], "tables written by a refused call: %s" % changed
+
+    return _check

@@ -56,10 +56,18 @@ def accessible_domain_ids(user):
 
 
 def filter_for_admin(user, queryset):
-    """Restrict ``queryset`` to the rows ``user`` may reach."""
+    """Restrict ``queryset`` to the rows ``user`` may reach.
+
+    A simple user administers nothing: only its own account is in reach,
+    whatever rows an earlier admin role left behind.
+    """
     if user.is_superuser:
         return queryset
     if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.role not in constants.ADMIN_ROLES:
+        if queryset.model._meta.label_lower == "core.user":
+            return queryset.filter(pk=user.pk)
         return queryset.none()
     builder = _FILTERS.get(queryset.model._meta.label_lower)
     if builder is None:
@@ -93,8 +101,6 @@ def _user_filter(user):
 
     from .models import User
 
-    if user.role not in constants.ADMIN_ROLES:
-        return Q(pk=user.pk)
     reseller_group = Group.objects.filter(name=constants.RESELLERS, user=OuterRef("pk"))
     return (
         Q(pk=user.pk)

@@ -94,7 +94,12 @@ def set_password(account, password, *, created=False, validate=True, field="pass
     """Hash and store ``password`` for ``account`` (not saved)."""
     if validate:
         validate_password(password, account, field=field)
+    elif not password:
+        raise BadRequest(_("This field is required."), field=field)
     account.set_password(password)
+    if len(account.password) > User._meta.get_field("password").max_length:
+        # Only reachable with the PLAIN scheme: the column holds 256.
+        raise BadRequest(_("This password is too long."), field=field)
     signals.account_password_updated.send(
         sender=User, account=account, password=password, created=created
     )
@@ -135,9 +140,26 @@ def check_role_allowed(user, role, account=None):
         )
 
 
+def _forget_cached_role(account):
+    account.__dict__.pop("role", None)
+    for cache in ("_perm_cache", "_group_perm_cache", "_user_perm_cache"):
+        if hasattr(account, cache):
+            delattr(account, cache)
+
+
 @transaction.atomic
 def set_role(account, role, *, acting_user=None):
-    """Give ``account`` the role ``role`` (the account must be saved)."""
+    """Give ``account`` (saved) the role ``role``.
+
+    - Becoming a superuser sets ``is_superuser``; nothing else is needed,
+      since superusers reach everything without access rows.
+    - A superuser losing that role hands what it owns to its heir (see
+      :func:`_heir`) and loses ``master_user``.
+    - An administrator becoming a simple user gives its allocated limits
+      back to the reseller owning it, hands what it owns to its heir and
+      stops administering its domains.
+    - A new administrator gets its limit rows.
+    """
     from modoboa.limits import services as limits_services
 
     old_role = account.role
@@ -151,14 +173,11 @@ def set_role(account, role, *, acting_user=None):
     else:
         if old_role == constants.SUPERADMINS:
             account.is_superuser = False
-            account.save(update_fields=["is_superuser"])
-            _hand_over_owned_objects(account, acting_user)
+            account.master_user = False
+            account.save(update_fields=["is_superuser", "master_user"])
+            _transfer_owned_objects(account, _heir(account, acting_user))
         account.groups.add(Group.objects.get_or_create(name=role)[0])
-    account.__dict__.pop("role", None)
-    if hasattr(account, "_perm_cache"):
-        del account._perm_cache
-    if hasattr(account, "_group_perm_cache"):
-        del account._group_perm_cache
+    _forget_cached_role(account)
     if role in (constants.DOMAINADMINS, constants.RESELLERS):
         limits_services.create_user_limits(account, creator=acting_user)
     if old_role in (constants.DOMAINADMINS, constants.RESELLERS) and role not in (
@@ -167,25 +186,48 @@ def set_role(account, role, *, acting_user=None):
         constants.SUPERADMINS,
     ):
         limits_services.return_resources(account)
+        _transfer_owned_objects(account, _heir(account, acting_user))
         _drop_administered_domains(account)
 
 
-def _hand_over_owned_objects(account, acting_user):
-    """A demoted superuser keeps nothing it owned as a superuser."""
-    heir = acting_user
-    if heir is None or not heir.is_superuser or heir.pk == account.pk:
-        heir = (
-            User.objects.filter(is_superuser=True, is_active=True)
-            .exclude(pk=account.pk)
-            .order_by("pk")
-            .first()
-        )
-    rows = ObjectAccess.objects.filter(user=account).exclude(
+def _heir(account, acting_user):
+    """Who takes over what ``account`` owns: its own owner, else the acting
+    user, else the first active superuser (never the account itself).
+    """
+    for candidate in (access.get_owner(account), acting_user):
+        if candidate is not None and candidate.pk != account.pk:
+            return candidate
+    return (
+        User.objects.filter(is_superuser=True, is_active=True)
+        .exclude(pk=account.pk)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _transfer_owned_objects(account, heir):
+    """Give ``heir`` the ownership of every object ``account`` owns (except
+    ``account`` itself), in three statements whatever their number.
+    """
+    owned = ObjectAccess.objects.filter(user=account, is_owner=True).exclude(
         content_type=ContentType.objects.get_for_model(User), object_id=account.pk
     )
-    if heir is not None:
-        rows.filter(is_owner=True).update(user=heir)
-    rows.delete()
+    if heir is None:
+        owned.delete()
+        return
+    heir_rows = ObjectAccess.objects.filter(
+        user=heir, content_type_id=OuterRef("content_type_id"), object_id=OuterRef("object_id")
+    )
+    # Where the heir already has a row, it becomes the owner's row.
+    ObjectAccess.objects.filter(user=heir).filter(
+        Exists(
+            owned.filter(
+                content_type_id=OuterRef("content_type_id"), object_id=OuterRef("object_id")
+            )
+        )
+    ).update(is_owner=True)
+    owned.filter(Exists(heir_rows)).delete()
+    owned.update(user=heir)
 
 
 def _drop_administered_domains(account):
@@ -200,34 +242,10 @@ def _drop_administered_domains(account):
 
 def hand_over_ownership(account, acting_user):
     """Before ``account`` is deleted, give what it owns to its own owner
-    (or to ``acting_user`` when it owned itself).
+    (or to ``acting_user`` when it owned itself), then drop every access
+    row of the account and on the account.
     """
-    heir = access.get_owner(account)
-    if heir is None or heir.pk == account.pk:
-        heir = acting_user
-    if heir is None or heir.pk == account.pk:
-        heir = (
-            User.objects.filter(is_superuser=True, is_active=True)
-            .exclude(pk=account.pk)
-            .order_by("pk")
-            .first()
-        )
-    owned = ObjectAccess.objects.filter(user=account, is_owner=True).exclude(
-        content_type=ContentType.objects.get_for_model(User), object_id=account.pk
-    )
-    if heir is not None:
-        heir_rows = ObjectAccess.objects.filter(
-            user=heir, content_type_id=OuterRef("content_type_id"), object_id=OuterRef("object_id")
-        )
-        clashing = owned.filter(Exists(heir_rows))
-        ObjectAccess.objects.filter(user=heir).filter(
-            Exists(
-                clashing.filter(
-                    content_type_id=OuterRef("content_type_id"), object_id=OuterRef("object_id")
-                )
-            )
-        ).update(is_owner=True)
-        owned.exclude(Exists(heir_rows)).update(user=heir)
+    _transfer_owned_objects(account, _heir(account, acting_user))
     ObjectAccess.objects.filter(user=account).delete()
     access.remove_object_rows(account)
 

@@ -13,9 +13,16 @@ from django.utils.translation import gettext as _
 from modoboa.core import constants as core_constants
 from modoboa.core import signals as core_signals
 from modoboa.core.models import ObjectAccess
-from modoboa.lib.exceptions import BadLimitValue, LimitReached, UnsufficientResource
+from modoboa.lib.exceptions import (
+    BadLimitValue,
+    BadRequest,
+    LimitReached,
+    PermDeniedException,
+    UnsufficientResource,
+)
 from modoboa.parameters import tools as param_tools
 
+from . import handlers
 from .constants import DOMAIN_LIMIT_DEFINITIONS, USER_LIMIT_DEFINITIONS
 from .models import DomainObjectLimit, UserObjectLimit
 
@@ -177,16 +184,19 @@ def check_domain_limit(domain, name, count=1):
 
 
 def check_can_create(user, klass, object_type, *, domain=None, count=1, instance=None):
-    """Run the limit checks for creating objects, then ask extensions
-    through ``can_create_object`` (a receiver raises to refuse).
+    """Fire ``can_create_object`` as upstream does before creating objects:
+    once with the acting administrator as context (not for management
+    commands, which act as superusers), then once with ``domain``. The
+    limits' own receivers, and any extension's, raise to refuse.
     """
-    check_user_limit(user, object_type, count=count)
+    handlers.connect()
+    contexts = [user] if user is not None else []
     if domain is not None:
-        check_domain_limit(domain, object_type, count=count)
-    if user is not None:
+        contexts.append(domain)
+    for context in contexts:
         core_signals.can_create_object.send(
             sender=klass,
-            context=user,
+            context=context,
             klass=klass,
             object_type=object_type,
             count=count,
@@ -194,16 +204,43 @@ def check_can_create(user, klass, object_type, *, domain=None, count=1, instance
         )
 
 
+def clean_limit_value(name, value):
+    """Return ``value`` as an integer of at least -1, or raise BadLimitValue."""
+    if isinstance(value, bool):
+        raise BadLimitValue(_("Enter a whole number."), field=name)
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise BadLimitValue(_("Enter a whole number."), field=name) from None
+    if value < -1:
+        raise BadLimitValue(_("Invalid limit value: -1 means unlimited"), field=name)
+    if value > 2147483647:
+        raise BadLimitValue(_("This value is too large."), field=name)
+    return value
+
+
 @transaction.atomic
 def set_user_limit(account, name, value, *, acting_user):
     """Set ``account``'s limit ``name`` to ``value``.
 
-    A non-superuser takes the amount from its own limit (and gives back
-    what it frees); it cannot grant an unlimited value unless it is itself
-    unlimited, nor more than it has left.
+    Only superusers and resellers set limits, and never their own; limits
+    belong to resellers and domain administrators. A reseller takes the
+    amount from its own limit (and gets back what it frees); it cannot
+    grant an unlimited value unless it is itself unlimited, nor more than it
+    has left (UnsufficientResource).
     """
-    if value < -1:
-        raise BadLimitValue(_("Invalid limit value"), field=name)
+    if name not in USER_LIMIT_DEFINITIONS:
+        raise BadRequest(_("Unknown limit: %s") % name, field=name)
+    value = clean_limit_value(name, value)
+    if acting_user is not None and not acting_user.is_superuser:
+        if acting_user.role != core_constants.RESELLERS:
+            raise PermDeniedException(_("You are not allowed to set limits"), field=name)
+        if account.pk == acting_user.pk:
+            raise PermDeniedException(_("You can't change your own limits"), field=name)
+        if not acting_user.can_access(account):
+            raise PermDeniedException(_("You are not allowed to access this object"))
+    if account.role not in (core_constants.RESELLERS, core_constants.DOMAINADMINS):
+        raise BadRequest(_("Only resellers and domain administrators have limits"), field=name)
     limit = get_user_limit(account, name)
     if limit.max_value == value:
         return limit
@@ -228,7 +265,9 @@ def set_user_limit(account, name, value, *, acting_user):
 
 
 def return_resources(account):
-    """Give ``account``'s allocated limits back to the reseller owning it."""
+    """Give ``account``'s allocated limits back to the reseller owning it
+    (the account keeps nothing: its limits drop to 0).
+    """
     from modoboa.core.access import get_owner
 
     owner = get_owner(account)
@@ -240,15 +279,26 @@ def return_resources(account):
         if limit.max_value <= 0:
             continue
         own = get_user_limit(owner, limit.name)
-        if own.max_value < 0:
-            continue
-        own.max_value += limit.max_value
-        own.save(update_fields=["max_value"])
+        if own.max_value >= 0:
+            own.max_value += limit.max_value
+            own.save(update_fields=["max_value"])
+        limit.max_value = 0
+        limit.save(update_fields=["max_value"])
 
 
-def set_domain_limit(domain, name, value):
-    if value < -1:
-        raise BadLimitValue(_("Invalid limit value"), field=name)
+@transaction.atomic
+def set_domain_limit(domain, name, value, *, acting_user=None):
+    """Set the limit ``name`` of ``domain`` (administrators who may change
+    the domain do this; ``acting_user`` None is a management command).
+    """
+    if name not in DOMAIN_LIMIT_DEFINITIONS:
+        raise BadRequest(_("Unknown limit: %s") % name, field=name)
+    value = clean_limit_value(name, value)
+    if acting_user is not None and not acting_user.is_superuser:
+        if not acting_user.has_perm("admin.change_domain"):
+            raise PermDeniedException(_("You are not allowed to do this"), field=name)
+        if not acting_user.can_access(domain):
+            raise PermDeniedException(_("You are not allowed to access this object"))
     limit, _created = DomainObjectLimit.objects.get_or_create(
         domain=domain, name=name, defaults={"max_value": value}
     )

@@ -5,14 +5,18 @@ from django.db import models
 from django.utils import timezone
 
 
-class AdminObjectManager(models.Manager):
-    """Manager adding the per-administrator access filter."""
+class AccessQuerySet(models.QuerySet):
+    """QuerySet with the per-administrator access filter."""
 
     def get_for_admin(self, admin):
         """Return the rows ``admin`` may see and manage."""
         from modoboa.core.access import filter_for_admin
 
-        return filter_for_admin(admin, self.get_queryset())
+        return filter_for_admin(admin, self)
+
+
+class AdminObjectManager(models.Manager.from_queryset(AccessQuerySet)):
+    """Manager adding the per-administrator access filter."""
 
 
 class AdminObject(models.Model):

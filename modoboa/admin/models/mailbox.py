@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .base import AdminObject
+from .base import AccessQuerySet, AdminObject
 
 
 class Quota(models.Model):
@@ -99,6 +99,8 @@ class SenderAddress(models.Model):
 
     address = models.EmailField(max_length=254)
     mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE)
+
+    objects = AccessQuerySet.as_manager()
 
     class Meta:
         db_table = "admin_senderaddress"

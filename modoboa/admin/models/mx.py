@@ -4,8 +4,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .base import AccessQuerySet
 
-class MXRecordQuerySet(models.QuerySet):
+
+class MXRecordQuerySet(AccessQuerySet):
     def has_valid(self):
         """Tell whether a non-expired record exists."""
         return self.filter(updated__gt=timezone.now()).exists()
@@ -40,6 +42,8 @@ class DNSBLResult(models.Model):
     provider = models.CharField(max_length=254, db_index=True)
     mx = models.ForeignKey(MXRecord, on_delete=models.CASCADE)
     status = models.CharField(max_length=45, blank=True, db_index=True)
+
+    objects = AccessQuerySet.as_manager()
 
     class Meta:
         db_table = "admin_dnsblresult"

@@ -37,23 +37,24 @@ def _default_language():
 
 
 def clean_username(username, role):
+    """Return ``username`` lower-cased, or raise BadRequest.
+
+    Simple users are named by their email address; administrators without
+    a mailbox may use a plain name (letters, digits and ``. _ - +``).
+    """
+    if username is not None and not isinstance(username, str):
+        raise BadRequest(_("Enter a valid username."), field="username")
     username = (username or "").strip().lower()
     if not username:
         raise BadRequest(_("This field is required."), field="username")
-    if len(username) > 254:
-        raise BadRequest(_("Ensure this value has at most 254 characters."), field="username")
-    if any(c.isspace() for c in username) or any(c in username for c in "/\\'\"<>;"):
-        raise BadRequest(_("Enter a valid username."), field="username")
-    if role == core_constants.SIMPLEUSERS or "@" in username:
-        try:
-            validators.validate_email_address(username)
-        except ValidationError:
-            raise BadRequest(
-                _("Simple users must have an email address as username")
-                if role == core_constants.SIMPLEUSERS
-                else _("Enter a valid email address."),
-                field="username",
-            ) from None
+    if role == core_constants.SIMPLEUSERS and "@" not in username:
+        raise BadRequest(
+            _("Simple users must have an email address as username"), field="username"
+        )
+    try:
+        validators.validate_username(username)
+    except ValidationError as exc:
+        raise BadRequest(exc.messages[0], field="username") from None
     return username
 
 
@@ -63,11 +64,13 @@ def _clean_profile(values):
         if field not in values or values[field] is None:
             continue
         value = values[field]
+        if not isinstance(value, str):
+            raise BadRequest(_("Enter a valid value."), field=field)
         if field == "language":
             if value not in dict(core_constants.LANGUAGES):
                 raise BadRequest(_("Select a valid language."), field="language")
         elif field == "secondary_email":
-            value = (value or "").strip().lower() or None
+            value = value.strip().lower() or None
             if value:
                 try:
                     validators.validate_email_address(value)
@@ -76,7 +79,9 @@ def _clean_profile(values):
                         _("Enter a valid email address."), field="secondary_email"
                     ) from None
         else:
-            value = str(value).strip()
+            value = value.strip()
+            if any(ord(c) < 32 for c in value):
+                raise BadRequest(_("Control characters are not allowed."), field=field)
             max_length = User._meta.get_field(field).max_length
             if len(value) > max_length:
                 raise BadRequest(
@@ -127,6 +132,9 @@ def create_account(
     password is in ``account.clear_password`` when it was made up.
     """
     require_perm(acting_user, "core.add_user")
+    if role == core_constants.DOMAINADMINS and acting_user is not None:
+        # Said before "role not allowed", which it also causes.
+        limits_services.check_user_limit(acting_user, "domain_admins")
     core_services.check_role_allowed(acting_user, role)
     username = clean_username(username, role)
     if User.objects.filter(username=username).exists():
@@ -138,10 +146,10 @@ def create_account(
     address = _mailbox_address(mailbox)
     if role == core_constants.SIMPLEUSERS and not address:
         address = username
+    if address is not None and not isinstance(address, str):
+        raise BadRequest(_("Enter a valid email address."), field="email")
     if address and address.strip().lower() != username:
         raise BadRequest(_("The mailbox address must be equal to the username"), field="email")
-    if role == core_constants.DOMAINADMINS and acting_user is not None:
-        limits_services.check_user_limit(acting_user, "domain_admins")
     profile = _clean_profile(
         {
             "first_name": first_name,
@@ -224,9 +232,11 @@ def update_account(account, *, acting_user, **changes):
     if role != account.role:
         if is_self:
             raise PermDeniedException(_("You can't change your own role"), field="role")
-        core_services.check_role_allowed(acting_user, role, account)
         if role == core_constants.DOMAINADMINS and acting_user is not None:
             limits_services.check_user_limit(acting_user, "domain_admins")
+        core_services.check_role_allowed(acting_user, role, account)
+        if changes.get("username") is None:
+            clean_username(account.username, role)
     mailbox = account.mailbox_or_none
     current_address = mailbox.full_address if mailbox is not None else None
     username = account.username
@@ -263,6 +273,11 @@ def update_account(account, *, acting_user, **changes):
             raise BadRequest(
                 _("Only super administrators are allowed for this mode"), field="master_user"
             )
+        if acting_user is not None and not acting_user.is_superuser:
+            if bool(changes["master_user"]) != account.master_user:
+                raise PermDeniedException(
+                    _("Only super administrators may change this"), field="master_user"
+                )
         account.master_user = bool(changes["master_user"])
     for field, value in _clean_profile(changes).items():
         setattr(account, field, value)

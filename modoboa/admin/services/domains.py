@@ -46,18 +46,35 @@ def _check_quotas(acting_user, quota, default_mailbox_quota, old_quota=0):
     limits_services.check_user_limit(acting_user, "quota", new_value=quota, old_value=old_quota)
 
 
+def _clean_dkim_key_length(value):
+    if value in (None, "", 0):
+        return None
+    if isinstance(value, bool):
+        raise BadRequest(_("Invalid key length"), field="dkim_key_length")
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise BadRequest(_("Invalid key length"), field="dkim_key_length") from None
+    if value not in (1024, 2048, 4096):
+        raise BadRequest(_("Invalid key length"), field="dkim_key_length")
+    return value
+
+
 def _check_dkim(enable_dkim, selector, key_length):
+    # The selector ends up in DNS records and OpenDKIM's tables: it is
+    # checked even while signing is off.
+    if not isinstance(selector, str):
+        raise BadRequest(_("This field is required."), field="dkim_key_selector")
+    try:
+        validators.validate_dkim_selector(selector)
+    except ValidationError as exc:
+        raise BadRequest(exc.messages[0], field="dkim_key_selector") from None
+    _clean_dkim_key_length(key_length)
     if not enable_dkim:
         return
     storage = param_tools.get_global_parameter("dkim_keys_storage_dir", app="admin")
     if not storage:
         raise BadRequest(_("DKIM keys storage directory not configured"), field="enable_dkim")
-    try:
-        validators.validate_dkim_selector(selector or "")
-    except ValidationError as exc:
-        raise BadRequest(exc.messages[0], field="dkim_key_selector") from None
-    if key_length not in (None, 1024, 2048, 4096):
-        raise BadRequest(_("Invalid key length"), field="dkim_key_length")
 
 
 def _check_authorized_mx(acting_user, name):
@@ -113,8 +130,12 @@ def create_domain(
         if quota and (not default_mailbox_quota or default_mailbox_quota > quota):
             default_mailbox_quota = quota
     _check_quotas(acting_user, quota, default_mailbox_quota)
-    dkim_key_selector = (dkim_key_selector or "modoboa").strip()
+    if dkim_key_selector is None or dkim_key_selector == "":
+        dkim_key_selector = "modoboa"
+    if isinstance(dkim_key_selector, str):
+        dkim_key_selector = dkim_key_selector.strip()
     _check_dkim(enable_dkim, dkim_key_selector, dkim_key_length)
+    dkim_key_length = _clean_dkim_key_length(dkim_key_length)
     _check_authorized_mx(acting_user, name)
     domain = Domain(
         name=name,
@@ -125,7 +146,7 @@ def create_domain(
         enable_dns_checks=_bool(enable_dns_checks, True),
         enable_dkim=bool(enable_dkim),
         dkim_key_selector=dkim_key_selector,
-        dkim_key_length=dkim_key_length or None,
+        dkim_key_length=dkim_key_length,
     )
     with audit.revision(acting_user):
         if type == "relaydomain":
@@ -207,11 +228,13 @@ def update_domain(domain, *, acting_user, **changes):
             setattr(domain, field, bool(changes[field]))
     regenerate = False
     if changes.get("dkim_key_selector") is not None:
-        selector = changes["dkim_key_selector"].strip()
+        selector = changes["dkim_key_selector"]
+        selector = selector.strip() if isinstance(selector, str) else selector
+        _check_dkim(False, selector, None)
         regenerate |= selector != domain.dkim_key_selector
         domain.dkim_key_selector = selector
     if "dkim_key_length" in changes:
-        length = changes["dkim_key_length"] or None
+        length = _clean_dkim_key_length(changes["dkim_key_length"])
         regenerate |= length != domain.dkim_key_length
         domain.dkim_key_length = length
     _check_dkim(domain.enable_dkim, domain.dkim_key_selector, domain.dkim_key_length)
@@ -237,6 +260,10 @@ def update_domain(domain, *, acting_user, **changes):
             acting_user=acting_user,
             old_name=old_name,
         )
+        if renamed and new_type != "relaydomain":
+            from modoboa.transport.models import Transport
+
+            Transport.objects.filter(pattern=old_name, domain__isnull=True).delete()
         domain.type = new_type
         domain.save()
     if renamed:
@@ -279,13 +306,10 @@ def _rename_addresses(domain, old_name, new_name):
     def rewritten(field):
         return Concat(Substr(field, 1, Length(field) - len(old_suffix)), Value(new_suffix))
 
-    quotas = Quota.objects.filter(username__endswith=old_suffix)
-    for quota in quotas:
-        new_username = quota.username[: -len(old_suffix)] + new_suffix
-        Quota.objects.update_or_create(
-            username=new_username, defaults={"bytes": quota.bytes, "messages": quota.messages}
-        )
-    quotas.delete()
+    # Rows left under the new name (by Dovecot, for an older domain) would
+    # clash with the moved ones.
+    Quota.objects.filter(username__endswith=new_suffix).delete()
+    Quota.objects.filter(username__endswith=old_suffix).update(username=rewritten(F("username")))
     Alias.objects.filter(address__endswith=old_suffix).update(address=rewritten(F("address")))
     Alias.objects.filter(address=old_suffix).update(address=new_suffix)
     AliasRecipient.objects.filter(address__endswith=old_suffix).update(
@@ -370,14 +394,19 @@ def delete_domain(domain, *, acting_user, keepdir=False):
 
 @transaction.atomic
 def add_domain_admin(domain, account, *, acting_user):
-    """Make ``account`` (a domain administrator) administer ``domain``."""
+    """Make ``account`` (a domain administrator or a reseller) administer
+    ``domain``. Only superusers and resellers give domains, among those they
+    reach, to accounts they reach.
+    """
+    require_perm(acting_user, "admin.add_domain")
     require_access(acting_user, domain)
+    require_access(acting_user, account)
     if account.role not in (core_constants.DOMAINADMINS, core_constants.RESELLERS):
         raise BadRequest(_("%s is not a domain administrator") % account.username, field="domains")
     ct = ContentType.objects.get_for_model(Domain)
     if ObjectAccess.objects.filter(user=account, content_type=ct, object_id=domain.pk).exists():
         return
-    limits_services.check_domain_limit(domain, "domain_admins")
+    limits_services.check_can_create(None, User, "domain_admins", domain=domain)
     access.grant_access(domain, account)
     audit.log_message(
         "Account %s is now an administrator of domain %s", account.username, domain.name
@@ -402,14 +431,21 @@ def remove_domain_admin(domain, account, *, acting_user):
     )
 
 
+@transaction.atomic
 def set_administered_domains(account, names, *, acting_user):
     """Make ``account`` administer exactly the domains ``names`` (among
     those ``acting_user`` reaches).
     """
     from .common import get_domain
 
+    if isinstance(names, str):
+        names = [names]
     wanted = {}
-    for name in names:
+    for name in names or ():
+        if not isinstance(name, str):
+            raise BadRequest(_("Enter a valid domain name."), field="domains")
+        if not name.strip():
+            continue
         name = clean_domain_name(name, field="domains")
         wanted[name] = get_domain(name, acting_user, field="domains")
     current = Domain.objects.filter(
@@ -419,9 +455,13 @@ def set_administered_domains(account, names, *, acting_user):
             is_owner=False,
         ).values("object_id")
     )
+    current_ids = set()
     for domain in current:
+        current_ids.add(domain.pk)
         if domain.name not in wanted:
+            # Domains the acting user does not reach are not its to take away.
             if acting_user is None or acting_user.can_access(domain):
                 remove_domain_admin(domain, account, acting_user=acting_user)
     for domain in wanted.values():
-        add_domain_admin(domain, account, acting_user=acting_user)
+        if domain.pk not in current_ids:
+            add_domain_admin(domain, account, acting_user=acting_user)

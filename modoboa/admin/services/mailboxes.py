@@ -10,13 +10,21 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from modoboa.core import access, audit
+from modoboa.core.models import User
 from modoboa.lib.exceptions import BadRequest, Conflict
 from modoboa.limits import services as limits_services
 from modoboa.limits.models import UserObjectLimit
 
 from ..models import Alias, AliasRecipient, Mailbox, Quota, SenderAddress
 from . import mailbox_operations
-from .common import clean_email, get_domain, split_address
+from .common import (
+    clean_email,
+    clean_quota,
+    get_domain,
+    require_access,
+    require_perm,
+    split_address,
+)
 
 
 def can_override_quota_rules(acting_user):
@@ -71,8 +79,13 @@ def _ensure_self_alias(mailbox):
     return alias
 
 
+@transaction.atomic
 def create_mailbox(account, address, *, acting_user, quota=None, use_domain_quota=None):
     """Give ``account`` (saved) a mailbox at ``address``."""
+    require_perm(acting_user, "admin.add_mailbox")
+    require_access(acting_user, account)
+    if Mailbox.objects.filter(user=account).exists():
+        raise Conflict(_("This account already has a mailbox"), field="email")
     address = clean_email(address, field="email")
     local_part, domain_name = split_address(address)
     domain = get_domain(domain_name, acting_user, field="email")
@@ -81,15 +94,22 @@ def create_mailbox(account, address, *, acting_user, quota=None, use_domain_quot
     if Alias.objects.filter(address=address, internal=False).exists():
         raise Conflict(_("An alias with this address already exists"), field="email")
     limits_services.check_can_create(acting_user, Mailbox, "mailboxes", domain=domain)
+    quota = clean_quota(quota)
     if use_domain_quota is None:
         use_domain_quota = quota is None
     mailbox = Mailbox(
         address=local_part, domain=domain, user=account, use_domain_quota=bool(use_domain_quota)
     )
     apply_quota(mailbox, None if use_domain_quota else quota, acting_user)
-    mailbox.save()
+    with audit.revision(acting_user):
+        mailbox.save()
     Quota.objects.get_or_create(username=address)
     _ensure_self_alias(mailbox)
+    # A forward already bearing this address (an alias made before the
+    # mailbox) keeps working as one.
+    from .aliases import sync_self_alias
+
+    sync_self_alias(address)
     account.email = address
     account.save(update_fields=["email"])
     if acting_user is not None:
@@ -98,14 +118,20 @@ def create_mailbox(account, address, *, acting_user, quota=None, use_domain_quot
     return mailbox
 
 
+@transaction.atomic
 def update_quota(mailbox, *, acting_user, quota=None, use_domain_quota=None):
     """Change a mailbox's quota (``use_domain_quota`` follows the domain's
     default).
     """
+    require_perm(acting_user, "admin.change_mailbox")
+    require_access(acting_user, mailbox)
+    quota = clean_quota(quota)
     if use_domain_quota is not None:
         mailbox.use_domain_quota = bool(use_domain_quota)
     apply_quota(mailbox, None if mailbox.use_domain_quota else quota, acting_user)
-    mailbox.save(update_fields=["quota", "use_domain_quota", "last_modification"])
+    with audit.revision(acting_user):
+        mailbox.save(update_fields=["quota", "use_domain_quota", "last_modification"])
+    audit.log_modified(mailbox, acting_user)
 
 
 @transaction.atomic
@@ -116,10 +142,13 @@ def rename_mailbox(mailbox, new_address, *, acting_user, create_alias=False):
     at it follow; the mail home is renamed later by
     ``handle_mailbox_operations`` when file-system handling is on.
     """
+    require_perm(acting_user, "admin.change_mailbox")
+    require_access(acting_user, mailbox)
     new_address = clean_email(new_address, field="email")
     old_address = mailbox.full_address
     if new_address == old_address:
         return mailbox
+    old_local_part = mailbox.address
     local_part, domain_name = split_address(new_address)
     domain = get_domain(domain_name, acting_user, field="email")
     if Mailbox.objects.filter(address=local_part, domain=domain).exists():
@@ -134,30 +163,38 @@ def rename_mailbox(mailbox, new_address, *, acting_user, create_alias=False):
     mailbox.domain = domain
     if domain.pk != old_domain.pk:
         apply_quota(mailbox, None if mailbox.use_domain_quota else mailbox.quota, acting_user)
-    mailbox.save()
+    account = mailbox.user
+    if account.username == old_address and (
+        User.objects.filter(username=new_address).exclude(pk=account.pk).exists()
+    ):
+        raise Conflict(_("Account %s already exists") % new_address, field="email")
+    with audit.revision(acting_user):
+        mailbox.save()
+    # The usage moves with the mailbox; Dovecot recomputes it anyway.
     usage = Quota.objects.filter(username=old_address).first()
-    Quota.objects.filter(username=old_address).delete()
-    Quota.objects.update_or_create(
+    Quota.objects.filter(username__in=[old_address, new_address]).delete()
+    Quota.objects.create(
         username=new_address,
-        defaults={
-            "bytes": usage.bytes if usage else 0,
-            "messages": usage.messages if usage else 0,
-        },
+        bytes=usage.bytes if usage else 0,
+        messages=usage.messages if usage else 0,
     )
-    Alias.objects.filter(address=old_address, internal=True).delete()
+    Alias.objects.filter(address=new_address, internal=True).delete()
+    Alias.objects.filter(address=old_address, internal=True).update(
+        address=new_address, domain=domain
+    )
     _ensure_self_alias(mailbox)
     Alias.objects.filter(address=old_address, internal=False).update(
         address=new_address, domain=domain
     )
-    AliasRecipient.objects.filter(r_mailbox=mailbox, address=old_address).update(
-        address=new_address
-    )
-    account = mailbox.user
+    _rename_recipients(mailbox, old_local_part, old_domain.name)
     if account.username == old_address:
         account.username = new_address
     account.email = new_address
     account.save(update_fields=["username", "email"])
     mailbox_operations.queue_rename(mailbox, old_home)
+    from .aliases import sync_self_alias
+
+    sync_self_alias(new_address)
     if create_alias:
         from .aliases import create_alias as make_alias
 
@@ -166,17 +203,47 @@ def rename_mailbox(mailbox, new_address, *, acting_user, create_alias=False):
     return mailbox
 
 
+def _rename_recipients(mailbox, old_local_part, old_domain_name):
+    """Point the recipients linked to ``mailbox`` at its new address,
+    ``+extension`` forms included.
+    """
+    new_local_part, new_domain_name = mailbox.address, mailbox.domain.name
+    for recipient in AliasRecipient.objects.filter(r_mailbox=mailbox):
+        local_part, _sep, domain_name = recipient.address.rpartition("@")
+        if domain_name != old_domain_name:
+            continue
+        if local_part == old_local_part:
+            local_part = new_local_part
+        elif local_part.startswith(old_local_part + "+"):
+            local_part = new_local_part + local_part[len(old_local_part) :]
+        else:
+            continue
+        recipient.address = "%s@%s" % (local_part, new_domain_name)
+        recipient.save(update_fields=["address"])
+
+
+@transaction.atomic
 def delete_mailbox(mailbox, *, acting_user, keepdir=False):
-    """Delete ``mailbox`` and what only exists for it."""
+    """Delete ``mailbox`` and what only exists for it: its self-alias, its
+    quota row, its recipient rows and the aliases they leave empty. Unless
+    ``keepdir``, the removal of its mail home is queued.
+    """
+    require_perm(acting_user, "admin.delete_mailbox")
+    require_access(acting_user, mailbox)
+    from .aliases import prune_empty_aliases
+
     if not keepdir:
         mailbox_operations.queue_delete(mailbox)
     address = mailbox.full_address
-    touched = list(
+    touched = set(
         AliasRecipient.objects.filter(r_mailbox=mailbox).values_list("alias_id", flat=True)
     )
     AliasRecipient.objects.filter(r_mailbox=mailbox).delete()
-    Alias.objects.filter(pk__in=touched, aliasrecipient__isnull=True).delete()
-    Alias.objects.filter(address=address, internal=True).delete()
+    self_aliases = Alias.objects.filter(address=address, internal=True)
+    touched |= set(
+        AliasRecipient.objects.filter(r_alias__in=self_aliases).values_list("alias_id", flat=True)
+    )
+    self_aliases.delete()
     Quota.objects.filter(username=address).delete()
     access.remove_object_rows(mailbox)
     account = mailbox.user
@@ -184,9 +251,11 @@ def delete_mailbox(mailbox, *, acting_user, keepdir=False):
         mailbox.delete()
     account.email = ""
     account.save(update_fields=["email"])
+    prune_empty_aliases(touched, acting_user)
     audit.log_deleted(mailbox, acting_user)
 
 
+@transaction.atomic
 def set_mailbox_aliases(mailbox, addresses, *, acting_user):
     """Make exactly ``addresses`` aliases of ``mailbox`` (Mail tab).
 
@@ -210,21 +279,21 @@ def set_mailbox_aliases(mailbox, addresses, *, acting_user):
         ).select_related("alias")
         if r.alias.address != mailbox.full_address
     }
+    from .aliases import prune_empty_aliases
+
     for address, recipient in current.items():
         if address not in wanted:
             alias = recipient.alias
+            require_perm(acting_user, "admin.change_alias")
+            require_access(acting_user, alias)
             recipient.delete()
-            if not alias.aliasrecipient_set.exists():
-                from .aliases import _delete_aliases
-
-                _delete_aliases([alias], acting_user)
+            prune_empty_aliases([alias.pk], acting_user)
     for address in wanted:
         if address in current:
             continue
         existing = Alias.objects.filter(address=address, internal=False).first()
         if existing is not None:
-            from .common import require_access
-
+            require_perm(acting_user, "admin.change_alias")
             require_access(acting_user, existing)
             AliasRecipient.objects.get_or_create(
                 alias=existing, r_mailbox=mailbox, defaults={"address": mailbox.full_address}
@@ -238,9 +307,13 @@ def set_mailbox_aliases(mailbox, addresses, *, acting_user):
         )
 
 
+@transaction.atomic
 def set_sender_addresses(mailbox, addresses, *, acting_user):
     """Make exactly ``addresses`` the extra sender addresses of ``mailbox``."""
     from .sender_addresses import clean_sender_address
+
+    require_perm(acting_user, "admin.change_senderaddress")
+    require_access(acting_user, mailbox)
 
     wanted = []
     for value in addresses or ():
