@@ -174,7 +174,9 @@ def test_domain_edit_updates_general_aliases_and_resources(client, superadmin, d
         },
     )
     assert response.status_code == 302, [
-        line for line in response.content.decode().splitlines() if "error" in line or "alert" in line
+        line
+        for line in response.content.decode().splitlines()
+        if "error" in line or "alert" in line
     ]
     domain.refresh_from_db()
     assert domain.quota == 60
@@ -224,13 +226,17 @@ def test_domain_detail_shows_dkim_record_dns_and_admins(client, superadmin, doma
         address="192.0.2.1",
         updated=timezone.now() + timezone.timedelta(hours=1),
     )
-    DNSBLResult.objects.create(domain=domain, provider="zen.spamhaus.org", mx=mx, status="127.0.0.2")
+    DNSBLResult.objects.create(
+        domain=domain, provider="zen.spamhaus.org", mx=mx, status="127.0.0.2"
+    )
     client.force_login(superadmin)
     content = client.get("/admin/domains/%d/" % domain.pk).content.decode()
     assert "sel._domainkey.test.com. IN TXT" in content
     assert "Listed by 1 provider" in content
     assert "admin@test.com" in content.split('id="domain-admins"')[1]
-    assert "zen.spamhaus.org" in client.get("/admin/domains/%d/dnsbl/" % domain.pk).content.decode()
+    assert (
+        "zen.spamhaus.org" in client.get("/admin/domains/%d/dnsbl/" % domain.pk).content.decode()
+    )
     assert "mx.test.com" in client.get("/admin/domains/%d/mx/" % domain.pk).content.decode()
     response = client.post("/admin/domains/%d/dkim/regenerate/" % domain.pk)
     assert response.status_code == 302
