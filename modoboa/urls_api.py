@@ -1,3 +1,33 @@
-"""URLs of the REST API (``/api/v1/``) and of its documentation."""
+"""URLs of the REST API (``/api/v1/``) and of its documentation.
 
-urlpatterns = []
+The OpenAPI schema is served at ``/api/v1/schema/`` and
+``/docs/api/schema/``, and rendered by Swagger UI at ``/docs/api/`` with
+assets served locally (drf-spectacular-sidecar). Both are public: the
+schema describes the shape of the API, not data, so a provisioning client
+can read it before it has a token; every endpoint it documents still
+requires authentication.
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from modoboa.core.extensions import exts_pool
+
+api_patterns = [
+    path("", include("modoboa.admin.api.urls")),
+    path("", include("modoboa.limits.api.urls")),
+    path("", include("modoboa.relaydomains.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Extensions add their endpoints through their ``urls_api`` module.
+    *exts_pool.get_urls(category="api"),
+]
+
+urlpatterns = [
+    path("api/v1/", include((api_patterns, "api"), namespace="api")),
+    path("docs/api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "docs/api/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", title="Modoboa API"),
+        name="api-docs",
+    ),
+]

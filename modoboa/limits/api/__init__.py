@@ -1,0 +1,1 @@
+"""REST API of the limits application: the resources of administrators."""

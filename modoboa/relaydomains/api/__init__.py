@@ -1,0 +1,1 @@
+"""REST API of the relay domains application."""
