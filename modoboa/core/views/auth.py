@@ -62,9 +62,6 @@ def login(request):
                 auth.login(request, user)
                 if not form.cleaned_data["rememberme"]:
                     request.session.set_expiry(0)
-                code = django_language(user.language)
-                if code:
-                    translation.activate(code)
                 signals.user_login.send(
                     sender="login",
                     username=form.cleaned_data["username"],

@@ -6,13 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from modoboa.core import signals
-from modoboa.core.auth import django_language
 from modoboa.core.forms import APIAccessForm, ForwardForm, ProfileForm
 from modoboa.lib.exceptions import ModoboaException
 from modoboa.lib.views import apply_service_error, superuser_required
@@ -87,9 +85,6 @@ def profile(request):
                 )
             else:
                 user.refresh_from_db()
-                code = django_language(user.language)
-                if code:
-                    translation.activate(code)
                 messages.success(request, _("Profile updated"))
                 return set_language_cookie(redirect("core:user_profile"), user)
     else:
