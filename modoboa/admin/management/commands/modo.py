@@ -74,6 +74,10 @@ class Command(BaseCommand):
         parsed = parser.parse_args(rest)
         cmd_options = vars(parsed)
         cmd_args = cmd_options.pop("args", ())
+        # call_command(..., stdout=...) must reach the subcommand.
+        for key in ("stdout", "stderr", "no_color", "force_color"):
+            if options.get(key) is not None:
+                cmd_options[key] = options[key]
         return command.execute(*cmd_args, **cmd_options)
 
     def add_arguments(self, parser):

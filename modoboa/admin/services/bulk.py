@@ -1,0 +1,342 @@
+"""Creating many simple-user accounts at once (``modo import``).
+
+``create_account`` costs a few dozen queries per account; an import of ten
+thousand mailboxes needs a constant number per batch instead. The rules
+stay those of the service layer: each row is first checked with the same
+cleaning functions and the same quota and limit rules, computed for the
+whole batch in a few queries. A row that fails any check, or that is
+unusual (an existing alias at its address, a domain whose quota or limits
+the batch would exceed...), is handed to ``fallback``, which creates it
+through :func:`create_account` one by one, so its error is exactly the one
+the console would show. Rows are processed in file order as far as rules
+interact: once a domain's quota or limit sends a row to the slow path,
+every later row of that domain follows it.
+"""
+
+import logging
+import os
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import reversion
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from modoboa.core import audit
+from modoboa.core import constants as core_constants
+from modoboa.core.models import Log, ObjectAccess, User
+from modoboa.lib.exceptions import ModoboaException
+from modoboa.limits import services as limits_services
+
+from ..models import Alias, AliasRecipient, Domain, Mailbox, Quota
+from .accounts import _clean_profile, _default_language, clean_username
+from .common import clean_email, clean_quota, require_perm, split_address
+from .mailboxes import can_override_quota_rules
+
+#: Below this many passwords, hashing in the calling process is faster
+#: than starting workers.
+PARALLEL_HASH_THRESHOLD = 32
+
+
+@dataclass
+class AccountSpec:
+    """One simple user to create (the fields of an ``account`` CSV row)."""
+
+    username: str
+    password_hash: str | None
+    first_name: str = ""
+    last_name: str = ""
+    is_active: bool = True
+    email: str = ""
+    quota: int | None = None
+
+
+def _hash_one(args):
+    from modoboa.core import password_hashers
+
+    raw, scheme, rounds = args
+    return password_hashers.make_password(raw, scheme, rounds)
+
+
+def hash_passwords(passwords, scheme, rounds, workers=None):
+    """Return the ``{SCHEME}hash`` of each password, hashed on every core."""
+    jobs = [(raw, scheme, rounds) for raw in passwords]
+    workers = workers or os.cpu_count() or 1
+    if len(jobs) < PARALLEL_HASH_THRESHOLD or workers < 2:
+        return [_hash_one(job) for job in jobs]
+    chunksize = max(1, min(64, len(jobs) // (workers * 4)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_hash_one, jobs, chunksize=chunksize))
+
+
+@dataclass
+class _Candidate:
+    index: int
+    spec: AccountSpec
+    username: str = ""
+    address: str = ""
+    local_part: str = ""
+    domain: Domain = None
+    profile: dict = None
+    quota: int = 0
+    use_domain_quota: bool = False
+
+
+def _prepare(index, spec, language):
+    """Clean one spec with the service layer's rules, or return None."""
+    try:
+        username = clean_username(spec.username, core_constants.SIMPLEUSERS)
+        address = clean_email(spec.email or username, field="email")
+        quota = clean_quota(spec.quota)
+        profile = _clean_profile(
+            {"first_name": spec.first_name, "last_name": spec.last_name, "language": language}
+        )
+    except ModoboaException:
+        return None
+    if address != username or not spec.password_hash:
+        return None
+    if len(spec.password_hash) > User._meta.get_field("password").max_length:
+        return None
+    local_part, _domain_name = split_address(address)
+    return _Candidate(
+        index=index,
+        spec=spec,
+        username=username,
+        address=address,
+        local_part=local_part,
+        profile=profile,
+        quota=quota or 0,
+        use_domain_quota=quota is None,
+    )
+
+
+def _select_fast(candidates, acting_user):
+    """Keep the candidates that pass every rule checked in bulk."""
+    domain_names = {split_address(c.address)[1] for c in candidates}
+    domains = {d.name: d for d in Domain.objects.filter(name__in=domain_names)}
+    if acting_user is not None and not acting_user.is_superuser:
+        reachable = set(
+            Domain.objects.get_for_admin(acting_user)
+            .filter(name__in=domain_names)
+            .values_list("name", flat=True)
+        )
+        domains = {name: d for name, d in domains.items() if name in reachable}
+    usernames = [c.username for c in candidates]
+    taken = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
+    addresses = [c.address for c in candidates]
+    # A forward already at the address makes create_mailbox refuse the row.
+    taken_aliases = set(
+        Alias.objects.filter(address__in=addresses, internal=False).values_list(
+            "address", flat=True
+        )
+    )
+    taken_mailboxes = set(
+        Mailbox.objects.filter(
+            domain__in=list(domains.values()),
+            address__in=[c.local_part for c in candidates],
+        ).values_list("address", "domain__name")
+    )
+    selected = []
+    seen = set()
+    for candidate in candidates:
+        domain = domains.get(split_address(candidate.address)[1])
+        key = (candidate.local_part, domain.name if domain else None)
+        if (
+            domain is None
+            or candidate.username in taken
+            or candidate.username in seen
+            or candidate.address in taken_aliases
+            or key in taken_mailboxes
+        ):
+            continue
+        seen.add(candidate.username)
+        candidate.domain = domain
+        selected.append(candidate)
+    return _apply_domain_rules(selected, acting_user)
+
+
+def _apply_domain_rules(candidates, acting_user):
+    """Quota and limit rules, per domain, in file order."""
+    by_domain = defaultdict(list)
+    for candidate in candidates:
+        by_domain[candidate.domain.pk].append(candidate)
+    allocated = dict(
+        Mailbox.objects.filter(domain_id__in=list(by_domain))
+        .values_list("domain_id")
+        .annotate(total=Sum("quota"))
+        .values_list("domain_id", "total")
+    )
+    override = can_override_quota_rules(acting_user)
+    kept = []
+    for domain_id, group in by_domain.items():
+        domain = group[0].domain
+        total = allocated.get(domain_id) or 0
+        accepted = []
+        for candidate in group:
+            value = domain.default_mailbox_quota if candidate.use_domain_quota else candidate.quota
+            if (not value and domain.quota and not override) or (
+                domain.quota and total + value > domain.quota
+            ):
+                # The slow path reports it, and the rows after it follow.
+                break
+            candidate.quota = value
+            total += value
+            accepted.append(candidate)
+        try:
+            limits_services.check_can_create(
+                None, Mailbox, "mailboxes", domain=domain, count=len(accepted)
+            )
+        except ModoboaException:
+            continue
+        kept.extend(accepted)
+    if acting_user is not None and kept:
+        try:
+            limits_services.check_can_create(acting_user, Mailbox, "mailboxes", count=len(kept))
+        except ModoboaException:
+            return []
+    kept.sort(key=lambda c: c.index)
+    return kept
+
+
+def _insert(candidates, acting_user):
+    """Write the accounts, mailboxes, quota rows, self-aliases, access rows
+    and log lines of ``candidates``; return the accounts in order.
+    """
+    users = [
+        User(
+            username=c.username,
+            email=c.address,
+            password=c.spec.password_hash,
+            is_active=bool(c.spec.is_active),
+            **c.profile,
+        )
+        for c in candidates
+    ]
+    User.objects.bulk_create(users)
+    user_ids = dict(
+        User.objects.filter(username__in=[u.username for u in users]).values_list("username", "pk")
+    )
+    for user in users:
+        user.pk = user.id = user_ids[user.username]
+    group = Group.objects.get_or_create(name=core_constants.SIMPLEUSERS)[0]
+    User.groups.through.objects.bulk_create(
+        User.groups.through(user_id=user.pk, group_id=group.pk) for user in users
+    )
+    mailboxes = [
+        Mailbox(
+            address=c.local_part,
+            domain=c.domain,
+            user=user,
+            quota=c.quota,
+            use_domain_quota=c.use_domain_quota,
+        )
+        for c, user in zip(candidates, users, strict=True)
+    ]
+    Mailbox.objects.bulk_create(mailboxes)
+    mailbox_ids = dict(
+        Mailbox.objects.filter(user_id__in=list(user_ids.values())).values_list("user_id", "pk")
+    )
+    for mailbox in mailboxes:
+        mailbox.pk = mailbox.id = mailbox_ids[mailbox.user_id]
+    addresses = [c.address for c in candidates]
+    # A row left by Dovecot for the address keeps its usage.
+    Quota.objects.bulk_create([Quota(username=a) for a in addresses], ignore_conflicts=True)
+    _create_self_aliases(candidates, mailboxes)
+    if acting_user is not None:
+        user_ct = ContentType.objects.get_for_model(User)
+        mailbox_ct = ContentType.objects.get_for_model(Mailbox)
+        ObjectAccess.objects.bulk_create(
+            [
+                ObjectAccess(user=acting_user, content_type=ct, object_id=obj.pk, is_owner=True)
+                for obj, ct in [(u, user_ct) for u in users] + [(m, mailbox_ct) for m in mailboxes]
+            ]
+        )
+    with audit.revision(acting_user, comment="import"):
+        for obj in users + mailboxes:
+            reversion.add_to_revision(obj)
+    _log_created(users + mailboxes, acting_user)
+    return users
+
+
+def _create_self_aliases(candidates, mailboxes):
+    """The internal self-alias of each mailbox, with the mailbox as its
+    only recipient (an orphan internal alias at the address is reused).
+    """
+    addresses = [c.address for c in candidates]
+    existing = dict(
+        Alias.objects.filter(address__in=addresses, internal=True).values_list("address", "pk")
+    )
+    Alias.objects.bulk_create(
+        Alias(address=c.address, domain=c.domain, internal=True)
+        for c in candidates
+        if c.address not in existing
+    )
+    AliasRecipient.objects.filter(alias_id__in=list(existing.values())).delete()
+    alias_ids = dict(
+        Alias.objects.filter(address__in=addresses, internal=True).values_list("address", "pk")
+    )
+    AliasRecipient.objects.bulk_create(
+        AliasRecipient(alias_id=alias_ids[c.address], r_mailbox=mailbox, address=c.address)
+        for c, mailbox in zip(candidates, mailboxes, strict=True)
+    )
+
+
+def _log_created(objects, acting_user):
+    """The ``core_log`` lines ``audit.log_created`` writes, in one INSERT."""
+    logger = audit.admin_logger
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    actor = audit.actor_label(acting_user)
+    Log.objects.bulk_create(
+        Log(
+            message=("%s '%s' added by %s" % (audit.object_label(obj), obj, actor))[:255],
+            level="INFO",
+            logger=logger.name[:30],
+        )
+        for obj in objects
+    )
+
+
+def create_simple_accounts(specs, *, acting_user, fallback, on_created=None):
+    """Create the simple users ``specs`` (with their mailboxes).
+
+    ``fallback(index)`` creates the row ``index`` through the regular
+    service function; it is called for every row the batch checks do not
+    accept. ``on_created(index, account)`` is called for each account made
+    here. Return one outcome per spec: None when created, else the
+    ModoboaException that refused it.
+    """
+    outcomes = [None] * len(specs)
+    try:
+        require_perm(acting_user, "core.add_user")
+        require_perm(acting_user, "admin.add_mailbox")
+    except ModoboaException:
+        fast = []
+    else:
+        language = _default_language()
+        prepared = [_prepare(i, spec, language) for i, spec in enumerate(specs)]
+        fast = _select_fast([c for c in prepared if c is not None], acting_user)
+    if fast:
+        try:
+            with transaction.atomic():
+                accounts = _insert(fast, acting_user)
+        except IntegrityError:
+            # Someone else wrote the same rows meanwhile: go row by row.
+            fast = []
+        else:
+            if on_created is not None:
+                for candidate, account in zip(fast, accounts, strict=True):
+                    on_created(candidate.index, account)
+    done = {c.index for c in fast}
+    for index in range(len(specs)):
+        if index in done:
+            continue
+        try:
+            with transaction.atomic():
+                fallback(index)
+        except ModoboaException as exc:
+            outcomes[index] = exc
+    return outcomes
