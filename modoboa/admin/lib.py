@@ -5,6 +5,7 @@
 import ipaddress
 import logging
 import os
+import shutil
 import subprocess
 
 from django.conf import settings
@@ -24,7 +25,8 @@ def doveadm_path():
     candidate = os.path.join(os.path.dirname(dovecot), "doveadm")
     if os.path.exists(candidate):
         return candidate
-    return None
+    # Debian ships dovecot in /usr/sbin but doveadm in /usr/bin.
+    return shutil.which("doveadm")
 
 
 def mail_home(mailbox, address=None):

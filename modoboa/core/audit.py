@@ -6,6 +6,7 @@ import logging
 from contextlib import contextmanager
 
 import reversion
+from django.utils.text import capfirst
 
 admin_logger = logging.getLogger("modoboa.admin")
 
@@ -18,7 +19,10 @@ def actor_label(acting_user):
 
 
 def object_label(obj):
-    return getattr(obj, "objectname", type(obj).__name__)
+    """The object's type as upstream's log lines name it: its content type
+    name, capitalised ("Domain", "Domain alias", "Alias", "User"...).
+    """
+    return capfirst(str(obj._meta.verbose_name))
 
 
 def log_created(obj, acting_user):

@@ -146,3 +146,18 @@ def validate_username(value):
             _("Enter a valid username: an email address, or letters, digits and . _ - +"),
             code="invalid",
         )
+
+
+def parse_integer(value):
+    """Return ``value`` (an int or a string of digits, maybe signed) as an
+    int; raise ValueError for anything else (floats, booleans, "1e3"...).
+    """
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,12}", value.strip()):
+        return int(value.strip())
+    raise ValueError(value)

@@ -20,6 +20,7 @@ from modoboa.lib.exceptions import (
     PermDeniedException,
     UnsufficientResource,
 )
+from modoboa.lib.validators import parse_integer
 from modoboa.parameters import tools as param_tools
 
 from . import handlers
@@ -206,11 +207,9 @@ def check_can_create(user, klass, object_type, *, domain=None, count=1, instance
 
 def clean_limit_value(name, value):
     """Return ``value`` as an integer of at least -1, or raise BadLimitValue."""
-    if isinstance(value, bool):
-        raise BadLimitValue(_("Enter a whole number."), field=name)
     try:
-        value = int(value)
-    except (TypeError, ValueError):
+        value = parse_integer(value)
+    except ValueError:
         raise BadLimitValue(_("Enter a whole number."), field=name) from None
     if value < -1:
         raise BadLimitValue(_("Invalid limit value: -1 means unlimited"), field=name)

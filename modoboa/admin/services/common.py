@@ -66,11 +66,9 @@ def clean_quota(value, field="quota"):
     """Return a non-negative integer quota (MB)."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise BadRequest(_("Enter a whole number."), field=field)
     try:
-        value = int(value)
-    except (TypeError, ValueError):
+        value = validators.parse_integer(value)
+    except ValueError:
         raise BadRequest(_("Enter a whole number."), field=field) from None
     if value < 0:
         raise BadRequest(_("Ensure this value is greater than or equal to 0."), field=field)

@@ -35,7 +35,7 @@ def _check_name_free(name, exclude=None):
         raise Conflict(_("A domain alias with this name already exists"), field="name")
 
 
-def _check_quotas(acting_user, quota, default_mailbox_quota, old_quota=0):
+def _check_quotas(acting_user, quota, default_mailbox_quota, old_quota=0, relay=False):
     if quota and default_mailbox_quota > quota:
         raise BadRequest(_("Cannot be greater than domain quota"), field="default_mailbox_quota")
     if quota and not default_mailbox_quota:
@@ -43,17 +43,19 @@ def _check_quotas(acting_user, quota, default_mailbox_quota, old_quota=0):
             _("A default mailbox quota is required when the domain has a quota"),
             field="default_mailbox_quota",
         )
+    if relay and not quota:
+        # A relay domain stores no mail: without a quota it takes nothing
+        # from a reseller's quota pool.
+        return
     limits_services.check_user_limit(acting_user, "quota", new_value=quota, old_value=old_quota)
 
 
 def _clean_dkim_key_length(value):
     if value in (None, "", 0):
         return None
-    if isinstance(value, bool):
-        raise BadRequest(_("Invalid key length"), field="dkim_key_length")
     try:
-        value = int(value)
-    except (TypeError, ValueError):
+        value = validators.parse_integer(value)
+    except ValueError:
         raise BadRequest(_("Invalid key length"), field="dkim_key_length") from None
     if value not in (1024, 2048, 4096):
         raise BadRequest(_("Invalid key length"), field="dkim_key_length")
@@ -129,7 +131,7 @@ def create_domain(
         default_mailbox_quota = admin_params["default_mailbox_quota"]
         if quota and (not default_mailbox_quota or default_mailbox_quota > quota):
             default_mailbox_quota = quota
-    _check_quotas(acting_user, quota, default_mailbox_quota)
+    _check_quotas(acting_user, quota, default_mailbox_quota, relay=type == "relaydomain")
     if dkim_key_selector is None or dkim_key_selector == "":
         dkim_key_selector = "modoboa"
     if isinstance(dkim_key_selector, str):

@@ -1,7 +1,14 @@
 """Queueing of file-system work on mail homes (done by
 ``handle_mailbox_operations``).
+
+When ``handle_mailboxes`` is on, the home of a mailbox is asked from
+Dovecot before it changes; if Dovecot cannot tell, the change is refused
+(as upstream did) rather than leaving a mail home behind.
 """
 
+from django.utils.translation import gettext as _
+
+from modoboa.lib.exceptions import InternalError
 from modoboa.parameters import tools as param_tools
 
 from ..lib import mail_home
@@ -10,6 +17,15 @@ from ..models import MailboxOperation
 
 def handle_mailboxes():
     return param_tools.get_global_parameter("handle_mailboxes", app="admin")
+
+
+def _home(mailbox):
+    home = mail_home(mailbox)
+    if not home:
+        raise InternalError(
+            _("Failed to retrieve the location of mailbox %s from Dovecot") % mailbox.full_address
+        )
+    return home
 
 
 def queue_rename(mailbox, old_home):
@@ -23,9 +39,7 @@ def queue_delete(mailbox, home=None):
     """Queue the removal of ``mailbox``'s home."""
     if not handle_mailboxes():
         return None
-    home = home or mail_home(mailbox)
-    if not home:
-        return None
+    home = home or _home(mailbox)
     return MailboxOperation.objects.create(mailbox=None, type="delete", argument=home)
 
 
@@ -33,4 +47,4 @@ def current_home(mailbox):
     """The home of ``mailbox`` before a change (None when not handled)."""
     if not handle_mailboxes():
         return None
-    return mail_home(mailbox)
+    return _home(mailbox)

@@ -128,6 +128,9 @@ def update_quota(mailbox, *, acting_user, quota=None, use_domain_quota=None):
     quota = clean_quota(quota)
     if use_domain_quota is not None:
         mailbox.use_domain_quota = bool(use_domain_quota)
+    elif quota is not None:
+        # An explicit value replaces the domain's default.
+        mailbox.use_domain_quota = False
     apply_quota(mailbox, None if mailbox.use_domain_quota else quota, acting_user)
     with audit.revision(acting_user):
         mailbox.save(update_fields=["quota", "use_domain_quota", "last_modification"])

@@ -168,3 +168,14 @@ def test_usernames(value):
 def test_hostile_usernames_are_refused(value):
     with pytest.raises(ValidationError):
         validators.validate_username(value)
+
+
+@pytest.mark.parametrize("value,expected", [(5, 5), ("12", 12), (" -1 ", -1), (3.0, 3)])
+def test_integers(value, expected):
+    assert validators.parse_integer(value) == expected
+
+
+@pytest.mark.parametrize("value", [True, 2.5, "1e3", "", "0x10", None, [1], "9" * 13])
+def test_non_integers_are_refused(value):
+    with pytest.raises(ValueError):
+        validators.parse_integer(value)
