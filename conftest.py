@@ -137,3 +137,12 @@ def unchanged(db):
         assert changed == [], "tables written by a refused call: %s" % changed
 
     return _check
+
+
+@pytest.fixture
+def api(db):
+    """``api(user)``: an API client sending ``user``'s token (anonymous for
+    None); ``response.body`` holds the decoded JSON."""
+    from modoboa.lib.api.testing import api_client
+
+    return api_client
