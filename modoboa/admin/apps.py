@@ -12,11 +12,15 @@ class AdminConfig(AppConfig):
     def ready(self):
         import reversion
 
+        from modoboa.core import signals as core_signals
+
+        from . import postfix_maps
         from .access import register_admin_filters
         from .app_settings import load_admin_settings
         from .models import Alias, Domain, DomainAlias, Mailbox, SenderAddress
 
         load_admin_settings()
+        core_signals.register_postfix_maps.connect(postfix_maps.register_postfix_maps)
         register_admin_filters()
         for model in (Domain, DomainAlias, Mailbox, SenderAddress, Alias):
             if not reversion.is_registered(model):

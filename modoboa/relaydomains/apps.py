@@ -16,6 +16,12 @@ class RelaydomainsConfig(AppConfig):
 
         manager.register_backend(RelayTransportBackend)
 
+        from modoboa.core import signals as core_signals
+
+        from . import postfix_maps
+
+        core_signals.register_postfix_maps.connect(postfix_maps.register_postfix_maps)
+
         from modoboa.admin import signals as admin_signals
 
         from . import forms

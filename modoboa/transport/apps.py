@@ -12,7 +12,12 @@ class TransportConfig(AppConfig):
     def ready(self):
         import reversion
 
+        from modoboa.core import signals as core_signals
+
+        from . import postfix_maps
         from .models import Transport
+
+        core_signals.register_postfix_maps.connect(postfix_maps.register_postfix_maps)
 
         if not reversion.is_registered(Transport):
             reversion.register(Transport)
