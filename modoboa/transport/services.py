@@ -4,10 +4,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from modoboa.core import audit
-from modoboa.lib.exceptions import Conflict
+from modoboa.lib.exceptions import BadRequest, Conflict
 
 from .backends import manager
 from .models import Transport
+
+
+def _serialize(backend, transport):
+    backend.serialize(transport)
+    limit = Transport._meta.get_field("next_hop").max_length
+    if len(transport.next_hop or "") > limit:
+        raise BadRequest(_("The next hop is longer than %d characters") % limit, field="next_hop")
 
 
 @transaction.atomic
@@ -18,7 +25,7 @@ def create_transport(pattern, service, settings_values, *, acting_user):
     backend = manager.get_backend(service)
     transport = Transport(pattern=pattern, service=service)
     transport._settings = backend.clean_fields(settings_values or {})
-    backend.serialize(transport)
+    _serialize(backend, transport)
     with audit.revision(acting_user):
         transport.save()
     return transport
@@ -36,7 +43,7 @@ def update_transport(transport, *, acting_user, pattern=None, service=None, sett
     backend = manager.get_backend(transport.service)
     if settings_values is not None:
         transport._settings = backend.clean_fields(settings_values)
-    backend.serialize(transport)
+    _serialize(backend, transport)
     with audit.revision(acting_user):
         transport.save()
     return transport
