@@ -31,6 +31,7 @@ class ListInput(forms.Widget):
         values = self.format_value(value)
         context["widget"]["values"] = values + [""] * max(self.extra, 1 if not values else 0)
         context["widget"]["input_type"] = self.input_type
+        context["widget"]["add_label"] = context["widget"]["attrs"].get("data-add-label", "")
         return context
 
     def value_from_datadict(self, data, files, name):
