@@ -53,6 +53,7 @@ def _result_summary(result):
         "skipped": value("skipped"),
         "failed": value("failed"),
         "errors": errors,
+        "rolled_back": bool(value("rolled_back", False)),
     }
 
 
