@@ -8,10 +8,11 @@ can read it before it has a token; every endpoint it documents still
 requires authentication.
 """
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from modoboa.core.extensions import exts_pool
+from modoboa.lib.api.views import not_found
 
 api_patterns = [
     path("", include("modoboa.admin.api.urls")),
@@ -20,6 +21,9 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Extensions add their endpoints through their ``urls_api`` module.
     *exts_pool.get_urls(category="api"),
+    # Last: unknown paths (ending with a slash, so that APPEND_SLASH still
+    # redirects the others) answer JSON too.
+    re_path(r"^(?s:.*)/$", not_found),
 ]
 
 urlpatterns = [
