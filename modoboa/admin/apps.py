@@ -22,6 +22,13 @@ class AdminConfig(AppConfig):
         load_admin_settings()
         core_signals.register_postfix_maps.connect(postfix_maps.register_postfix_maps)
         register_admin_filters()
+        from modoboa.core import signals as core_signals
+
+        from .autocreate import create_domain_and_mailbox
+
+        core_signals.account_auto_created.connect(
+            create_domain_and_mailbox, dispatch_uid="admin_create_domain_and_mailbox"
+        )
         for model in (Domain, DomainAlias, Mailbox, SenderAddress, Alias):
             if not reversion.is_registered(model):
                 reversion.register(model)

@@ -39,6 +39,11 @@ class CoreConfig(AppConfig):
 
         load_core_settings()
         access.register_core_filters()
+        from . import provisioning, signals
+
+        signals.allow_password_change.connect(
+            provisioning.hide_password_change, dispatch_uid="core_external_password"
+        )
         if not reversion.is_registered(User):
             reversion.register(User, exclude=["password", "last_login", "_parameters"])
         post_migrate.connect(_after_migrate, dispatch_uid="modoboa_core_after_migrate")

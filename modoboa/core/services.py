@@ -90,13 +90,26 @@ def validate_password(password, account=None, field="password"):
         raise BadRequest(" ".join(exc.messages), field=field) from None
 
 
-def set_password(account, password, *, created=False, validate=True, field="password"):
-    """Hash and store ``password`` for ``account`` (not saved)."""
+def set_password(
+    account, password, *, created=False, validate=True, field="password", old_password=None
+):
+    """Hash and store ``password`` for ``account`` (not saved).
+
+    The password of an account that is not local (LDAP) is written to the
+    directory (``old_password``, when given, is checked by binding as the
+    user) and the local hash stays unusable.
+    """
     if validate:
         validate_password(password, account, field=field)
     elif not password:
         raise BadRequest(_("This field is required."), field=field)
-    account.set_password(password)
+    if account.pk and not account.is_local:
+        from .ldap import change_password
+
+        change_password(account.username, password, old_password=old_password, field=field)
+        account.set_unusable_password()
+    else:
+        account.set_password(password)
     if len(account.password) > User._meta.get_field("password").max_length:
         # Only reachable with the PLAIN scheme: the column holds 256.
         raise BadRequest(_("This password is too long."), field=field)

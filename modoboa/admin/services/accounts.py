@@ -374,9 +374,15 @@ def update_profile(account, *, acting_user, **fields):
 @transaction.atomic
 def change_own_password(account, old_password, new_password):
     """A user changing its own password: the old one must match."""
-    if not account.check_password(old_password or ""):
+    if not account.is_local:
+        # The directory checks the old password (see core.ldap).
+        core_services.set_password(
+            account, new_password, field="new_password", old_password=old_password or ""
+        )
+    elif not account.check_password(old_password or ""):
         raise BadRequest(_("Old password mismatchs"), field="password")
-    core_services.set_password(account, new_password, field="new_password")
+    else:
+        core_services.set_password(account, new_password, field="new_password")
     account.save(update_fields=["password"])
     audit.log_message("Password of account %s changed by its owner", account.username)
     return account
