@@ -4,4 +4,4 @@ Each real daemon has its own fixture module in ``tests/fixtures``; list it in
 ``pytest_plugins`` below.
 """
 
-pytest_plugins = ["tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.browser", "tests.fixtures.dns"]

@@ -81,30 +81,16 @@ def get_valid_mx_networks():
 
 
 def resolve_mx_addresses(name, timeout=3.0):
-    """Return ``[(mx host, ip address)]`` for domain ``name``."""
-    import socket
+    """Return ``[(mx host, ip address)]`` for domain ``name`` ([] when the
+    look-up fails).
+    """
+    from .dns_checks import DNSCheckError, get_resolver, resolve_mx
 
-    import dns.exception
-    import dns.resolver
-
-    resolver = dns.resolver.Resolver()
-    resolver.lifetime = timeout
     try:
-        answers = resolver.resolve(name, "MX")
-    except (dns.exception.DNSException, OSError):
+        return resolve_mx(name, get_resolver(timeout))
+    except DNSCheckError as exc:
+        logger.warning("MX look-up of %s failed: %s", name, exc.reason)
         return []
-    result = []
-    for answer in answers:
-        host = str(answer.exchange).rstrip(".")
-        try:
-            infos = socket.getaddrinfo(host, 25, proto=socket.IPPROTO_TCP)
-        except OSError:
-            continue
-        for info in infos:
-            address = info[4][0]
-            if (host, address) not in result:
-                result.append((host, address))
-    return result
 
 
 def domain_has_authorized_mx(name):
