@@ -13,6 +13,8 @@ XSS = '<img src=x onerror="alert(1)">'
 
 
 def _expect_text(page, text):
+    # Waits for the page that a click started loading.
+    page.get_by_text(text).first.wait_for()
     assert text in page.content(), text
 
 
