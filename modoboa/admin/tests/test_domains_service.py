@@ -298,3 +298,19 @@ class TestDeletion:
         for user in (domain_admin, reseller):
             with pytest.raises(PermDeniedException):
                 services.delete_domain(domain, acting_user=user)
+
+
+def test_allocated_and_used_quota(superadmin, domain):
+    services.create_account(acting_user=superadmin, username="a@test.com", password=PASSWORD)
+    services.create_account(
+        acting_user=superadmin,
+        username="b@test.com",
+        password=PASSWORD,
+        mailbox={"address": "b@test.com", "quota": 15},
+    )
+    Quota.objects.filter(username="a@test.com").update(bytes=3 * 1048576)
+    Quota.objects.filter(username="b@test.com").update(bytes=2 * 1048576)
+    Quota.objects.create(username="x@othertest.com", bytes=50 * 1048576)
+    domain = Domain.objects.get(pk=domain.pk)
+    assert (domain.allocated_quota, domain.used_quota) == (25, 5)
+    assert (domain.allocated_quota_in_percent, domain.used_quota_in_percent) == (50, 10)

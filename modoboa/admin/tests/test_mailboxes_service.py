@@ -267,6 +267,18 @@ class TestMailboxOperations:
             ("rename", "%s/test.com/b" % handle_mailboxes),
         ]
 
+    def test_a_domain_deletion_queues_every_home_unless_keepdir(
+        self, handle_mailboxes, superadmin, domain, other_domain
+    ):
+        make_user(superadmin, "a@test.com")
+        make_user(superadmin, "b@test2.com")
+        services.delete_domain(other_domain, acting_user=superadmin, keepdir=True)
+        assert not MailboxOperation.objects.exists()
+        services.delete_domain(domain, acting_user=superadmin)
+        assert list(MailboxOperation.objects.values_list("type", "argument")) == [
+            ("delete", "%s/test.com/a" % handle_mailboxes)
+        ]
+
     def test_without_dovecot_the_change_is_refused(
         self, superadmin, simple_user, settings, tmp_path, unchanged
     ):
