@@ -267,10 +267,29 @@ class AccountSerializer(ServiceSerializer):
             )
         return names
 
-    def validate_mailbox(self, value):
-        if value and value.get("full_address"):
-            check_address_domain(self.acting_user, value["full_address"])
-        return value
+    def validate(self, attrs):
+        address = self._mailbox_address(attrs)
+        if address:
+            try:
+                check_address_domain(self.acting_user, address)
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({"mailbox": exc.detail}) from None
+        return attrs
+
+    def _mailbox_address(self, attrs):
+        """The mailbox address this request would create or move to."""
+        mailbox = attrs.get("mailbox")
+        if mailbox and mailbox.get("full_address"):
+            return mailbox["full_address"]
+        username = attrs.get("username")
+        if self.instance is None:
+            # Simple users always get a mailbox at their username.
+            role = attrs.get("role", core_constants.SIMPLEUSERS)
+            return username if role == core_constants.SIMPLEUSERS else None
+        current = self.instance.mailbox_or_none
+        if username and current is not None and current.full_address == self.instance.username:
+            return username
+        return None
 
     def create(self, validated_data):
         fields = provided(
