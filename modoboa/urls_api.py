@@ -23,7 +23,7 @@ api_patterns = [
     *exts_pool.get_urls(category="api"),
     # Last: unknown paths (ending with a slash, so that APPEND_SLASH still
     # redirects the others) answer JSON too.
-    re_path(r"^(?s:.*)/$", not_found),
+    re_path(r"^[\s\S]*/$", not_found),
 ]
 
 urlpatterns = [
