@@ -217,3 +217,40 @@ def test_two_runs_at_once_do_not_collide(dns_settings, make_domain):
     assert not MXRecord.objects.exists()
     check_mx("--no-dnsbl")
     assert MXRecord.objects.count() == 2
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    from tests.integration.smtp_sink import SMTPSink
+
+    with SMTPSink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = sink.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        yield sink
+
+
+def test_alert_goes_through_a_real_smtp_server(dns_settings, smtp_sink, make_domain):
+    make_domain("listed.org")
+    check_mx("--email", "ops@elsewhere.net", "--skip-admin-emails")
+    assert len(smtp_sink.messages) == 1
+    envelope = smtp_sink.messages[0]
+    assert envelope.recipients == ["ops@elsewhere.net"]
+    assert envelope.sender == param_tools.get_global_parameter("sender_address", app="core")
+    assert envelope.message["Subject"] == "[modoboa] DNSBL issue(s) for domain listed.org"
+    assert "198.51.100.20" in envelope.message.get_content()
+
+
+def test_unreachable_smtp_server_is_logged_not_raised(dns_settings, settings, make_domain):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    make_domain("listed.org")
+    out, _err = check_mx("--email", "ops@elsewhere.net")
+    assert "listed.org" in out
+    assert DNSBLResult.objects.exclude(status="").count() == 2

@@ -234,3 +234,89 @@ def test_help_documents_the_format():
         "yes",
     ):
         assert word in text
+
+
+def test_many_clear_passwords_are_hashed_in_parallel(superadmin, domain):
+    from modoboa.admin.services import bulk
+
+    count = bulk.PARALLEL_HASH_THRESHOLD + 8
+    lines = "".join(
+        "account; p%d@test.com; Pass-%d; ; ; 1; SimpleUsers; p%d@test.com; 1\n" % (i, i, i)
+        for i in range(count)
+    )
+    result = csv_import.import_csv(lines, acting_user=superadmin, crypt_passwords=True)
+    assert result.created == count
+    hashes = dict(
+        User.objects.filter(username__startswith="p").values_list("username", "password")
+    )
+    assert len(set(hashes.values())) == count
+    for i in (0, count - 1):
+        assert verify_password("Pass-%d" % i, hashes["p%d@test.com" % i])
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("true", True),
+        ("TRUE", True),
+        ("1", True),
+        ("yes", True),
+        ("Y", True),
+        ("y", True),
+        ("false", False),
+        ("0", False),
+        ("no", False),
+        ("", False),
+        ("enabled", False),
+    ],
+)
+def test_boolean_spellings(value, expected):
+    assert csv_import.parse_boolean(value) is expected
+
+
+def test_progress_bar_on_request(tmp_path, superadmin):
+    _out, err = run_import(
+        tmp_path, "domain; a.org; 0; 0; 1\ndomain; b.org; 0; 0; 1\n", "--progress"
+    )
+    assert "[" + "#" * 40 + "] 2/2" in err
+
+
+def test_no_progress_bar_off_a_terminal(tmp_path, superadmin):
+    _out, err = run_import(tmp_path, "domain; a.org; 0; 0; 1\n")
+    assert "#" not in err
+
+
+def test_bulk_rows_keep_service_rules_for_duplicates_and_unknown_domains(superadmin, domain):
+    lines = (
+        "account; d1@test.com; {PLAIN}x; ; ; 1; SimpleUsers; d1@test.com; 1\n"
+        "account; d1@test.com; {PLAIN}x; ; ; 1; SimpleUsers; d1@test.com; 1\n"
+        "account; d2@test.com; {PLAIN}x; ; ; 1; SimpleUsers; other@test.com; 1\n"
+        "account; d3@test.com; ; ; ; 1; SimpleUsers; d3@test.com; 1\n"
+        "account; d4@test.com; {PLAIN}x; ; ; 1; SimpleUsers; d4@test.com; 0\n"
+    )
+    result = csv_import.import_csv(lines, acting_user=superadmin, continue_if_exists=True)
+    assert (result.created, result.skipped, result.failed) == (2, 1, 2)
+    assert [(e.line, e.field) for e in result.errors] == [(3, "email"), (4, "password")]
+    # A superuser may give no quota in a domain that has one, as in the console.
+    assert Mailbox.objects.get(address="d4").quota == 0
+
+
+def test_imported_objects_are_audited(superadmin, domain):
+    from reversion.models import Version
+
+    from modoboa.core.models import Log
+
+    csv_import.import_csv(
+        "account; au@test.com; {PLAIN}x; ; ; 1; SimpleUsers; au@test.com; 1\n",
+        acting_user=superadmin,
+    )
+    account = User.objects.get(username="au@test.com")
+    assert Log.objects.filter(message="User 'au@test.com' added by user admin").exists()
+    assert Log.objects.filter(message="Mailbox 'au@test.com' added by user admin").exists()
+    version = Version.objects.get_for_object(account).get()
+    assert version.revision.user == superadmin
+    assert version.field_dict["username"] == "au@test.com"
+    from modoboa.core import access
+
+    assert access.get_owner(account) == superadmin
+    assert access.get_owner(account.mailbox) == superadmin
