@@ -1,12 +1,13 @@
 """``manage.py load_initial_data``: what a fresh instance needs."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from modoboa.core import services, signals
 from modoboa.core.app_settings import random_secret_key
 from modoboa.core.extensions import exts_pool
 from modoboa.core.models import User
+from modoboa.lib.exceptions import ModoboaException
 from modoboa.parameters import tools as param_tools
 
 DEFAULT_ADMIN_PASSWORD = "password"
@@ -22,6 +23,14 @@ class Command(BaseCommand):
             help="Username of the first super administrator (default: admin)",
         )
         parser.add_argument(
+            "--admin-password",
+            default=DEFAULT_ADMIN_PASSWORD,
+            help=(
+                "Password of the first super administrator when it is created "
+                "(default: password; checked against the password policy otherwise)"
+            ),
+        )
+        parser.add_argument(
             "--extra-fixtures",
             action="store_true",
             default=False,
@@ -30,13 +39,23 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         exts_pool.load_all()
+        password = options["admin_password"]
+        if password != DEFAULT_ADMIN_PASSWORD:
+            try:
+                services.validate_password(password, field="admin-password")
+            except ModoboaException as exc:
+                raise CommandError("--admin-password: %s" % exc) from None
         with transaction.atomic():
-            load_initial_data(options["admin_username"], options["extra_fixtures"])
+            load_initial_data(
+                options["admin_username"], options["extra_fixtures"], admin_password=password
+            )
         if options["verbosity"] > 0:
             self.stdout.write("Initial data loaded.")
 
 
-def load_initial_data(admin_username="admin", extra_fixtures=False):
+def load_initial_data(
+    admin_username="admin", extra_fixtures=False, admin_password=DEFAULT_ADMIN_PASSWORD
+):
     """Create the groups, the configuration and the first superuser."""
     localconfig = services.ensure_localconfig()
     stored = localconfig._parameters.get("core", {})
@@ -46,7 +65,7 @@ def load_initial_data(admin_username="admin", extra_fixtures=False):
     admin = User.objects.filter(is_superuser=True).order_by("pk").first()
     if admin is None:
         admin = User(username=admin_username, is_superuser=True, is_staff=False)
-        admin.set_password(DEFAULT_ADMIN_PASSWORD)
+        admin.set_password(admin_password)
         admin.save()
         from modoboa.core.access import grant_access
 
