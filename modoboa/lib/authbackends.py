@@ -180,9 +180,10 @@ class SMTPBackend:
                 if mode == "starttls":
                     server.starttls(context=self._tls_context())
             server.login(username, password)
-        except smtplib.SMTPAuthenticationError:
+        except (smtplib.SMTPAuthenticationError, UnicodeEncodeError):
+            # smtplib only sends ASCII credentials: others cannot be right.
             return False
-        except (smtplib.SMTPException, OSError, UnicodeError) as exc:
+        except (smtplib.SMTPException, OSError) as exc:
             message = str(exc) or exc.__class__.__name__
             auth_logger.error(
                 "SMTP authentication server %s:%s failed: %s", host, port, message[:200]
