@@ -1,0 +1,38 @@
+"""``manage.py modo manage_dkim_keys``: make the missing DKIM keys.
+
+Meant to run every minute from the crontab of the user OpenDKIM runs as
+(the keys belong to the user who makes them).
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from modoboa.admin import dkim
+
+
+class Command(BaseCommand):
+    help = "Generate the DKIM keys of the domains that have DKIM enabled and no key yet."
+
+    def handle(self, *args, **options):
+        verbose = options["verbosity"] >= 1
+
+        def progress(message):
+            if verbose:
+                self.stdout.write(message)
+
+        try:
+            done, errors = dkim.generate_missing_keys(progress=progress)
+        except dkim.Busy as exc:
+            if options["verbosity"] >= 2:
+                self.stdout.write("%s; nothing done." % exc)
+            return
+        except dkim.DKIMError as exc:
+            raise CommandError("%s. No key was generated." % exc) from None
+        except DatabaseError as exc:
+            raise CommandError("Cannot reach the database: %s" % " ".join(str(exc).split()))
+        for name, message in errors:
+            self.stderr.write("%s: %s" % (name, message))
+        if done and verbose:
+            self.stdout.write("%d DKIM key(s) generated" % len(done))
+        if errors:
+            raise CommandError("%d domain(s) got no key" % len(errors))
