@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from modoboa.core import audit
 from modoboa.core import constants as core_constants
 from modoboa.core import signals as core_signals
 from modoboa.core.models import ObjectAccess
@@ -260,6 +261,13 @@ def set_user_limit(account, name, value, *, acting_user):
             own.save(update_fields=["max_value"])
     limit.max_value = value
     limit.save(update_fields=["max_value"])
+    audit.log_message(
+        "Limit %s of account %s set to %d by %s",
+        name,
+        account.username,
+        value,
+        audit.actor_label(acting_user),
+    )
     return limit
 
 
@@ -304,6 +312,13 @@ def set_domain_limit(domain, name, value, *, acting_user=None):
     if limit.max_value != value:
         limit.max_value = value
         limit.save(update_fields=["max_value"])
+        audit.log_message(
+            "Limit %s of domain %s set to %d by %s",
+            name,
+            domain.name,
+            value,
+            audit.actor_label(acting_user),
+        )
     return limit
 
 

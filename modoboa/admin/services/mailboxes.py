@@ -324,10 +324,19 @@ def set_sender_addresses(mailbox, addresses, *, acting_user):
             address = clean_sender_address(value, acting_user, field="senderaddress")
             if address not in wanted:
                 wanted.append(address)
-    SenderAddress.objects.filter(mailbox=mailbox).exclude(address__in=wanted).delete()
+    removed, _details = (
+        SenderAddress.objects.filter(mailbox=mailbox).exclude(address__in=wanted).delete()
+    )
     existing = set(SenderAddress.objects.filter(mailbox=mailbox).values_list("address", flat=True))
-    SenderAddress.objects.bulk_create(
+    added = SenderAddress.objects.bulk_create(
         SenderAddress(address=address, mailbox=mailbox)
         for address in wanted
         if address not in existing
     )
+    if removed or added:
+        audit.log_message(
+            "Sender addresses of mailbox %s set to [%s] by %s",
+            mailbox.full_address,
+            ", ".join(wanted),
+            audit.actor_label(acting_user),
+        )

@@ -117,3 +117,20 @@ def test_a_failing_account_creation_leaves_nothing(superadmin, domain, unchanged
         )
     assert not User.objects.filter(username="a@test.com").exists()
     assert not Alias.objects.filter(address="ok@test.com").exists()
+
+
+def test_limit_and_sender_address_changes_are_logged(superadmin, reseller, domain, simple_user):
+    from modoboa.limits import services as limits_services
+
+    Log.objects.all().delete()
+    limits_services.set_user_limit(reseller, "domains", 3, acting_user=superadmin)
+    limits_services.set_domain_limit(domain, "mailboxes", 7, acting_user=None)
+    services.set_sender_addresses(
+        simple_user.mailbox, ["a@gmail.com", "b@gmail.com"], acting_user=superadmin
+    )
+    assert [line[2] for line in log_lines()] == [
+        "Limit domains of account reseller set to 3 by user admin",
+        "Limit mailboxes of domain test.com set to 7 by management command",
+        "Sender addresses of mailbox user@test.com set to [a@gmail.com, b@gmail.com] "
+        "by user admin",
+    ]
