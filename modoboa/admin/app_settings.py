@@ -99,6 +99,16 @@ class AdminParametersForm(param_forms.AdminParametersForm):
         initial="vmail",
         help_text=_("The UNIX account who owns mailboxes on the filesystem"),
     )
+    mailboxes_storage_dir = forms.CharField(
+        label=_("Mailboxes storage directory"),
+        initial="",
+        required=False,
+        help_text=_(
+            "Absolute path of the directory holding every mail home (the "
+            "<mailboxes storage directory> of Dovecot's user_query). Mail homes "
+            "are only renamed or removed inside it."
+        ),
+    )
     default_domain_quota = forms.IntegerField(
         label=_("Default domain quota"),
         initial=0,
@@ -138,13 +148,14 @@ class AdminParametersForm(param_forms.AdminParametersForm):
 
     visibility_rules = {
         "mailboxes_owner": "handle_mailboxes=True",
+        "mailboxes_storage_dir": "handle_mailboxes=True",
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if find_dovecot() is None:
             # Without Dovecot there is no mail home to rename or remove.
-            for name in ("handle_mailboxes", "mailboxes_owner"):
+            for name in ("handle_mailboxes", "mailboxes_owner", "mailboxes_storage_dir"):
                 self.fields[name].widget = forms.HiddenInput()
 
     def clean_valid_mxs(self):
@@ -167,6 +178,19 @@ class AdminParametersForm(param_forms.AdminParametersForm):
             raise forms.ValidationError(_("Directory not found."))
         return os.path.normpath(value)
 
+    def clean_mailboxes_storage_dir(self):
+        value = self.cleaned_data["mailboxes_storage_dir"].strip()
+        if not value:
+            return value
+        if not os.path.isabs(value):
+            raise forms.ValidationError(_("The path must be absolute"))
+        value = os.path.normpath(value)
+        if value == os.sep:
+            raise forms.ValidationError(_("Mail homes cannot be handled in /"))
+        if not os.path.isdir(value):
+            raise forms.ValidationError(_("Directory not found."))
+        return value
+
     def clean_mailboxes_owner(self):
         value = self.cleaned_data["mailboxes_owner"].strip()
         if not value or not all(c.isalnum() or c in "._-" for c in value):
@@ -175,6 +199,11 @@ class AdminParametersForm(param_forms.AdminParametersForm):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("handle_mailboxes") and not cleaned.get("mailboxes_storage_dir"):
+            self.add_error(
+                "mailboxes_storage_dir",
+                _("Required to handle mailboxes on the filesystem"),
+            )
         if cleaned.get("domains_must_have_authorized_mx") and not cleaned.get("valid_mxs"):
             self.add_error("valid_mxs", _("Define at least one authorized network / address"))
         return cleaned
