@@ -87,7 +87,7 @@ def test_api_contract(live_server, fuzz_token, mode):
     schema.config.update(base_url=live_server.url)
     headers = {"Authorization": "Token " + fuzz_token}
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 41
+    assert len(operations) >= 41
     failures = [fuzz_operation(op, mode, headers) for op in operations]
     failures = [failure for failure in failures if failure]
     assert not failures, "\n\n".join(failures)

@@ -70,6 +70,7 @@ class DomainFilterMixin:
 class DomainViewSet(DomainFilterMixin, ModoboaViewSet):
     """Mail domains (relay domains included; create those at relaydomains/)."""
 
+    queryset = Domain.objects.none()  # the model, for the schema
     serializer_class = serializers.DomainSerializer
     domain_lookup = "name"
 
@@ -102,6 +103,7 @@ class DomainViewSet(DomainFilterMixin, ModoboaViewSet):
 class DomainAliasViewSet(DomainFilterMixin, ModoboaViewSet):
     """Domain aliases: other names of a domain."""
 
+    queryset = DomainAlias.objects.none()  # the model, for the schema
     serializer_class = serializers.DomainAliasSerializer
     domain_lookup = "target__name"
 
@@ -151,6 +153,7 @@ def _administered_domains_prefetch(caller):
 class AccountViewSet(DomainFilterMixin, ModoboaViewSet):
     """Accounts: administrators and mailbox owners."""
 
+    queryset = User.objects.none()  # the model, for the schema
     serializer_class = serializers.AccountSerializer
     domain_lookup = "mailbox__domain__name"
     error_field_map = {
@@ -241,6 +244,7 @@ class AccountViewSet(DomainFilterMixin, ModoboaViewSet):
 class AliasViewSet(DomainFilterMixin, ModoboaViewSet):
     """Aliases (internal ones, made by the platform, are not listed)."""
 
+    queryset = Alias.objects.none()  # the model, for the schema
     serializer_class = serializers.AliasSerializer
 
     def get_base_queryset(self):
@@ -270,6 +274,7 @@ class AliasViewSet(DomainFilterMixin, ModoboaViewSet):
 class SenderAddressViewSet(DomainFilterMixin, ModoboaViewSet):
     """Extra addresses mailboxes may send mail as."""
 
+    queryset = SenderAddress.objects.none()  # the model, for the schema
     serializer_class = serializers.SenderAddressSerializer
     domain_lookup = "mailbox__domain__name"
 

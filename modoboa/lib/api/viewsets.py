@@ -65,7 +65,6 @@ class AccessFilteredMixin(ServiceCallMixin):
     # JSON in and out, as the seed documents (Content-Type: application/json).
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
-    lookup_value_regex = "[0-9]+"
 
     def get_base_queryset(self):
         raise NotImplementedError

@@ -25,6 +25,7 @@ class ResourcesViewSet(AccessFilteredMixin, mixins.RetrieveModelMixin, viewsets.
     edits their own.
     """
 
+    queryset = User.objects.none()  # the model, for the schema
     serializer_class = ResourcesSerializer
     permission_classes = [IsSuperAdminOrReseller, ModelPermissions]
     http_method_names = ["get", "put", "patch", "head", "options"]

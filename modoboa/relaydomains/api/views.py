@@ -30,6 +30,7 @@ from .serializers import RelayDomainSerializer
 class RelayDomainViewSet(ModoboaViewSet):
     """Relay domains: domains whose mail Postfix relays to another server."""
 
+    queryset = Domain.objects.none()  # the model, for the schema
     serializer_class = RelayDomainSerializer
 
     def get_base_queryset(self):
