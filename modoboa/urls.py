@@ -9,6 +9,7 @@ exts_pool.load_all()
 
 urlpatterns = [
     path("", include("modoboa.core.urls")),
+    path("", include("modoboa.core.twofactor.urls")),
     path("admin/", include("modoboa.admin.urls")),
     path("", include("modoboa.urls_api")),
 ]

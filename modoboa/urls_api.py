@@ -11,10 +11,12 @@ requires authentication.
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from modoboa.core.auth_api import ObtainTokenView
 from modoboa.core.extensions import exts_pool
 from modoboa.lib.api.views import not_found
 
 api_patterns = [
+    path("token/", ObtainTokenView.as_view(), name="token"),
     path("", include("modoboa.admin.api.urls")),
     path("", include("modoboa.limits.api.urls")),
     path("", include("modoboa.relaydomains.api.urls")),

@@ -430,6 +430,10 @@ class _Context:
             raise BadRequest(_("This field is required."), field="password")
         if not self.crypt_passwords:
             return password
+        # Clear passwords follow the password policy, as in the console.
+        from modoboa.core.services import validate_password
+
+        validate_password(password, field="password")
         if row.line not in self.hashes:
             from modoboa.core import password_hashers
             from modoboa.core.app_settings import password_settings

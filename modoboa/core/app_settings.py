@@ -86,6 +86,68 @@ class GeneralParametersForm(param_forms.AdminParametersForm):
         help_text=_("Length of randomly generated passwords."),
     )
 
+    sep_security = param_forms.SeparatorField(label=_("Login security"))
+
+    login_throttling = param_forms.YesNoField(
+        label=_("Slow down password guessing"),
+        initial=True,
+        help_text=_(
+            "Make repeated failed logins (console, API token, password reset) "
+            "wait, then refuse them for a while"
+        ),
+    )
+    login_delay_after = forms.IntegerField(
+        label=_("Failures before slowing an account down"),
+        initial=3,
+        min_value=1,
+        help_text=_(
+            "After this many failed logins for one account, each new attempt "
+            "must wait (1 s, then 2 s, 4 s...)"
+        ),
+    )
+    login_lock_after = forms.IntegerField(
+        label=_("Failures before locking an account"),
+        initial=10,
+        min_value=1,
+        help_text=_("After this many failed logins, attempts are refused for the lock duration"),
+    )
+    address_delay_after = forms.IntegerField(
+        label=_("Failures before slowing an address down"),
+        initial=10,
+        min_value=1,
+        help_text=_("The same rule for all the failed logins coming from one client address"),
+    )
+    address_lock_after = forms.IntegerField(
+        label=_("Failures before locking an address"),
+        initial=50,
+        min_value=1,
+        help_text=_("After this many failed logins from one address, it is refused for a while"),
+    )
+    login_lock_duration = forms.IntegerField(
+        label=_("Lock duration (minutes)"),
+        initial=15,
+        min_value=1,
+        max_value=7 * 24 * 60,
+        help_text=_(
+            "How long a locked account or address is refused; failures older "
+            "than this are forgotten"
+        ),
+    )
+    twofactor_required = forms.ChoiceField(
+        label=_("Require two-factor authentication"),
+        choices=[
+            ("nobody", _("Nobody (optional for everyone)")),
+            ("superadmins", _("Super administrators")),
+            ("admins", _("All administrators")),
+            ("everyone", _("Everyone")),
+        ],
+        initial="nobody",
+        help_text=_(
+            "Accounts of these roles must set up a TOTP application before they "
+            "can use the console"
+        ),
+    )
+
     sep2 = param_forms.SeparatorField(label=_("LDAP settings"))
 
     ldap_server_address = forms.CharField(
@@ -277,6 +339,11 @@ class GeneralParametersForm(param_forms.AdminParametersForm):
         "ldap_admin_groups": "authentication_type=ldap",
         "ldap_group_type": "authentication_type=ldap",
         "ldap_groups_search_base": "authentication_type=ldap",
+        "login_delay_after": "login_throttling=True",
+        "login_lock_after": "login_throttling=True",
+        "address_delay_after": "login_throttling=True",
+        "address_lock_after": "login_throttling=True",
+        "login_lock_duration": "login_throttling=True",
         "check_new_versions": "enable_api_communication=True",
         "send_statistics": "enable_api_communication=True",
     }
@@ -310,6 +377,13 @@ class GeneralParametersForm(param_forms.AdminParametersForm):
 
     def clean(self):
         cleaned = super().clean()
+        for scope in ("login", "address"):
+            delay, lock = cleaned.get(scope + "_delay_after"), cleaned.get(scope + "_lock_after")
+            if delay is not None and lock is not None and delay > lock:
+                self.add_error(
+                    scope + "_delay_after",
+                    _("Must not be greater than the number of failures before locking"),
+                )
         if cleaned.get("authentication_type") != "ldap":
             return cleaned
         if cleaned.get("ldap_auth_method") == "searchbind":

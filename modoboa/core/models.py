@@ -263,3 +263,27 @@ class LocalConfig(models.Model):
 def get_role_groups():
     """Return ``{name: Group}`` for the three role groups."""
     return {group.name: group for group in Group.objects.filter(name__in=constants.GROUP_ROLES)}
+
+
+class LoginFailure(models.Model):
+    """A failed login (or a password reset request), kept for a while to
+    slow down and then refuse guessing (see ``core.throttling``).
+
+    Rows live in the database so that every process and every server of
+    an instance shares the same counts.
+    """
+
+    kind = models.CharField(max_length=16)
+    username = models.CharField(max_length=254)
+    address = models.CharField(max_length=64)
+    created = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "core_loginfailure"
+        indexes = [
+            models.Index(fields=["kind", "username", "created"], name="core_loginfail_user_idx"),
+            models.Index(fields=["kind", "address", "created"], name="core_loginfail_addr_idx"),
+        ]
+
+    def __str__(self):
+        return "%s %s from %s" % (self.kind, self.username, self.address)

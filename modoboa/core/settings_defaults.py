@@ -11,6 +11,7 @@ from logging.handlers import SysLogHandler
 MODOBOA_APPS = (
     "modoboa",
     "modoboa.core",
+    "modoboa.core.twofactor",
     "modoboa.lib",
     "modoboa.admin",
     "modoboa.transport",
@@ -45,6 +46,7 @@ MIDDLEWARE = (
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "modoboa.core.twofactor.middleware.TwoFactorEnrolmentMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "modoboa.core.middleware.LocalConfigMiddleware",
@@ -53,6 +55,12 @@ MIDDLEWARE = (
     "modoboa.lib.middleware.RequestCatcherMiddleware",
 )
 
+# Local accounts only. To authenticate against a directory or a mail server
+# too, list "modoboa.lib.authbackends.LDAPBackend" (configured online: set
+# the "Authentication type" parameter to LDAP) or
+# "modoboa.lib.authbackends.SMTPBackend" (AUTH_SMTP_SERVER_ADDRESS,
+# AUTH_SMTP_SERVER_PORT, AUTH_SMTP_SECURED_MODE = None, "ssl" or "starttls",
+# AUTH_SMTP_CA_FILE) before ModelBackend. See docs/authentication.rst.
 AUTHENTICATION_BACKENDS = ("django.contrib.auth.backends.ModelBackend",)
 
 AUTH_USER_MODEL = "core.User"

@@ -14,7 +14,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from modoboa.core import signals
-from modoboa.core.auth import LoginRefused, authenticate_user, django_language
+from modoboa.core.auth import (
+    LoginRefused,
+    SecondFactorRequired,
+    authenticate_user,
+    check_password_reset,
+    django_language,
+)
 from modoboa.core.forms import LoginForm, PasswordResetForm, SetPasswordForm
 from modoboa.lib.views import safe_next_url
 
@@ -54,6 +60,8 @@ def login(request):
                 user = authenticate_user(
                     request, form.cleaned_data["username"], form.cleaned_data["password"]
                 )
+            except SecondFactorRequired as exc:
+                return redirect(exc.url)
             except LoginRefused as exc:
                 user = None
                 error = exc.message
@@ -104,6 +112,14 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("core:password_reset_done")
+
+    def form_valid(self, form):
+        try:
+            check_password_reset(self.request, form.cleaned_data["email"])
+        except LoginRefused as exc:
+            form.add_error(None, exc.message)
+            return self.render_to_response(self.get_context_data(form=form), status=exc.status)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -1,0 +1,1 @@
+"""Two-factor login with TOTP applications and single-use recovery codes."""
