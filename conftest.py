@@ -146,3 +146,25 @@ def api(db):
     from modoboa.lib.api.testing import api_client
 
     return api_client
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect tests written for other database engines.
+
+    ``@pytest.mark.engines("postgresql", "mysql")`` keeps a test only on those
+    engines (Django vendor names). Deselecting instead of skipping keeps CI's
+    rule simple: a skipped test is a failure.
+    """
+    from django.db import connection
+
+    vendor = connection.vendor
+    selected, deselected = [], []
+    for item in items:
+        marker = item.get_closest_marker("engines")
+        if marker is not None and vendor not in marker.args:
+            deselected.append(item)
+        else:
+            selected.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected

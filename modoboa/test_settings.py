@@ -6,6 +6,7 @@ servers comes from ``MODOBOA_TEST_PG_URL`` and ``MODOBOA_TEST_MYSQL_URL``,
 which ``scripts/run-tests`` sets after starting throwaway servers.
 """
 
+import copy
 import os
 import tempfile
 
@@ -61,4 +62,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 apply_defaults(globals())
 
-LOGGING["handlers"]["syslog-auth"] = {"class": "logging.NullHandler"}  # noqa: F405
+# A copy: the shared defaults must stay as instances get them.
+LOGGING = copy.deepcopy(LOGGING)  # noqa: F405
+LOGGING["handlers"]["syslog-auth"] = {"class": "logging.NullHandler"}

@@ -1,0 +1,1 @@
+"""A minimal Modoboa extension used by the tests of the extension API."""

@@ -1,0 +1,7 @@
+"""Console URLs of the example extension."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [path("", views.index, name="index")]
