@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import F
+from django.utils.functional import cached_property
 
 from modoboa.parameters import tools as param_tools
 
@@ -23,11 +24,26 @@ def items_per_page():
         return 30
 
 
+class _CountedPaginator(Paginator):
+    """A paginator whose row count comes from ``counter()``."""
+
+    def __init__(self, object_list, per_page, counter):
+        super().__init__(object_list, per_page)
+        self._counter = counter
+
+    @cached_property
+    def count(self):
+        return self._counter()
+
+
 class Listing:
     """Sort and paginate ``queryset`` from the request's query string.
 
     ``sort_fields`` maps a public sort key to the expression(s) to order
     by; the primary key is always added last so pages are stable.
+    ``count``, when given, is called instead of ``queryset.count()``: a
+    COUNT over a queryset with per-row subqueries (a UNION of annotated
+    rows) computes every one of them, a slimmer query does not.
     """
 
     page_param = "page"
@@ -42,6 +58,7 @@ class Listing:
         per_page=None,
         tie_breaker="pk",
         plain_ordering=False,
+        count=None,
     ):
         self.request = request
         self.sort_fields = sort_fields
@@ -66,7 +83,10 @@ class Listing:
         elif tie_breaker:
             ordering.append(F(tie_breaker).desc() if self.descending else F(tie_breaker).asc())
         self.queryset = queryset.order_by(*ordering)
-        self.paginator = Paginator(self.queryset, self.per_page)
+        if count is None:
+            self.paginator = Paginator(self.queryset, self.per_page)
+        else:
+            self.paginator = _CountedPaginator(self.queryset, self.per_page, count)
         number = request.GET.get(self.page_param) or 1
         try:
             self.page = self.paginator.page(number)

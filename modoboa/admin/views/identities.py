@@ -77,9 +77,19 @@ def filtered_aliases(user, params):
 
 
 def identity_rows(user, params):
-    """A union of accounts and aliases with the columns the list sorts on."""
+    """A union of accounts and aliases with the columns the list sorts on.
+
+    The "full name / recipient" and "tag" columns cost a subquery per row,
+    computed for every row before the page when sorting on them: they are
+    only selected when the list is sorted on them (the page's objects are
+    loaded by :func:`load_identities` anyway).
+    """
     kind = params.get("idtfilter")
     role = params.get("grpfilter")
+    sort_key = (params.get("sort") or "").lstrip("-")
+    columns = ["kind", "pk", "identity"]
+    if sort_key in ("name_or_rcpt", "tags"):
+        columns += ["name_or_rcpt", "tag"]
     first_group = Group.objects.filter(user=OuterRef("pk")).order_by("name").values("name")[:1]
     first_recipient = (
         AliasRecipient.objects.filter(alias=OuterRef("pk"))
@@ -88,11 +98,11 @@ def identity_rows(user, params):
     )
     parts = []
     if kind != "alias":
-        parts.append(
-            filtered_accounts(user, params)
-            .annotate(
-                kind=Value("account", output_field=CharField()),
-                identity=F("username"),
+        accounts = filtered_accounts(user, params).annotate(
+            kind=Value("account", output_field=CharField()), identity=F("username")
+        )
+        if "tag" in columns:
+            accounts = accounts.annotate(
                 name_or_rcpt=Concat(
                     "first_name", Value(" "), "last_name", output_field=CharField()
                 ),
@@ -102,27 +112,37 @@ def identity_rows(user, params):
                     output_field=CharField(),
                 ),
             )
-            .values("kind", "pk", "identity", "name_or_rcpt", "tag")
-            .order_by()
-        )
+        parts.append(accounts.values(*columns).order_by())
     if kind != "account" and role not in ROLES:
-        parts.append(
-            filtered_aliases(user, params)
-            .annotate(
-                kind=Value("alias", output_field=CharField()),
-                identity=F("address"),
+        aliases = filtered_aliases(user, params).annotate(
+            kind=Value("alias", output_field=CharField()), identity=F("address")
+        )
+        if "tag" in columns:
+            aliases = aliases.annotate(
                 name_or_rcpt=Subquery(first_recipient, output_field=CharField()),
                 tag=Value("alias", output_field=CharField()),
             )
-            .values("kind", "pk", "identity", "name_or_rcpt", "tag")
-            .order_by()
-        )
+        parts.append(aliases.values(*columns).order_by())
     if not parts:
         return User.objects.none().values("pk")
     queryset = parts[0]
     if len(parts) > 1:
         queryset = queryset.union(parts[1], all=True)
     return queryset
+
+
+def identity_count(user, params):
+    """The number of rows of :func:`identity_rows`, without its per-row
+    subqueries (two plain COUNTs).
+    """
+    kind = params.get("idtfilter")
+    role = params.get("grpfilter")
+    total = 0
+    if kind != "alias":
+        total += filtered_accounts(user, params).count()
+    if kind != "account" and role not in ROLES:
+        total += filtered_aliases(user, params).count()
+    return total
 
 
 def load_identities(rows):
@@ -182,6 +202,7 @@ def identity_list(request):
         default_sort="identity",
         tie_breaker="pk",
         plain_ordering=True,
+        count=lambda: identity_count(request.user, request.GET),
     )
     context = sidebar_context(request, "list")
     context.update(
