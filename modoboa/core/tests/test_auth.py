@@ -53,12 +53,16 @@ def test_auth_lines_reach_syslog_with_the_auth_facility(client, superadmin):
 
 
 def test_deployed_settings_send_auth_lines_to_syslog_auth():
+    import runpy
+
     from modoboa.core import settings_defaults
 
-    handler = settings_defaults.LOGGING["handlers"]["syslog-auth"]
+    # A fresh copy: the test settings replace syslog with a null handler.
+    logging_conf = runpy.run_path(settings_defaults.__file__)["LOGGING"]
+    handler = logging_conf["handlers"]["syslog-auth"]
     assert handler["facility"] == SysLogHandler.LOG_AUTH
-    assert "syslog-auth" in settings_defaults.LOGGING["loggers"]["modoboa.auth"]["handlers"]
-    assert "modoboa" in settings_defaults.LOGGING["loggers"]["modoboa.auth"]["handlers"]
+    assert handler["class"] == "modoboa.core.logging_handlers.SafeSysLogHandler"
+    assert logging_conf["loggers"]["modoboa.auth"]["handlers"] == ["syslog-auth", "modoboa"]
 
 
 def test_client_address_follows_the_forwarding_middleware(client, superadmin):
