@@ -6,6 +6,7 @@ Each real daemon has its own fixture module in ``tests/fixtures``; list it in
 
 pytest_plugins = [
     "tests.fixtures.browser",
+    "tests.fixtures.slapd",
     "tests.fixtures.dns",
     "tests.fixtures.mailserver",
     "tests.fixtures.dovecot",
