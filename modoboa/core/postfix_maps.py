@@ -336,6 +336,8 @@ def generate(
     for map_class in map_classes:
         filename = map_class.filename
         path = os.path.join(destdir, filename)
+        if os.path.lexists(path) and (os.path.islink(path) or not os.path.isfile(path)):
+            raise PostfixMapError("%s exists and is not a regular file" % path)
         current = _read(path)
         connection = default_connection
         if current is not None and not force:
