@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from modoboa.core import access, audit
 from modoboa.core import constants as core_constants
+from modoboa.core import services as core_services
 from modoboa.core.models import ObjectAccess, User
 from modoboa.lib import validators
 from modoboa.lib.exceptions import BadRequest, Conflict, PermDeniedException
@@ -180,19 +181,24 @@ def _create_domain_admin(domain, options, acting_user):
         raise BadRequest(_("Enter a local part only (without @)"), field="dom_admin_username")
     username = "%s@%s" % (local_part, domain.name)
     password = options.get("password")
-    random = options.get("random_password", False)
+    random = bool(options.get("random_password")) and not password
     if not password and not random:
         password = param_tools.get_global_parameter("default_password", app="core")
+        try:
+            core_services.validate_password(password)
+        except BadRequest:
+            # The shipped default ("password") fails the policy: an
+            # administrator account must never be created with it.
+            password, random = None, True
     with_mailbox = options.get("with_mailbox", True)
     account = create_account(
         acting_user=acting_user,
         username=username,
         password=password,
-        random_password=random and not options.get("password"),
+        random_password=random,
         role=core_constants.DOMAINADMINS,
         mailbox={"address": username} if with_mailbox else None,
         domains=[domain.name],
-        validate_password=False,
     )
     if with_mailbox and options.get("create_aliases", True):
         address = "postmaster@%s" % domain.name
