@@ -164,7 +164,7 @@ def _api_table(runs, engine, sizes):
         full, tfull = ours.get("GET accounts unpaginated"), theirs.get("GET accounts unpaginated")
         post, tpost = ours.get("POST account"), theirs.get("POST account")
 
-        def timed(v, with_q=False, target=None):
+        def timed(v, with_q=False, target=None, size=size):
             if not v:
                 return "–"
             text = "%s (%s)" % (_ms(v["median_ms"]), _ms(v["p95_ms"]))

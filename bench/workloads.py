@@ -141,9 +141,9 @@ def token_of(user):
 def users():
     from django.contrib.auth import get_user_model
 
-    User = get_user_model()
-    admin = User.objects.get(username="admin")
-    reseller = User.objects.get(username="reseller0")
+    user_model = get_user_model()
+    admin = user_model.objects.get(username="admin")
+    reseller = user_model.objects.get(username="reseller0")
     return admin, reseller, token_of(admin)
 
 
@@ -336,7 +336,7 @@ def sample_addresses(count):
 
 def lookups(workdir, count=2000, explain_only=False):
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import DatabaseError, connection, transaction
 
     vendor = connection.vendor
     results = {}
@@ -363,14 +363,14 @@ def lookups(workdir, count=2000, explain_only=False):
                     break
                 try:
                     cursor.execute(_substitute(query, candidate[0], vendor))
-                except Exception:
+                except DatabaseError:
                     break
                 if cursor.fetchall():
                     keys = candidate
                     break
             try:
                 backed, plan = explain(cursor, vendor, _substitute(query, keys[0], vendor))
-            except Exception as exc:  # an upstream map this engine cannot run
+            except DatabaseError as exc:  # an upstream map this engine cannot run
                 lookups_result[name] = {"error": str(exc)[:300], "index_backed": None, "plan": ""}
                 continue
             entry = {"index_backed": backed, "plan": plan}
@@ -406,14 +406,14 @@ def imports(workdir, count, clear_count, upstream):
     hashed = "{SHA512-CRYPT}" + datagen.crypt.crypt(
         datagen.PASSWORD, datagen.crypt.mksalt(datagen.crypt.METHOD_SHA512)
     )
-    for kind, count in (("hashed", count), ("clear", clear_count)):
-        if not count:
+    for kind, number in (("hashed", count), ("clear", clear_count)):
+        if not number:
             continue
         domain = "import-%s.test" % kind
         path = os.path.join(workdir, "import-%s.csv" % kind)
         with open(path, "w") as handle:
             handle.write("domain;%s;0;0;true\n" % domain)
-            for i in range(count):
+            for i in range(number):
                 password = hashed if kind == "hashed" else "Secret-%d-Pw!" % i
                 handle.write(
                     "account;imp%d@%s;%s;First%d;Last%d;true;SimpleUsers;imp%d@%s;10\n"
@@ -429,7 +429,7 @@ def imports(workdir, count, clear_count, upstream):
         done = subprocess.run(args, env=env, capture_output=True, text=True)
         elapsed = time.perf_counter() - t0
         results["import %s" % kind] = {
-            "accounts": count,
+            "accounts": number,
             "seconds": round(elapsed, 2),
             "ok": done.returncode == 0,
         }
@@ -480,7 +480,6 @@ def main():
         report.update(lookups(args.workdir, explain_only=True))
         print(json.dumps(report))
         return
-    if "pages" in only:
     full_lists = args.mailboxes <= args.full_lists_max
     if "pages" in only:
         report["pages"] = (
