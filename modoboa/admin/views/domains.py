@@ -76,9 +76,10 @@ def filtered_domains(user, params):
 
 
 def _remember_filters(request):
-    request.session[FILTERS_SESSION_KEY] = {
-        name: request.GET.get(name, "") for name in FILTER_NAMES if request.GET.get(name)
-    }
+    filters = {name: request.GET.get(name, "") for name in FILTER_NAMES if request.GET.get(name)}
+    # Saving an unchanged session would cost a write (and a commit) per page.
+    if request.session.get(FILTERS_SESSION_KEY) != filters:
+        request.session[FILTERS_SESSION_KEY] = filters
 
 
 @perm_required("admin.view_domains")

@@ -182,9 +182,10 @@ def load_identities(rows):
 
 
 def remember_filters(request):
-    request.session[FILTERS_SESSION_KEY] = {
-        name: request.GET.get(name, "") for name in FILTER_NAMES if request.GET.get(name)
-    }
+    filters = {name: request.GET.get(name, "") for name in FILTER_NAMES if request.GET.get(name)}
+    # Saving an unchanged session would cost a write (and a commit) per page.
+    if request.session.get(FILTERS_SESSION_KEY) != filters:
+        request.session[FILTERS_SESSION_KEY] = filters
 
 
 @perm_required("core.add_user", "admin.add_alias", any_of=True)
@@ -217,23 +218,32 @@ def identity_list(request):
     return render(request, "admin/identity_list.html", context)
 
 
-def quota_rows(user, params):
+def quota_rows(user, params, with_usage=True):
+    """Mailboxes with a quota, annotated with their usage.
+
+    Without ``with_usage``, the slim rows a page is chosen from: the usage
+    subquery would otherwise run for every row before the page.
+    """
     used = Quota.objects.filter(
         username=Concat(OuterRef("address"), Value("@"), OuterRef("domain__name"))
     ).values("bytes")[:1]
-    queryset = (
-        Mailbox.objects.get_for_admin(user)
-        .exclude(quota=0)
-        .select_related("domain", "user")
-        .annotate(stored_bytes=Coalesce(Subquery(used, output_field=BigIntegerField()), Value(0)))
-        .annotate(
-            usage=Case(
-                When(quota=0, then=Value(0)),
-                default=F("stored_bytes") * 100 / (F("quota") * 1048576),
-                output_field=IntegerField(),
+    queryset = Mailbox.objects.get_for_admin(user).exclude(quota=0)
+    if with_usage:
+        queryset = (
+            queryset.select_related("domain", "user")
+            .annotate(
+                stored_bytes=Coalesce(Subquery(used, output_field=BigIntegerField()), Value(0))
+            )
+            .annotate(
+                usage=Case(
+                    When(quota=0, then=Value(0)),
+                    default=F("stored_bytes") * 100 / (F("quota") * 1048576),
+                    output_field=IntegerField(),
+                )
             )
         )
-    )
+    else:
+        queryset = queryset.only("pk", "address", "quota", "domain_id")
     search = (params.get("searchquery") or "").strip().lower()
     if search:
         if "@" in search:
@@ -252,9 +262,11 @@ def quota_rows(user, params):
 @perm_required("admin.add_mailbox")
 @require_GET
 def identity_quota_list(request):
+    sort_key = (request.GET.get("sort") or "").lstrip("-")
+    by_usage = sort_key in ("quota_value__bytes", "quota_usage")
     listing = Listing(
         request,
-        quota_rows(request.user, request.GET),
+        quota_rows(request.user, request.GET, with_usage=by_usage),
         sort_fields={
             "address": ("address", "domain__name"),
             "quota": "quota",
@@ -263,13 +275,18 @@ def identity_quota_list(request):
         },
         default_sort="address",
     )
+    mailboxes = list(listing.items)
+    if not by_usage:
+        detailed = quota_rows(request.user, request.GET).filter(pk__in=[m.pk for m in mailboxes])
+        by_pk = {mailbox.pk: mailbox for mailbox in detailed}
+        mailboxes = [by_pk[m.pk] for m in mailboxes if m.pk in by_pk]
     rows = [
         {
             "mailbox": mailbox,
             "used_mb": int(mailbox.stored_bytes / 1048576),
             "percent": min(100, max(0, mailbox.usage or 0)),
         }
-        for mailbox in listing.items
+        for mailbox in mailboxes
     ]
     context = sidebar_context(request, "quotas")
     context.update({"listing": listing, "rows": rows, "filters": request.GET})
