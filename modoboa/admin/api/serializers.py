@@ -162,16 +162,13 @@ class AccountMailboxSerializer(serializers.Serializer):
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
 class AdministeredDomainsField(serializers.ListField):
     """Names of the domains an administrator manages (within the caller's
-    reach); read from the rows the viewset prefetched.
+    reach), attached to the accounts by the viewset.
     """
 
     def get_attribute(self, instance):
         if instance.role not in (core_constants.DOMAINADMINS, core_constants.RESELLERS):
             return []
-        rows = getattr(instance, "domain_access_rows", None)
-        if rows is None:
-            return []
-        return sorted({row.domain_name for row in rows if row.domain_name})
+        return getattr(instance, "administered_domains", [])
 
 
 class AccountSerializer(ServiceSerializer):

@@ -7,6 +7,7 @@ chunk) and each row is serialized and sent in turn.
 """
 
 import json
+from itertools import islice
 
 from django.http import StreamingHttpResponse
 from rest_framework.utils.encoders import JSONEncoder
@@ -39,10 +40,25 @@ def iter_json_array(rows):
     yield "".join(buffer).encode("utf-8")
 
 
-def stream_queryset(queryset, serializer, chunk_size=CHUNK_SIZE):
+def iter_rows(queryset, serializer, prepare=None, chunk_size=CHUNK_SIZE):
+    """Yield the serialized rows of ``queryset``, a chunk at a time;
+    ``prepare(chunk)`` loads what the serializer needs for a chunk.
+    """
+    objects = queryset.iterator(chunk_size)
+    while True:
+        chunk = list(islice(objects, chunk_size))
+        if not chunk:
+            return
+        if prepare is not None:
+            prepare(chunk)
+        for obj in chunk:
+            yield serializer.to_representation(obj)
+
+
+def stream_queryset(queryset, serializer, prepare=None, chunk_size=CHUNK_SIZE):
     """Answer the rows of ``queryset``, serialized by ``serializer`` (an
     instance whose ``to_representation`` is called for each object), as a
     streamed JSON array.
     """
-    rows = (serializer.to_representation(obj) for obj in queryset.iterator(chunk_size))
+    rows = iter_rows(queryset, serializer, prepare, chunk_size)
     return StreamingHttpResponse(iter_json_array(rows), content_type="application/json")

@@ -72,13 +72,21 @@ class AccessFilteredMixin(ServiceCallMixin):
     def get_queryset(self):
         return filter_for_admin(self.request.user, self.get_base_queryset())
 
+    def prepare_rows(self, rows):
+        """Load, in a fixed number of queries, what the serializer needs for
+        ``rows`` (a list of objects) that the queryset cannot join or
+        prefetch. Called for every page, streamed chunk and single object.
+        """
+
     def get_object(self):
         value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
         # Primary keys are 32-bit integers: a larger value names no row (and
         # SQLite would refuse it with an OverflowError).
         if value is None or not str(value).isdigit() or int(value) > MAX_INT:
             raise Http404
-        return super().get_object()
+        obj = super().get_object()
+        self.prepare_rows([obj])
+        return obj
 
     def reload(self, instance):
         """Fetch ``instance`` again through the viewset's queryset, so the
@@ -86,9 +94,11 @@ class AccessFilteredMixin(ServiceCallMixin):
         """
         fresh = self.get_queryset().filter(pk=instance.pk).first()
         if fresh is None:
+            self.prepare_rows([instance])
             return instance
         if hasattr(instance, "clear_password"):
             fresh.clear_password = instance.clear_password
+        self.prepare_rows([fresh])
         return fresh
 
     def update(self, request, *args, **kwargs):
@@ -125,9 +135,10 @@ class ModoboaViewSet(
         queryset = self.filter_queryset(self.get_queryset())
         if self.paginator.is_requested(request):
             page = self.paginate_queryset(queryset)
+            self.prepare_rows(page)
             serializer = self.get_serializer(page, many=True)
             return self.get_paginated_response(serializer.data)
-        return stream_queryset(queryset, self.get_serializer())
+        return stream_queryset(queryset, self.get_serializer(), prepare=self.prepare_rows)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
