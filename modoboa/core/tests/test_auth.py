@@ -189,3 +189,39 @@ def test_imported_hashes_are_not_checked_against_the_policy(superadmin, domain):
     lines = ["account;hash@test.com;{PLAIN}x;H;Ash;True;SimpleUsers;hash@test.com;5"]
     result = import_csv(lines, acting_user=superadmin)
     assert result.created == 1
+
+
+def test_domain_wizard_never_uses_the_weak_default_password(superadmin):
+    """The shipped default_password ("password") fails the policy: the
+    domain administrator gets a random password instead.
+    """
+    admin_services.create_domain(
+        acting_user=superadmin, name="new.org", domain_admin={"username": "boss"}
+    )
+    boss = User.objects.get(username="boss@new.org")
+    assert boss.has_usable_password()
+    assert not boss.check_password("password")
+
+
+def test_domain_wizard_uses_a_strong_default_password(superadmin):
+    from modoboa.parameters import tools as param_tools
+
+    param_tools.get_localconfig().parameters.set_value(
+        "default_password", "Default42!x", app="core"
+    )
+    admin_services.create_domain(
+        acting_user=superadmin, name="new.org", domain_admin={"username": "boss"}
+    )
+    assert User.objects.get(username="boss@new.org").check_password("Default42!x")
+
+
+def test_domain_wizard_refuses_a_weak_typed_password(superadmin):
+    from modoboa.admin.models import Domain
+
+    with pytest.raises(BadRequest):
+        admin_services.create_domain(
+            acting_user=superadmin,
+            name="new.org",
+            domain_admin={"username": "boss", "password": "password"},
+        )
+    assert not Domain.objects.filter(name="new.org").exists()
