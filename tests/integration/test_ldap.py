@@ -387,3 +387,42 @@ def test_password_change_with_directory_down_is_a_clear_error(ldap_auth):
         admin_services.change_own_password(user, "Secret123!", NEW_PASSWORD)
     assert info.value.http_code == 503
     assert "directory" in info.value.message.lower()
+
+
+# Through the login page and the profile page
+
+
+def test_login_page_with_directory_accounts(ldap_auth, client):
+    response = client.post(
+        "/accounts/login/", {"username": "alice@example.test", "password": "Secret123!"}
+    )
+    assert response.status_code == 302
+    assert client.get("/user/profile/").status_code == 200
+    client.logout()
+    ldap_auth(ldap_search_filter="(uid=%(user)s)")
+    response = client.post("/accounts/login/", {"username": "bob", "password": "Bobby456!"})
+    assert response.status_code == 403
+    assert "Your account could not be created" in response.content.decode()
+    ldap_auth(ldap_server_port=free_port())
+    response = client.post(
+        "/accounts/login/", {"username": "alice@example.test", "password": "Secret123!"}
+    )
+    assert response.status_code == 503
+    assert "authentication server is unavailable" in response.content.decode()
+    assert Log.objects.filter(
+        message="Failed connection attempt from '127.0.0.1' as user 'alice@example.test'"
+    ).exists()
+
+
+def test_profile_page_changes_the_directory_password(ldap_auth, client):
+    directory = ldap_auth.directory
+    client.post("/accounts/login/", {"username": "bob@example.test", "password": "Bobby456!"})
+    form = {"language": "en", "newpassword": NEW_PASSWORD, "confirmation": NEW_PASSWORD}
+    response = client.post("/user/profile/", dict(form, oldpassword="Wrong456!"))
+    assert "Old password mismatchs" in response.content.decode()
+    assert directory.can_bind(person_dn("bob"), "Bobby456!")
+    response = client.post("/user/profile/", dict(form, oldpassword="Bobby456!"))
+    assert response.status_code == 302
+    assert directory.can_bind(person_dn("bob"), NEW_PASSWORD)
+    # The session survives its own password change.
+    assert client.get("/user/profile/").status_code == 200
