@@ -422,8 +422,10 @@ class DeployCommand(Command):
         if not domain or any(c in domain for c in "/ :'\"\\"):
             raise CommandFailed("invalid --domain %r" % domain)
         self.allowed_hosts = [domain]
-        if options["devel"] and domain != "localhost":
-            self.allowed_hosts += ["localhost", "127.0.0.1"]
+        if options["devel"]:
+            self.allowed_hosts += [
+                host for host in ("localhost", "127.0.0.1", "[::1]") if host != domain
+            ]
         for config in databases.values():
             check_database(config)
         extensions = self._extensions(options)
