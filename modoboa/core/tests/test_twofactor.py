@@ -197,7 +197,7 @@ def test_required_second_factor_cannot_be_disabled(client, superadmin):
     enrol(superadmin)
     client.force_login(superadmin)
     assert 'id="disable-form"' not in client.get("/user/twofactor/").content.decode()
-    client.post("/user/twofactor/disable/", {"code": code(superadmin, 1)})
+    client.post("/user/twofactor/disable/", {"disable-code": code(superadmin, 1)})
     assert services.is_enrolled(superadmin)
 
 
@@ -224,10 +224,10 @@ def test_enforcement_by_role(request, policy, role_fixture, required):
 def test_disable_needs_a_valid_code(client, simple_user):
     enrol(simple_user)
     client.force_login(simple_user)
-    client.post("/user/twofactor/disable/", {"code": "000000"})
+    client.post("/user/twofactor/disable/", {"disable-code": "000000"})
     assert services.is_enrolled(simple_user)
     assert LoginFailure.objects.filter(username="user@test.com").count() == 1
-    client.post("/user/twofactor/disable/", {"code": code(simple_user, 1)})
+    client.post("/user/twofactor/disable/", {"disable-code": code(simple_user, 1)})
     assert not services.is_enrolled(simple_user)
     assert not RecoveryCode.objects.filter(user=simple_user).exists()
 
@@ -235,7 +235,9 @@ def test_disable_needs_a_valid_code(client, simple_user):
 def test_regenerate_recovery_codes(client, simple_user):
     old = enrol(simple_user)
     client.force_login(simple_user)
-    response = client.post("/user/twofactor/regenerate/", {"code": code(simple_user, 1)})
+    response = client.post(
+        "/user/twofactor/regenerate/", {"regenerate-code": code(simple_user, 1)}
+    )
     assert response["Location"] == "/user/twofactor/codes/"
     page = client.get("/user/twofactor/codes/").content.decode()
     new = re.findall(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>", page)

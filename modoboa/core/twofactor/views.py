@@ -84,7 +84,8 @@ def setup(request):
         enrolled=services.is_enrolled(user),
         required=services.is_required(user),
         enrolment_forced=twofactor_login.enrolment_required(request),
-        form=CodeForm(),
+        regenerate_form=CodeForm(prefix="regenerate"),
+        disable_form=CodeForm(prefix="disable"),
     )
     if context["enrolled"]:
         context["remaining_codes"] = services.remaining_recovery_codes(user)
@@ -147,11 +148,11 @@ def recovery_codes(request):
     return render(request, "twofactor/recovery_codes.html", _context(codes=codes))
 
 
-def _code_action(request, action, success_message):
+def _code_action(request, action, success_message, prefix):
     """Run ``action(user, code)``; wrong codes count as login failures, so
     a stolen session cannot guess its way to turning the second factor off.
     """
-    form = CodeForm(request.POST)
+    form = CodeForm(request.POST, prefix=prefix)
     if form.is_valid():
         try:
             throttle(request, request.user.username)
@@ -171,12 +172,15 @@ def _code_action(request, action, success_message):
     return None
 
 
-@sensitive_post_parameters("code")
+@sensitive_post_parameters("regenerate-code")
 @login_required
 @require_POST
 def regenerate(request):
     codes = _code_action(
-        request, services.regenerate_recovery_codes, _("New recovery codes generated")
+        request,
+        services.regenerate_recovery_codes,
+        _("New recovery codes generated"),
+        "regenerate",
     )
     if codes:
         request.session[_CODES_KEY] = codes
@@ -184,9 +188,9 @@ def regenerate(request):
     return redirect("twofactor:setup")
 
 
-@sensitive_post_parameters("code")
+@sensitive_post_parameters("disable-code")
 @login_required
 @require_POST
 def disable(request):
-    _code_action(request, services.disable, _("Two-factor authentication disabled"))
+    _code_action(request, services.disable, _("Two-factor authentication disabled"), "disable")
     return redirect("twofactor:setup")
