@@ -270,14 +270,14 @@ def test_secured_connections(ldap_auth, settings, mode):
     assert user is not None, backend_errors(request)
 
 
-def test_untrusted_certificate_is_refused(ldap_auth, settings):
-    settings.AUTH_LDAP_CONNECTION_OPTIONS = {
-        ldap.OPT_X_TLS_REQUIRE_CERT: ldap.OPT_X_TLS_DEMAND,
-        ldap.OPT_X_TLS_NEWCTX: 0,
-    }
-    ldap_auth(ldap_secured="ssl", ldap_server_port=ldap_auth.directory.ssl_port)
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_untrusted_certificate_is_refused_by_default(ldap_auth, mode):
+    directory = ldap_auth.directory
+    port = directory.ssl_port if mode == "ssl" else directory.port
+    ldap_auth(ldap_secured=mode, ldap_server_port=port)
     user, request = login("alice@example.test", "Secret123!")
     assert user is None and backend_errors(request)
+    assert not User.objects.filter(username="alice@example.test").exists()
 
 
 def test_active_directory_turns_referrals_off(ldap_auth):
