@@ -268,8 +268,12 @@ def test_fields_shown_by_a_switch_are_validated_when_shown(superadmin, switch, f
     assert list(errors_of(shown)) == [field.replace("__", "-", 1)]
 
 
-def test_mailboxes_owner_is_a_unix_account_name(superadmin):
-    data = global_data(admin__handle_mailboxes="on", admin__mailboxes_owner="vmail;id")
+def test_mailboxes_owner_is_a_unix_account_name(superadmin, tmp_path):
+    data = global_data(
+        admin__handle_mailboxes="on",
+        admin__mailboxes_owner="vmail;id",
+        admin__mailboxes_storage_dir=str(tmp_path),
+    )
     assert list(errors_of(data)) == ["admin-mailboxes_owner"]
     # Hidden while mailboxes are not handled: not validated, value kept.
     assert errors_of(global_data(admin__mailboxes_owner="vmail;id")) == {}
