@@ -117,6 +117,31 @@ def test_quota_recalc_replaces_the_usage(dovecot, mailbox_user):
     assert (quota.messages, quota.bytes) == (1, sizes)
 
 
+def test_postgresql_has_the_quota_merge_trigger_and_other_engines_do_not(dovecot):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'admin_quota'::regclass "
+                "AND NOT tgisinternal"
+            )
+            assert [row[0] for row in cursor.fetchall()] == ["admin_quota_merge"]
+        elif connection.vendor == "mysql":
+            cursor.execute("SHOW TRIGGERS LIKE 'admin_quota'")
+            assert cursor.fetchall() == ()
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            assert cursor.fetchall() == []
+
+
+def test_delivery_recreates_a_missing_quota_row(dovecot, mailbox_user):
+    Quota.objects.filter(username="alice@dovecot.test").delete()
+    dovecot.lmtp(["alice@dovecot.test"], message("One", size=1500))
+    quota = Quota.objects.get(username="alice@dovecot.test")
+    assert (quota.messages, quota.bytes) == (1, dovecot.stored_bytes("alice@dovecot.test"))
+
+
 def test_quota_recalc_recreates_a_missing_row(dovecot, mailbox_user):
     dovecot.lmtp(["alice@dovecot.test"], message("One"))
     Quota.objects.filter(username="alice@dovecot.test").delete()
