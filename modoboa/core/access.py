@@ -44,8 +44,13 @@ def object_access_rows(user, model, owner_only=False):
 
 
 def direct_access(user, model):
-    """``Q`` selecting the rows of ``model`` ``user`` has a row on."""
-    return Q(Exists(object_access_rows(user, model).filter(object_id=OuterRef("pk"))))
+    """``Q`` selecting the rows of ``model`` ``user`` has a row on.
+
+    An ``IN`` over the (indexed) access rows rather than a correlated
+    EXISTS: ORed with other ``IN`` terms, the engines look each set up by
+    index instead of testing every row of the table.
+    """
+    return Q(pk__in=object_access_rows(user, model).values("object_id"))
 
 
 def accessible_domain_ids(user):
@@ -99,18 +104,17 @@ def _user_filter(user):
     """
     from django.contrib.auth.models import Group
 
+    from modoboa.admin.models import Mailbox
+
     from .models import User
 
-    reseller_group = Group.objects.filter(name=constants.RESELLERS, user=OuterRef("pk"))
-    return (
-        Q(pk=user.pk)
-        | direct_access(user, User)
-        | (
-            Q(mailbox__domain_id__in=accessible_domain_ids(user))
-            & Q(is_superuser=False)
-            & ~Q(Exists(reseller_group))
-        )
+    reseller_group = Group.objects.filter(name=constants.RESELLERS, user=OuterRef("user_id"))
+    in_domains = (
+        Mailbox.objects.filter(domain_id__in=accessible_domain_ids(user), user__is_superuser=False)
+        .exclude(Exists(reseller_group))
+        .values("user_id")
     )
+    return Q(pk=user.pk) | direct_access(user, User) | Q(pk__in=in_domains)
 
 
 def register_core_filters():
