@@ -330,19 +330,25 @@ def _mariadb(explain, size):
 
 def _generation(results):
     out = ["## Generated data", ""]
-    out.append("| engine | flavour | mailboxes | seconds | rows |")
-    out.append("|---|---|---|---|---|")
+    out.append(
+        "*load* is the machine's 1-minute load average before and after the workloads "
+        "(2 cores, shared with other developers' test runs)."
+    )
+    out.append("")
+    out.append("| engine | flavour | mailboxes | seconds | load | rows |")
+    out.append("|---|---|---|---|---|---|")
     for run in results["runs"]:
         generation = run.get("generation") or {}
         rows = generation.get("rows") or {}
         out.append(
-            "| %s | %s | %s | %s%s | %s |"
+            "| %s | %s | %s | %s%s | %s | %s |"
             % (
                 run["engine"],
                 run["flavour"],
                 _size(run["mailboxes"]),
                 generation.get("seconds"),
                 " (cached)" if generation.get("cached") else "",
+                "→".join(str(x) for x in (run["results"].get("load_average") or [])),
                 ", ".join("%s %d" % (k, v) for k, v in sorted(rows.items())),
             )
         )

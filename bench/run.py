@@ -99,6 +99,11 @@ def prepare_sqlite(flavour, size, workdir):
     store = os.path.join(CACHE, "data")
     os.makedirs(store, exist_ok=True)
     cached = os.path.join(store, "%s-%d-%s.sqlite3" % (flavour.name, size, generator_key()))
+    prefix = "%s-%d-" % (flavour.name, size)
+    for name in os.listdir(store):
+        # Databases of an older generator are stale.
+        if name.startswith(prefix) and not name.startswith(os.path.basename(cached)):
+            os.remove(os.path.join(store, name))
     generation = None
     if not os.path.exists(cached):
         tmp = cached + ".tmp"
@@ -240,7 +245,12 @@ def main():
                     else:
                         url, generation = prepare_postgres(flavour, size, pg)
                     log("  generated in %s s; measuring" % generation.get("seconds"))
+                    load_before = os.getloadavg()[0]
                     measured = measure(flavour, size, url, run_dir, args)
+                    measured["load_average"] = [
+                        round(load_before, 2),
+                        round(os.getloadavg()[0], 2),
+                    ]
                     if "error" in measured:
                         log("  ERROR: %s" % measured["error"][-500:])
                     results["runs"].append(
