@@ -443,3 +443,17 @@ def test_postgresql_merges_dict_quota_inserts_into_the_existing_row():
             "ON CONFLICT (username) DO UPDATE SET bytes='48',messages='2'"
         )
         assert usage() == (48, 2)
+
+
+def test_the_models_and_the_migrations_agree():
+    # A model change without its migration would leave the schema above
+    # behind what the code expects.
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit:
+        pytest.fail("models changed without migration:\n%s" % out.getvalue())
