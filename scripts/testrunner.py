@@ -12,6 +12,7 @@ import grp
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -296,7 +297,15 @@ def run_pytest(engine, urls, pytest_args, artifacts, ci, workers):
     return result.returncode, duration, counts
 
 
+def stop_on_signal(signum, frame):
+    # SystemExit unwinds through main's finally, which stops the servers
+    # (the Python equivalent of a shell trap on TERM and HUP).
+    raise SystemExit(128 + signum)
+
+
 def main():
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop_on_signal)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=ENGINES + ("all",), default="all")
     parser.add_argument("--no-lint", action="store_true", help="skip ruff")
