@@ -2,16 +2,15 @@
 
 Each server lives in a temporary directory, listens on a free loopback
 port and is stopped by ``stop()`` (the runner calls it in a ``finally``).
-The recipes are those of the integration tests: PostgreSQL's ``initdb`` as
-the ``postgres`` user, MariaDB with ``--no-defaults``, Redis for upstream's
-job queues.
+PostgreSQL and MariaDB are the test runner's; Redis is for upstream's job
+queues and cache.
 """
 
-import glob
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -31,72 +30,24 @@ def _wait(check, what, timeout=30):
     raise RuntimeError("%s did not start in %d s" % (what, timeout))
 
 
-def _as_postgres(command):
-    if os.geteuid() == 0:
-        return ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(command)]
-    return ["sh", "-c", " ".join(command)]
+# The throwaway servers of the test runner (scripts/testrunner.py), with
+# what the benchmark needs on top: one database per size and flavour.
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts")
+)
+import testrunner  # noqa: E402
 
 
-class PostgreSQL:
-    """A PostgreSQL cluster with ``fsync=off`` (the data is disposable)."""
+class PostgreSQL(testrunner.PostgreSQL):
+    """PostgreSQL with ``fsync=off`` (the data is disposable)."""
 
     def __init__(self):
-        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-        if not bins:
-            raise RuntimeError(
-                "PostgreSQL server binaries are missing (apt-get install postgresql)"
-            )
-        self.bindir = os.path.dirname(bins[-1])
         self.tmp = tempfile.mkdtemp(prefix="modoboa-bench-pg-")
-        self.port = free_port()
-        self.data = os.path.join(self.tmp, "data")
+        os.chmod(self.tmp, 0o755)  # the server runs as postgres
+        super().__init__(self.tmp)
 
     def start(self):
-        os.chmod(self.tmp, 0o755)
-        if os.geteuid() == 0:
-            shutil.chown(self.tmp, "postgres", "postgres")
-        initdb = os.path.join(self.bindir, "initdb")
-        subprocess.run(
-            _as_postgres(
-                [
-                    initdb,
-                    "-D",
-                    self.data,
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                    "--locale=C.UTF-8",
-                ]
-            ),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        options = (
-            "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=512MB "
-            "-c work_mem=32MB -c maintenance_work_mem=256MB -c max_connections=50"
-            % (self.port, self.tmp)
-        )
-        pg_ctl = os.path.join(self.bindir, "pg_ctl")
-        subprocess.run(
-            _as_postgres(
-                [
-                    pg_ctl,
-                    "-D",
-                    self.data,
-                    "-l",
-                    os.path.join(self.tmp, "log"),
-                    "-o",
-                    "'%s'" % options,
-                    "-w",
-                    "start",
-                ]
-            ),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        super().start()
         return self
 
     def url(self, name):
@@ -105,7 +56,7 @@ class PostgreSQL:
     def psql(self, sql, database="postgres"):
         subprocess.run(
             [
-                os.path.join(self.bindir, "psql"),
+                os.path.join(self.bin, "psql"),
                 "-h",
                 "127.0.0.1",
                 "-p",
@@ -122,77 +73,26 @@ class PostgreSQL:
             stdout=subprocess.DEVNULL,
         )
 
-    def create_database(self, name, template=None):
+    def create_database(self, name):
         self.psql('DROP DATABASE IF EXISTS "%s"' % name)
-        extra = ' TEMPLATE "%s"' % template if template else ""
-        self.psql('CREATE DATABASE "%s"%s' % (name, extra))
+        self.psql('CREATE DATABASE "%s"' % name)
         return self.url(name)
 
     def stop(self):
-        pg_ctl = os.path.join(self.bindir, "pg_ctl")
-        subprocess.run(
-            _as_postgres([pg_ctl, "-D", self.data, "-m", "immediate", "stop"]),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        super().stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-class MariaDB:
-    """A MariaDB server (only used to EXPLAIN the mail-server lookups)."""
+class MariaDB(testrunner.MariaDB):
+    """MariaDB (only used to EXPLAIN the mail-server lookups)."""
 
     def __init__(self):
-        if not shutil.which("mariadbd"):
-            raise RuntimeError("mariadbd is missing (apt-get install mariadb-server)")
         self.tmp = tempfile.mkdtemp(prefix="modoboa-bench-my-")
-        self.port = free_port()
-        self.socket = os.path.join(self.tmp, "mysqld.sock")
-        self.process = None
+        os.chmod(self.tmp, 0o755)  # the server runs as mysql
+        super().__init__(self.tmp)
 
     def start(self):
-        data = os.path.join(self.tmp, "data")
-        os.makedirs(data)
-        if os.geteuid() == 0:
-            subprocess.run(["chown", "-R", "mysql:mysql", self.tmp], check=True)
-        subprocess.run(
-            [
-                "mariadb-install-db",
-                "--no-defaults",
-                "--user=mysql",
-                "--datadir=" + data,
-                "--auth-root-authentication-method=normal",
-                "--skip-test-db",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.process = subprocess.Popen(
-            [
-                "mariadbd",
-                "--no-defaults",
-                "--user=mysql",
-                "--datadir=" + data,
-                "--socket=" + self.socket,
-                "--port=%d" % self.port,
-                "--bind-address=127.0.0.1",
-                "--innodb-flush-log-at-trx-commit=0",
-                "--innodb-buffer-pool-size=512M",
-                "--log-error=" + os.path.join(self.tmp, "err.log"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _wait(
-            lambda: (
-                subprocess.run(
-                    ["mariadb-admin", "--no-defaults", "-S", self.socket, "-uroot", "ping"],
-                    capture_output=True,
-                ).returncode
-                == 0
-            ),
-            "MariaDB",
-        )
+        super().start()
         return self
 
     def create_database(self, name):
@@ -204,21 +104,20 @@ class MariaDB:
                 self.socket,
                 "-uroot",
                 "-e",
-                "DROP DATABASE IF EXISTS `%s`; CREATE DATABASE `%s` CHARACTER SET utf8mb4;"
-                "CREATE USER IF NOT EXISTS 'bench'@'127.0.0.1';"
-                "GRANT ALL ON *.* TO 'bench'@'127.0.0.1';" % (name, name),
+                "DROP DATABASE IF EXISTS `%s`; CREATE DATABASE `%s` CHARACTER SET utf8mb4"
+                % (name, name),
             ],
             check=True,
         )
-        return "mysql://bench@127.0.0.1:%d/%s" % (self.port, name)
+        return "mysql://%s:%s@127.0.0.1:%d/%s" % (
+            testrunner.DB_USER,
+            testrunner.DB_PASSWORD,
+            self.port,
+            name,
+        )
 
     def stop(self):
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        super().stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

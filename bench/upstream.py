@@ -38,6 +38,8 @@ def _installed_version():
         [python(), "-c", "import importlib.metadata as m; print(m.version('modoboa'))"],
         capture_output=True,
         text=True,
+        # Not from the repository: its modoboa.egg-info would answer.
+        cwd=CACHE,
     )
     return done.stdout.strip() if done.returncode == 0 else None
 
