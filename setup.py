@@ -45,7 +45,6 @@ setup(
         "Framework :: Django",
         "Framework :: Django :: 5.2",
         "Intended Audience :: System Administrators",
-        "License :: OSI Approved :: ISC License (ISCL)",
         "Operating System :: POSIX :: Linux",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.11",

@@ -329,6 +329,7 @@ def main():
     servers = []
     urls = {}
     summary = []
+    totals = [0, 0, 0]  # passed, failed (failures and errors), skipped
     status = 0
     try:
         if "postgres" in engines:
@@ -346,6 +347,9 @@ def main():
                 engine, urls, args.pytest_args, artifacts, ci, args.workers
             )
             tests, failures, errors, skipped, skipped_names = counts
+            totals[0] += tests - failures - errors - skipped
+            totals[1] += failures + errors
+            totals[2] += skipped
             line = "%-8s %5d tests  %3d failed  %3d errors  %3d skipped  %6.0fs" % (
                 engine,
                 tests,
@@ -373,6 +377,8 @@ def main():
     log("Summary")
     for line in summary:
         print(line, file=sys.stderr)
+    # One closing line over every engine, in pytest's words.
+    print("Total: %d passed, %d failed, %d skipped" % tuple(totals), flush=True)
     return status
 
 

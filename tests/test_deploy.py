@@ -12,6 +12,7 @@ import secrets
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from urllib.parse import urlsplit
 
 import pytest
@@ -347,6 +348,27 @@ def test_an_extension_is_loaded_from_modoboa_apps(workdir):
     ]
 
 
+def source_files():
+    """Every file of the ``modoboa`` package under version control."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "modoboa"],  # noqa: S607 - git from PATH
+        cwd=TOP,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if listed.returncode == 0 and listed.stdout:
+        names = listed.stdout.strip("\0").split("\0")
+    else:  # not a git checkout: the files on disk
+        names = [
+            os.path.relpath(os.path.join(root, name), TOP)
+            for root, dirs, files in os.walk(os.path.join(TOP, "modoboa"))
+            for name in files
+            if "__pycache__" not in root
+        ]
+    return [name for name in names if os.path.exists(os.path.join(TOP, name))]
+
+
 def test_pip_installs_the_package_and_the_command(tmp_path):
     """``pip install .`` then ``modoboa-admin.py help deploy``.
 
@@ -366,6 +388,10 @@ def test_pip_installs_the_package_and_the_command(tmp_path):
     with open(os.path.join(site, "deps.pth"), "w", encoding="utf-8") as fp:
         fp.write(sysconfig.get_paths()["purelib"] + "\n")
     wheel = glob.glob(str(wheel_dir / "modoboa-*.whl"))[0]
+    with zipfile.ZipFile(wheel) as archive:
+        packaged = set(archive.namelist())
+    missing = sorted(set(source_files()) - packaged)
+    assert not missing, "not in the wheel (MANIFEST.in?): %s" % missing
     subprocess.run(
         [str(venv / "bin" / "pip"), "install", "-q", "--no-deps", wheel],
         check=True,
