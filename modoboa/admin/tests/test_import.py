@@ -241,7 +241,7 @@ def test_many_clear_passwords_are_hashed_in_parallel(superadmin, domain):
 
     count = bulk.PARALLEL_HASH_THRESHOLD + 8
     lines = "".join(
-        "account; p%d@test.com; Pass-%d; ; ; 1; SimpleUsers; p%d@test.com; 1\n" % (i, i, i)
+        "account; p%d@test.com; Strong-Pass-%d; ; ; 1; SimpleUsers; p%d@test.com; 1\n" % (i, i, i)
         for i in range(count)
     )
     result = csv_import.import_csv(lines, acting_user=superadmin, crypt_passwords=True)
@@ -251,7 +251,7 @@ def test_many_clear_passwords_are_hashed_in_parallel(superadmin, domain):
     )
     assert len(set(hashes.values())) == count
     for i in (0, count - 1):
-        assert verify_password("Pass-%d" % i, hashes["p%d@test.com" % i])
+        assert verify_password("Strong-Pass-%d" % i, hashes["p%d@test.com" % i])
 
 
 @pytest.mark.parametrize(
