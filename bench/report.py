@@ -49,7 +49,9 @@ def markdown(results):
     out.append(
         "Run %s → %s on %s CPUs, Python %s; upstream modoboa %s from PyPI. "
         "Times are medians over the repetitions (p95 in parentheses), in ms unless "
-        "said otherwise; *q* is the number of SQL queries of the request; "
+        "said otherwise; [brackets]: median CPU time of the process serving the request "
+        "(with SQLite, the database work included), which the load of the shared machine "
+        "barely changes; *q* is the number of SQL queries of the request; "
         "*×* is upstream's time divided by ours."
         % (
             results.get("started"),
@@ -106,9 +108,16 @@ def _pages_table(runs, engine, sizes):
                     flag = " ❌"
                 if ours.get("status") != 200:
                     flag += " HTTP %s" % ours.get("status")
+                cpu = ours.get("cpu_median_ms")
                 cells.append(
-                    "%s (%s) %dq%s"
-                    % (_ms(ours["median_ms"]), _ms(ours["p95_ms"]), ours["queries"] or 0, flag)
+                    "%s (%s)%s %dq%s"
+                    % (
+                        _ms(ours["median_ms"]),
+                        _ms(ours["p95_ms"]),
+                        " [%s]" % _ms(cpu) if cpu is not None else "",
+                        ours["queries"] or 0,
+                        flag,
+                    )
                 )
             else:
                 cells.append("–")
