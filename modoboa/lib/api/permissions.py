@@ -7,7 +7,7 @@ rows it reaches, and the viewsets apply it to their querysets so that an
 object out of reach answers 404.
 """
 
-from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
+from rest_framework.permissions import BasePermission, DjangoModelPermissions
 
 from modoboa.core import constants
 
@@ -56,10 +56,3 @@ class IsSuperAdminOrReseller(BasePermission):
             and user.is_authenticated
             and user.role in (constants.SUPERADMINS, constants.RESELLERS)
         )
-
-
-class ReadOnly(BasePermission):
-    """Safe methods only."""
-
-    def has_permission(self, request, view):
-        return request.method in SAFE_METHODS
