@@ -148,7 +148,16 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Modoboa API",
-    "DESCRIPTION": "Manage domains, accounts, aliases and relay domains.",
+    "DESCRIPTION": (
+        "Manage domains, domain aliases, accounts, aliases, sender addresses, "
+        "resources and relay domains.\n\n"
+        "Authenticate with the header `Authorization: Token <key>`: a super "
+        "administrator gets its token in Settings > API or with "
+        "`manage.py api_token <username>`. Bodies are JSON.\n\n"
+        "You only see and change what your role reaches: anything else answers 404. "
+        "Lists return a JSON array; add `?page=` or `?page_size=` (max 1000) "
+        "for pages. Errors name each field at fault."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
