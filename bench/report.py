@@ -177,6 +177,8 @@ def _api_table(runs, engine, sizes):
             if not v:
                 return "–"
             text = "%s (%s)" % (_ms(v["median_ms"]), _ms(v["p95_ms"]))
+            if v.get("cpu_median_ms") is not None:
+                text += " [%s]" % _ms(v["cpu_median_ms"])
             if with_q:
                 text += " %sq" % v.get("queries")
             if target and engine == "sqlite" and size >= 100000 and v["median_ms"] > target:
