@@ -10,7 +10,6 @@ database instead, which is the opposite situation.)
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -24,10 +23,17 @@ from modoboa.admin.models import Mailbox
 from modoboa.core import constants
 from modoboa.core.models import Log, User
 from modoboa.lib.authbackends import backend_errors
-from tests.fixtures.slapd import daemon_missing, free_port, make_self_signed_certificate
+from tests.fixtures.slapd import (
+    daemon_missing,
+    free_port,
+    make_self_signed_certificate,
+    spawn_tied,
+    stop_tied,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
+POSTFIX_MASTER = "/usr/lib/postfix/sbin/master"
 SMTP_USER = "smtpuser@mail.test"
 SMTP_PASSWORD = "Smtp1234!"
 
@@ -133,17 +139,6 @@ def _run(command, log):
         )
 
 
-def _stop_dovecot(pid_file):
-    try:
-        pid = int(pid_file.read_text().strip())
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(300):
-            os.kill(pid, 0)
-            time.sleep(0.05)
-    except (OSError, ValueError):
-        pass
-
-
 class MailServer:
     def __init__(self, base, port, ssl_port, ca_file):
         self.base = Path(base)
@@ -164,7 +159,7 @@ class MailServer:
 def smtp_server():
     if os.geteuid() != 0:
         daemon_missing("the SMTP AUTH test server (Postfix, Dovecot) must be started as root")
-    for binary in ("/usr/sbin/postfix", "/usr/sbin/dovecot"):
+    for binary in ("/usr/sbin/postfix", POSTFIX_MASTER, "/usr/sbin/dovecot"):
         if not os.path.exists(binary):
             daemon_missing("%s is missing (apt-get install postfix dovecot-core)" % binary)
     base = Path(tempfile.mkdtemp(prefix="modoboa-smtpauth-"))
@@ -191,25 +186,24 @@ def smtp_server():
     started = []
     log = base / "start.log"
     try:
-        result = _run(["/usr/sbin/dovecot", "-c", str(dovecot_conf)], log)
-        if result.returncode != 0:
-            raise AssertionError("Dovecot did not start: %s" % log.read_text())
+        # In the foreground and tied to this process, like slapd.
+        dovecot = spawn_tied(["/usr/sbin/dovecot", "-F", "-c", str(dovecot_conf)], log)
         started.append("dovecot")
         # postfix prints its reasons only on a terminal: ``script`` gives it one.
-        for action in ("check", "start"):
-            command = "/usr/sbin/postfix -c %s %s" % (etc, action)
-            result = _run(["script", "-qec", command, "/dev/null"], log)
-            if result.returncode != 0:
-                raise AssertionError("postfix %s failed: %s" % (action, log.read_text()))
+        command = "/usr/sbin/postfix -c %s check" % etc
+        if _run(["script", "-qec", command, "/dev/null"], log).returncode != 0:
+            raise AssertionError("postfix check failed: %s" % log.read_text())
+        # master in the foreground (-d), tied to this process too.
+        master = spawn_tied([POSTFIX_MASTER, "-d", "-c", str(etc)], log)
         started.append("postfix")
         if not all(_wait_port(p) for p in (auth_port, port, ssl_port)):
             raise AssertionError("the mail server did not start:\n%s" % server.logs())
         yield server
     finally:
         if "postfix" in started:
-            _run(["/usr/sbin/postfix", "-c", str(etc), "stop"], log)
+            stop_tied(master)
         if "dovecot" in started:
-            _stop_dovecot(base / "dovecot" / "run" / "master.pid")
+            stop_tied(dovecot)
         shutil.rmtree(base, ignore_errors=True)
 
 
