@@ -171,3 +171,16 @@ def test_imap_login_updates_last_login_through_the_post_login_script(dovecot, ma
     from django.utils import timezone
 
     assert abs((timezone.now() - account.last_login).total_seconds()) < 120
+
+
+def test_pop3_login_updates_last_login_too(dovecot, mailbox_user):
+    import poplib
+
+    client = poplib.POP3("127.0.0.1", dovecot.pop3_port, timeout=30)
+    try:
+        client.user("alice@dovecot.test")
+        client.pass_(PASSWORD)
+        assert client.stat() == (0, 0)
+    finally:
+        client.quit()
+    assert User.objects.get(pk=mailbox_user.pk).last_login is not None
