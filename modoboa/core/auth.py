@@ -81,8 +81,8 @@ def check_credentials(request, username, password):
     if user is None or not user.is_active:
         auth_logger.warning(
             "Failed connection attempt from '%s' as user '%s'",
-            address,
-            (username or "")[:100],
+            throttling.for_log(address),
+            throttling.for_log(username),
         )
         if user is None and backend_errors(request):
             # Not the user's fault: do not count it against the account.
@@ -127,7 +127,7 @@ def authenticate_user(request, username, password):
         auth_logger.info(
             "User '%s' gave a valid password from '%s', waiting for the second factor",
             user.username,
-            client_address(request),
+            throttling.for_log(client_address(request)),
         )
         raise SecondFactorRequired(reverse("twofactor:verify"))
     if twofactor.is_required(user):
@@ -147,7 +147,9 @@ def check_second_factor(request, user, code):
         return True
     address = client_address(request)
     auth_logger.warning(
-        "Failed second factor from '%s' as user '%s'", address, user.username[:100]
+        "Failed second factor from '%s' as user '%s'",
+        throttling.for_log(address),
+        throttling.for_log(user.username),
     )
     throttling.record_failure(throttling.LOGIN, user.username, address)
     return False

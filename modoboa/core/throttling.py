@@ -24,6 +24,7 @@ request counts, since there is no "success" to reset them).
 
 import logging
 import math
+import re
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -92,6 +93,16 @@ class Verdict:
             "Too many failed attempts. Wait %(n)d seconds before trying again.",
             self.wait,
         ) % {"n": self.wait}
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def for_log(value, length=100):
+    """``value`` cut and with control characters escaped, so that a typed
+    user name cannot forge lines in syslog.
+    """
+    return _CONTROL.sub(lambda match: "\\x%02x" % ord(match.group()), (value or "")[:length])
 
 
 def normalize_username(username):
@@ -186,8 +197,8 @@ def log_refusal(kind, username, address, verdict):
     auth_logger.warning(
         "Throttled %s attempt from '%s' as user '%s' (%s %s, retry in %d s)",
         what,
-        normalize_address(address),
-        normalize_username(username)[:100],
+        for_log(normalize_address(address)),
+        for_log(normalize_username(username)),
         verdict.scope,
         "locked" if verdict.locked else "slowed down",
         verdict.wait,

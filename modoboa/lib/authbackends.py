@@ -24,6 +24,7 @@ from modoboa.core import constants
 from modoboa.core import ldap as ldap_conf
 from modoboa.core.auth import LoginRefused
 from modoboa.core.models import User
+from modoboa.core.throttling import for_log
 from modoboa.lib.exceptions import Conflict, ModoboaException
 
 auth_logger = logging.getLogger("modoboa.auth")
@@ -65,7 +66,10 @@ def _external_account(username, *, role, source, **profile):
     except ModoboaException as exc:
         refused = exc
     auth_logger.warning(
-        "%s account '%s' could not be created: %s", source, username[:100], refused.message
+        "%s account '%s' could not be created: %s",
+        source,
+        for_log(username),
+        refused.message,
     )
     raise LoginRefused(_("Your account could not be created: %s") % refused.message, status=403)
 

@@ -77,6 +77,20 @@ def test_client_address_follows_the_forwarding_middleware(client, superadmin):
     ).exists()
 
 
+def test_typed_names_cannot_forge_log_lines(client, superadmin):
+    client.post(
+        "/accounts/login/",
+        {"username": "x\nUser 'admin' successfully logged in", "password": "wrong"},
+        HTTP_X_FORWARDED_FOR="1.2.3.4\r\nforged",
+    )
+    line = Log.objects.get(message__startswith="Failed connection attempt").message
+    assert "\n" not in line and "\r" not in line
+    assert line == (
+        "Failed connection attempt from '1.2.3.4\\x0d\\x0aforged' as user "
+        "'x\\x0aUser 'admin' successfully logged in'"
+    )
+
+
 def test_web_login_sets_last_login(client, simple_user):
     assert simple_user.last_login is None
     post_login(client, "user@test.com", PASSWORD)
