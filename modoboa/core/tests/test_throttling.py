@@ -205,3 +205,21 @@ def test_inconsistent_thresholds_are_refused(superadmin, values):
 
     field = next(iter(values)).replace("__", "-", 1)
     assert list(errors_of(global_data(**values))) == [field]
+
+
+def test_a_check_costs_one_query_per_key_whatever_the_failures(django_assert_num_queries):
+    from django.utils import timezone
+
+    rules = throttling.Rules.current()
+    LoginFailure.objects.bulk_create(
+        LoginFailure(
+            kind="login",
+            username="user%d@test.com" % (i % 3),
+            address="203.0.113.9",
+            created=timezone.now(),
+        )
+        for i in range(500)
+    )
+    with django_assert_num_queries(2):
+        verdict = throttling.check(throttling.LOGIN, "user1@test.com", "203.0.113.9", rules)
+    assert verdict.locked
