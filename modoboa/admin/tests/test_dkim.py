@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from modoboa.admin import dkim, services, signals
 from modoboa.admin.models import Domain
 from modoboa.parameters import tools as param_tools
-from tests.fixtures.mailserver import run_as
+from tests.fixtures.mailserver import run_as, run_with_unreachable_database
 
 
 @pytest.fixture
@@ -185,3 +185,11 @@ def test_key_paths_stay_inside_the_storage_directory(tmp_path):
     for name in ("../x.test", "a/b.test", "EXAMPLE.TEST", "x.test\n", "", ".."):
         with pytest.raises(dkim.DKIMError):
             dkim.key_path(storage, name)
+
+
+def test_an_unreachable_database_is_reported_without_a_traceback():
+    result = run_with_unreachable_database("modo", "manage_dkim_keys")
+    assert result.returncode == 1
+    assert result.stderr.startswith("CommandError: Cannot reach the database: ")
+    assert result.stderr.rstrip().endswith("No key was generated.")
+    assert "Traceback" not in result.stderr

@@ -20,6 +20,7 @@ from modoboa.admin import services
 from modoboa.admin.models import MailboxOperation
 from modoboa.core.models import Log
 from modoboa.parameters import tools as param_tools
+from tests.fixtures.mailserver import run_with_unreachable_database
 
 OWNER = "nobody"
 
@@ -232,3 +233,13 @@ def test_an_unknown_mailboxes_owner_is_reported(homes, superadmin, pidfile):
     param_tools.set_global_parameter("mailboxes_owner", "no-such-user", app="admin")
     with pytest.raises(CommandError, match="'no-such-user' does not exist"):
         handle(pidfile)
+
+
+def test_an_unreachable_database_is_reported_without_a_traceback(tmp_path):
+    result = run_with_unreachable_database(
+        "handle_mailbox_operations", "--pidfile", str(tmp_path / "pid")
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("CommandError: Cannot reach the database: ")
+    assert result.stderr.rstrip().endswith("No operation was carried out.")
+    assert "Traceback" not in result.stderr

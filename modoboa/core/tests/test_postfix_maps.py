@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from modoboa.core import postfix_maps, signals
-from tests.fixtures.mailserver import run_as
+from tests.fixtures.mailserver import run_as, run_with_unreachable_database
 
 MAPS = [
     "sql-aliases.cf",
@@ -308,4 +308,13 @@ def test_a_password_with_a_line_break_is_refused(destdir):
             {"ENGINE": "django.db.backends.mysql", "NAME": "m", "PASSWORD": "a\nquery = x"},
             check=False,
         )
+    assert os.listdir(destdir) == []
+
+
+def test_an_unreachable_instance_database_is_reported_without_a_traceback(destdir):
+    result = run_with_unreachable_database("generate_postfix_maps", "--destdir", str(destdir))
+    assert result.returncode == 1
+    assert "CommandError: Cannot reach the database: " in result.stderr
+    assert result.stderr.rstrip().endswith("No file was written.")
+    assert "Traceback" not in result.stderr
     assert os.listdir(destdir) == []

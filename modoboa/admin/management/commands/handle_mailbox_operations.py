@@ -9,6 +9,8 @@ from django.db import DatabaseError
 
 from modoboa.admin import mailbox_operations_runner as runner
 
+NOTHING = " No operation was carried out."
+
 
 class Command(BaseCommand):
     help = "Carry out the queued renames and removals of mailboxes on the file system."
@@ -32,9 +34,10 @@ class Command(BaseCommand):
                 self.stdout.write("%s; nothing done." % exc)
             return
         except runner.OperationsError as exc:
-            raise CommandError("%s. No operation was carried out." % exc) from None
+            raise CommandError(_sentence(exc) + NOTHING) from None
         except DatabaseError as exc:
-            raise CommandError("Cannot reach the database: %s" % " ".join(str(exc).split()))
+            message = _sentence("Cannot reach the database: %s" % exc)
+            raise CommandError(message + NOTHING) from None
         if outcome is None:
             if options["verbosity"] >= 2:
                 self.stdout.write("handle_mailboxes is off: nothing to do.")
@@ -46,3 +49,9 @@ class Command(BaseCommand):
                 "%d operation(s) failed and will be retried (see the admin log)"
                 % len(outcome.failed)
             )
+
+
+def _sentence(exc):
+    """The error as a sentence (one full stop, never two)."""
+    text = " ".join(str(exc).split())
+    return text if text.endswith((".", "?", "!")) else text + "."

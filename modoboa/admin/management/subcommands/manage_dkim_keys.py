@@ -9,6 +9,8 @@ from django.db import DatabaseError
 
 from modoboa.admin import dkim
 
+NOTHING = " No key was generated."
+
 
 class Command(BaseCommand):
     help = "Generate the DKIM keys of the domains that have DKIM enabled and no key yet."
@@ -27,12 +29,19 @@ class Command(BaseCommand):
                 self.stdout.write("%s; nothing done." % exc)
             return
         except dkim.DKIMError as exc:
-            raise CommandError("%s. No key was generated." % exc) from None
+            raise CommandError(_sentence(exc) + NOTHING) from None
         except DatabaseError as exc:
-            raise CommandError("Cannot reach the database: %s" % " ".join(str(exc).split()))
+            message = _sentence("Cannot reach the database: %s" % exc)
+            raise CommandError(message + NOTHING) from None
         for name, message in errors:
             self.stderr.write("%s: %s" % (name, message))
         if done and verbose:
             self.stdout.write("%d DKIM key(s) generated" % len(done))
         if errors:
             raise CommandError("%d domain(s) got no key" % len(errors))
+
+
+def _sentence(exc):
+    """The error as a sentence (one full stop, never two)."""
+    text = " ".join(str(exc).split())
+    return text if text.endswith((".", "?", "!")) else text + "."
