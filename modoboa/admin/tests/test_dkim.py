@@ -14,7 +14,11 @@ from django.core.management.base import CommandError
 from modoboa.admin import dkim, services, signals
 from modoboa.admin.models import Domain
 from modoboa.parameters import tools as param_tools
-from tests.fixtures.mailserver import run_as, run_with_unreachable_database
+from tests.fixtures.mailserver import (
+    manage_py_environment,
+    run_as,
+    run_with_unreachable_database,
+)
 
 
 @pytest.fixture
@@ -193,3 +197,33 @@ def test_an_unreachable_database_is_reported_without_a_traceback():
     assert result.stderr.startswith("CommandError: Cannot reach the database: ")
     assert result.stderr.rstrip().endswith("No key was generated.")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_make_one_consistent_key_per_domain(storage, make_domain):
+    import subprocess
+    import sys
+
+    names = ["d%d.test" % number for number in range(6)]
+    for name in names:
+        make_domain(name, enable_dkim=True, dkim_key_length=1024)
+    command = [sys.executable, "-m", "django", "modo", "manage_dkim_keys", "-v", "2"]
+    runs = [
+        subprocess.Popen(  # noqa: S603 - fixed argv
+            command,
+            env=manage_py_environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    for name in names:
+        domain = Domain.objects.get(name=name)
+        assert domain.dkim_public_key == public_key_of(load_key(storage / ("%s.pem" % name)))
+    assert sorted(p.name for p in storage.iterdir() if p.suffix == ".pem") == sorted(
+        "%s.pem" % name for name in names
+    )
+    assert not [p.name for p in storage.iterdir() if p.name.endswith(".tmp")]
