@@ -240,3 +240,26 @@ def test_lists_are_restricted_per_administrator(
     assert Alias.objects.get_for_admin(simple_user).count() == 0
     assert DomainAlias.objects.get_for_admin(domain_admin).count() == 0
     assert Domain.objects.get_for_admin(superadmin).count() == 2
+
+
+def test_handing_over_merges_with_rows_the_heir_already_has(
+    superadmin, reseller, reseller_domain, other_domain
+):
+    from modoboa.core.services import _transfer_owned_objects
+
+    heir = services.create_account(
+        acting_user=superadmin, username="heir", password=PASSWORD, role=constants.RESELLERS
+    )
+    # The heir already administers one of the reseller's domains.
+    access.grant_access(reseller_domain, heir)
+    access.grant_access(other_domain, reseller, is_owner=True)
+    _transfer_owned_objects(reseller, heir)
+    for domain in (reseller_domain, other_domain):
+        rows = list(
+            access.object_access_rows_for_object(domain).values_list("user__username", "is_owner")
+        )
+        assert ("heir", True) in rows
+        assert ("reseller", True) not in rows
+        assert len([row for row in rows if row[0] == "heir"]) == 1
+    # Rows on the reseller account itself are not touched.
+    assert access.object_access_rows_for_object(reseller).filter(user=superadmin).exists()
