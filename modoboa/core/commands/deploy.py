@@ -378,8 +378,9 @@ class DeployCommand(Command):
 
     # Steps
 
-    def _manage(self, instance_dir, *args):
+    def _manage(self, instance_dir, *args, extra_env=None):
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="%s.settings" % self.name)
+        env.update(extra_env or {})
         result = subprocess.run(  # noqa: S603 - fixed argv, no shell
             [sys.executable, "manage.py", *args],
             cwd=instance_dir,
@@ -462,13 +463,13 @@ class DeployCommand(Command):
         self._manage(instance_dir, "migrate", "--noinput")
         self.stdout.write("Database ready\n")
         admin_password = "password" if options["devel"] else strong_password()
+        # Through the environment: a command line is visible to every user in ps.
         self._manage(
             instance_dir,
             "load_initial_data",
             "--admin-username",
             options["admin_username"],
-            "--admin-password",
-            admin_password,
+            extra_env={"MODOBOA_ADMIN_PASSWORD": admin_password},
         )
         if options["collectstatic"]:
             self._manage(instance_dir, "collectstatic", "--noinput")

@@ -1,5 +1,7 @@
 """``manage.py load_initial_data``: what a fresh instance needs."""
 
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -24,10 +26,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--admin-password",
-            default=DEFAULT_ADMIN_PASSWORD,
+            default=os.environ.get("MODOBOA_ADMIN_PASSWORD", DEFAULT_ADMIN_PASSWORD),
             help=(
                 "Password of the first super administrator when it is created "
-                "(default: password; checked against the password policy otherwise)"
+                "(default: $MODOBOA_ADMIN_PASSWORD, else 'password'; checked against "
+                "the password policy unless it is the default)"
             ),
         )
         parser.add_argument(
