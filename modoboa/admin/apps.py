@@ -29,6 +29,11 @@ class AdminConfig(AppConfig):
         core_signals.account_auto_created.connect(
             create_domain_and_mailbox, dispatch_uid="admin_create_domain_and_mailbox"
         )
+        from .handlers import keep_password_for_mailbox_access
+
+        core_signals.user_login.connect(
+            keep_password_for_mailbox_access, dispatch_uid="admin_keep_session_password"
+        )
         for model in (Domain, DomainAlias, Mailbox, SenderAddress, Alias):
             if not reversion.is_registered(model):
                 reversion.register(model)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from modoboa.core import signals
 from modoboa.core.forms import APIAccessForm, ForwardForm, ProfileForm
+from modoboa.lib import cryptutils
 from modoboa.lib.exceptions import ModoboaException
 from modoboa.lib.views import apply_service_error, superuser_required
 from modoboa.parameters import tools as param_tools
@@ -79,6 +80,8 @@ def profile(request):
                             user, data["oldpassword"], data["newpassword"]
                         )
                         update_session_auth_hash(request, user)
+                        if user.mailbox_or_none is not None:
+                            cryptutils.store_password(request, data["newpassword"])
             except ModoboaException as exc:
                 apply_service_error(
                     form, exc, {"password": "oldpassword", "new_password": "newpassword"}
