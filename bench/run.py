@@ -208,7 +208,12 @@ def main():
     settings_dir = os.path.join(HERE, "settings")
     flavours = [Flavour("ours", OUR_PYTHON, "bench_ours", [ROOT, settings_dir])]
     redis = None
-    workdir = tempfile.mkdtemp(prefix="modoboa-bench-")
+    # Under bench/.cache, not /tmp: test runs of other developers clean
+    # their temporary directories there while a long run goes on.
+    scratch = os.path.join(CACHE, "tmp")
+    os.makedirs(scratch, exist_ok=True)
+    tempfile.tempdir = scratch
+    workdir = tempfile.mkdtemp(prefix="run-")
     results = {
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -263,9 +268,11 @@ def main():
                         }
                     )
                     if engine == "sqlite":
-                        os.remove(url[len("sqlite:///") :])
+                        path = url[len("sqlite:///") :]
+                        if os.path.exists(path):
+                            os.remove(path)
                     else:
-                        pg.psql('DROP DATABASE "%s_%d"' % (flavour.name, size))
+                        pg.psql('DROP DATABASE IF EXISTS "%s_%d"' % (flavour.name, size))
                     write(results, args.output)
         if args.mariadb_size:
             log("MariaDB EXPLAIN at %s" % args.mariadb_size)
