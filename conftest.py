@@ -11,6 +11,19 @@ from modoboa.core import constants
 PASSWORD = "Toto1234!"
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in French leaves French active in the worker thread.
+
+    LocaleMiddleware activates the language of each request and never
+    deactivates it, so without this a later test would see French labels.
+    """
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def superadmin(db):
     """The first super administrator, as ``load_initial_data`` makes it."""
