@@ -267,7 +267,9 @@ def test_reset_command_removes_the_second_factor(client, simple_user):
     assert Log.objects.filter(
         message="Two-factor authentication of user@test.com reset by management command"
     ).exists()
-    assert password_step(client, "user@test.com", PASSWORD)["Location"] == "/"
+    # No code asked any more: the password alone logs in (a first login
+    # lands on the profile).
+    assert password_step(client, "user@test.com", PASSWORD)["Location"] == "/user/profile/"
     out = StringIO()
     call_command("reset_twofactor", "user@test.com", stdout=out)
     assert "had no two-factor authentication" in out.getvalue()

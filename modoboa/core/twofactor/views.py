@@ -3,7 +3,6 @@
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -36,7 +35,7 @@ _CODES_KEY = "_twofactor_new_codes"
 @require_http_methods(["GET", "POST"])
 def verify(request):
     """Second step of the login: the TOTP or a recovery code."""
-    from modoboa.core.views.auth import set_language_cookie
+    from modoboa.core.views.auth import first_login_home, set_language_cookie
 
     state = twofactor_login.pending(request)
     if state is None:
@@ -56,6 +55,7 @@ def verify(request):
             else:
                 if valid:
                     twofactor_login.clear(request)
+                    home = first_login_home(user)
                     auth.login(request, user, backend=data.get("backend"))
                     if not data.get("remember"):
                         request.session.set_expiry(0)
@@ -64,7 +64,7 @@ def verify(request):
                     code = django_language(user.language)
                     if code:
                         translation.activate(code)
-                    target = safe_next_url(request, data.get("next"), reverse("core:root"))
+                    target = safe_next_url(request, data.get("next"), home)
                     return set_language_cookie(redirect(target), user)
                 form.add_error("code", _("Invalid code"))
                 status = 401

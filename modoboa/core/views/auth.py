@@ -44,6 +44,18 @@ def set_language_cookie(response, user):
     return response
 
 
+def first_login_home(user):
+    """Where ``user`` goes after login when no ``next`` is given.
+
+    A mailbox owner's first login lands on the profile, so they can add a
+    secondary email for password recovery; administrators go to their
+    dashboard, where their work is.
+    """
+    if user.last_login is None and not user.is_admin:
+        return reverse("core:user_profile")
+    return reverse("core:root")
+
+
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
@@ -67,6 +79,9 @@ def login(request):
                 error = exc.message
                 status = exc.status
             if user is not None:
+                # Read before login() sets it: a first login lands on the
+                # profile, so the user can complete it.
+                home = first_login_home(user)
                 auth.login(request, user)
                 if not form.cleaned_data["rememberme"]:
                     request.session.set_expiry(0)
@@ -75,7 +90,7 @@ def login(request):
                     username=form.cleaned_data["username"],
                     password=form.cleaned_data["password"],
                 )
-                target = safe_next_url(request, next_url, reverse("core:root"))
+                target = safe_next_url(request, next_url, home)
                 return set_language_cookie(redirect(target), user)
             if error is None:
                 error = translation.gettext(
