@@ -76,8 +76,12 @@ class GeneralParametersForm(param_forms.AdminParametersForm):
     )
     default_password = forms.CharField(
         label=_("Default password"),
-        initial="password",
-        help_text=_("Default password for automatically created accounts."),
+        initial="",
+        required=False,
+        help_text=_(
+            "Password given to automatically created accounts (domain wizard). "
+            "Leave empty to give each a random password."
+        ),
     )
     random_password_length = forms.IntegerField(
         label=_("Random password length"),
@@ -359,8 +363,11 @@ class GeneralParametersForm(param_forms.AdminParametersForm):
         return value
 
     def clean_default_password(self):
+        # Upstream shipped "password", which fails the password policy;
+        # empty (random passwords) is the default here.
         value = self.cleaned_data["default_password"]
-        password_validation.validate_password(value)
+        if value:
+            password_validation.validate_password(value)
         return value
 
     def clean_ldap_search_filter(self):

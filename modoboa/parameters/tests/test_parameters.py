@@ -18,7 +18,7 @@ CORE_DEFAULTS = {
     "password_scheme": "sha512crypt",
     "rounds_number": 70000,
     "update_scheme": True,  # ours: rehash at login
-    "default_password": "password",
+    "default_password": "",
     "random_password_length": 8,
     "ldap_server_address": "localhost",
     "ldap_server_port": 389,
@@ -194,7 +194,6 @@ def global_data(**overrides):
                     data[form.add_prefix(name)] = "on"
             elif value is not None:
                 data[form.add_prefix(name)] = value
-    data["core-default_password"] = "Chang3d-Default!"
     for key, value in overrides.items():
         key = key.replace("__", "-", 1)
         if value is None:
@@ -213,12 +212,13 @@ def errors_of(data):
     return errors
 
 
-def test_the_defaults_validate_once_the_default_password_is_changed(superadmin):
+def test_the_defaults_validate_and_a_weak_default_password_does_not(superadmin):
     assert errors_of(global_data()) == {}
-    # The shipped "password" fails the password policy, as upstream's did.
+    # Upstream's shipped "password" fails the password policy.
     assert list(errors_of(global_data(core__default_password="password"))) == [
         "core-default_password"
     ]
+    assert errors_of(global_data(core__default_password="Chang3d-Default!")) == {}
 
 
 @pytest.mark.parametrize(
