@@ -139,6 +139,11 @@ def test_silent_sqlite_deploy_makes_a_secure_instance(workdir):
         assert os.path.exists(os.path.join(instance, path)), path
     assert oct(os.stat(os.path.join(instance, "instance/settings.py")).st_mode)[-3:] == "640"
     password = re.search(r"with password (\S+)", result.stdout).group(1)
+    # Readers (Postfix, Dovecot) never wait for the console's writes.
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert password != "password"
     check = manage(instance, "check", "--deploy", "--fail-level", "WARNING")
     assert check.returncode == 0, check.stdout + check.stderr

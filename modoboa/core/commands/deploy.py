@@ -147,6 +147,22 @@ def check_database(config):
     connection.close()
 
 
+def use_wal(path):
+    """Put an SQLite database in write-ahead-log mode (a persistent setting).
+
+    Postfix's SQLite lookups set no busy timeout: with the default rollback
+    journal, a lookup that meets a write fails. In WAL mode readers never
+    wait for writers.
+    """
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+
+
 def random_key(length=50):
     alphabet = string.ascii_letters + string.digits + "!#%&()*+,-./:;<=>?@[]^_{|}~"
     return "".join(secrets.choice(alphabet) for _ in range(length))
@@ -461,6 +477,9 @@ class DeployCommand(Command):
         os.chmod(settings_path, 0o640)
         self.stdout.write("Instance files written to %s\n" % instance_dir)
         self._manage(instance_dir, "migrate", "--noinput")
+        for config in databases.values():
+            if config["ENGINE"].endswith("sqlite3"):
+                use_wal(config["NAME"])
         self.stdout.write("Database ready\n")
         admin_password = "password" if options["devel"] else strong_password()
         # Through the environment: a command line is visible to every user in ps.
