@@ -101,7 +101,9 @@ class User(AbstractUser):
         from . import password_hashers
         from .app_settings import password_settings
 
-        if not password_hashers.verify_password(raw_password, self.password):
+        # Dovecot hashes DIGEST-MD5 with the login name, the mail address.
+        login = self.email or self.username
+        if not password_hashers.verify_password(raw_password, self.password, username=login):
             return False
         from .app_settings import update_scheme_at_login
 

@@ -19,6 +19,7 @@ import string
 from passlib import hash as passlib_hash
 
 from . import libcrypt
+from .dovecot_schemes import VERIFY_ONLY_SCHEMES
 
 DEFAULT_SCHEME = "sha512crypt"
 DEFAULT_ROUNDS = 70000
@@ -434,6 +435,8 @@ for _scheme in (
     PBKDF2Scheme(),
 ):
     _BY_PREFIX[_scheme.prefix] = _scheme
+for _scheme in VERIFY_ONLY_SCHEMES:
+    _BY_PREFIX[_scheme.prefix] = _scheme
 # Dovecot aliases.
 _BY_PREFIX["SHA1"] = _BY_PREFIX["SHA"]
 _BY_PREFIX["DES-CRYPT"] = _BY_PREFIX["CRYPT"]
@@ -486,11 +489,16 @@ def make_password(raw, scheme=DEFAULT_SCHEME, rounds=None):
     return "{%s}%s" % (handler.prefix, handler.encrypt(raw, rounds=rounds))
 
 
-def verify_password(raw, stored):
-    """Tell whether the clear password ``raw`` matches ``stored``."""
+def verify_password(raw, stored, username=None):
+    """Tell whether the clear password ``raw`` matches ``stored``.
+
+    ``username`` is the login name, which DIGEST-MD5 hashes include.
+    """
     if raw is None or not stored:
         return False
     scheme, hashed = split_hash(stored)
+    if getattr(scheme, "needs_username", False):
+        return scheme.verify(raw, hashed, username=username)
     return scheme.verify(raw, hashed)
 
 
