@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -122,6 +123,9 @@ def prepare_sqlite(flavour, size, workdir):
         generation["cached"] = True
     path = os.path.join(workdir, "%s-%d.sqlite3" % (flavour.name, size))
     shutil.copyfile(cached, path)
+    # As deployed instances run it (modoboa-admin.py deploy turns WAL on).
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
     return "sqlite:///" + path, generation
 
 
@@ -202,6 +206,11 @@ def main():
         "--mariadb-size", default="10k", help="size of the MariaDB EXPLAIN run ('' to skip)"
     )
     parser.add_argument("--output", default=os.path.join(HERE, "results"))
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the runs of the previous latest.json that this run does not redo",
+    )
     args = parser.parse_args()
     sizes = [SIZES[s.strip().lower()] for s in args.sizes.split(",") if s.strip()]
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
@@ -220,6 +229,18 @@ def main():
         "settings": vars(args),
         "runs": [],
     }
+    previous = []
+    if args.merge and os.path.exists(os.path.join(args.output, "latest.json")):
+        with open(os.path.join(args.output, "latest.json")) as handle:
+            old = json.load(handle)
+        redone = {(e, s) for e in engines for s in sizes}
+        previous = [r for r in old["runs"] if (r["engine"], r["mailboxes"]) not in redone]
+        results["merged_from"] = old.get("started")
+        results["upstream_version"] = old.get("upstream_version")
+        if old.get("mariadb_explain") and not args.mariadb_size:
+            results["mariadb_explain"] = old["mariadb_explain"]
+            results["settings"]["mariadb_size"] = old["settings"].get("mariadb_size")
+    results["runs"] = previous
     pg = None
     try:
         if not args.no_upstream:
