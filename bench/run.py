@@ -226,7 +226,7 @@ def main():
     results = {
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "settings": vars(args),
+        "settings": dict(vars(args)),
         "runs": [],
     }
     previous = []
