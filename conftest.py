@@ -181,12 +181,3 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
-
-
-@pytest.fixture(autouse=True)
-def _reset_translation():
-    """Keep a language a test activated from leaking into the next one."""
-    from django.utils import translation
-
-    yield
-    translation.deactivate()
