@@ -233,8 +233,11 @@ def main():
     if args.merge and os.path.exists(os.path.join(args.output, "latest.json")):
         with open(os.path.join(args.output, "latest.json")) as handle:
             old = json.load(handle)
-        redone = {(e, s) for e in engines for s in sizes}
-        previous = [r for r in old["runs"] if (r["engine"], r["mailboxes"]) not in redone]
+        names = ["ours"] + ([] if args.no_upstream else ["upstream"])
+        redone = {(e, s, f) for e in engines for s in sizes for f in names}
+        previous = [
+            r for r in old["runs"] if (r["engine"], r["mailboxes"], r["flavour"]) not in redone
+        ]
         results["merged_from"] = old.get("started")
         results["upstream_version"] = old.get("upstream_version")
         if old.get("mariadb_explain") and not args.mariadb_size:
