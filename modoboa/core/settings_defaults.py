@@ -39,8 +39,10 @@ DJANGO_APPS = (
 INSTALLED_APPS = DJANGO_APPS + MODOBOA_APPS
 
 MIDDLEWARE = (
-    "x_forwarded_for.middleware.XForwardedForMiddleware",
+    # X-Forwarded-For is read only from MODOBOA_TRUSTED_PROXIES (see below).
+    "modoboa.core.security_middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "modoboa.core.security_middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -172,6 +174,28 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Modoboa specific settings
+
+# Addresses (or networks) of the reverse proxies whose X-Forwarded-For header
+# gives the client address used by login throttling and the authentication
+# log; "unix" stands for a Unix socket. Requests from anywhere else keep
+# their own address, whatever header they send.
+MODOBOA_TRUSTED_PROXIES = ["127.0.0.1", "::1", "unix"]
+
+# Sent on every response (pages may set their own): no inline script or
+# style, no framing. Extensions that load assets from elsewhere add sources.
+MODOBOA_CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
 MODOBOA_API_URL = "https://api.modoboa.org/1/"
 MODOBOA_CUSTOM_LOGO = None
 DOVECOT_LOOKUP_PATH = ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot")
