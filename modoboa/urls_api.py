@@ -9,10 +9,11 @@ requires authentication.
 """
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from modoboa.core.auth_api import ObtainTokenView
 from modoboa.core.extensions import exts_pool
+from modoboa.core.security_middleware import SWAGGER_UI_POLICY, content_security_policy
 from modoboa.lib.api.views import not_found
 
 api_patterns = [
@@ -31,9 +32,13 @@ api_patterns = [
 urlpatterns = [
     path("api/v1/", include((api_patterns, "api"), namespace="api")),
     path("docs/api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves Swagger UI's start-up script as a file, so the
+    # page runs under a policy without inline scripts.
     path(
         "docs/api/",
-        SpectacularSwaggerView.as_view(url_name="api-schema", title="Modoboa API"),
+        content_security_policy(SWAGGER_UI_POLICY)(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema", title="Modoboa API")
+        ),
         name="api-docs",
     ),
 ]
