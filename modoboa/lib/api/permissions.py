@@ -7,6 +7,7 @@ rows it reaches, and the viewsets apply it to their querysets so that an
 object out of reach answers 404.
 """
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission, DjangoModelPermissions
 
 from modoboa.core import constants
@@ -38,7 +39,7 @@ class IsAdministrator(BasePermission):
     where a view says otherwise (changing their own password).
     """
 
-    message = "You are not allowed to use this endpoint."
+    message = _("You are not allowed to use this endpoint.")
 
     def has_permission(self, request, view):
         return is_admin(request.user)
@@ -47,7 +48,7 @@ class IsAdministrator(BasePermission):
 class IsSuperAdminOrReseller(BasePermission):
     """Only super administrators and resellers (resource allocation)."""
 
-    message = "Only super administrators and resellers may manage resources."
+    message = _("Only super administrators and resellers may manage resources.")
 
     def has_permission(self, request, view):
         user = request.user
