@@ -106,3 +106,14 @@ def every_path(objects):
         if path is not None:
             result.append((name or route, path, callback))
     return result
+
+
+def object_paths(objects):
+    """``[(name, path)]`` of the routes that name one object by its key."""
+    result = []
+    for route, name, _callback in url_patterns():
+        if "<int:pk>" in route or "(?P<pk>" in route:
+            path = concrete_path(route, name, objects)
+            if path is not None and pk_kind(name):
+                result.append((name, path))
+    return result
