@@ -481,6 +481,9 @@ class DeployCommand(Command):
             if config["ENGINE"].endswith("sqlite3"):
                 use_wal(config["NAME"])
         self.stdout.write("Database ready\n")
+        # A development instance keeps upstream's default password (the
+        # command's own default: a password that is given must pass the
+        # policy); a production one gets a random password.
         admin_password = "password" if options["devel"] else strong_password()
         # Through the environment: a command line is visible to every user in ps.
         self._manage(
@@ -488,7 +491,7 @@ class DeployCommand(Command):
             "load_initial_data",
             "--admin-username",
             options["admin_username"],
-            extra_env={"MODOBOA_ADMIN_PASSWORD": admin_password},
+            extra_env={} if options["devel"] else {"MODOBOA_ADMIN_PASSWORD": admin_password},
         )
         if options["collectstatic"]:
             self._manage(instance_dir, "collectstatic", "--noinput")
