@@ -6,6 +6,7 @@ test settings import them. ``apply_defaults`` fills in what a settings
 module left out.
 """
 
+import os
 from logging.handlers import SysLogHandler
 
 MODOBOA_APPS = (
@@ -115,6 +116,11 @@ LANGUAGES = (
     ("sv", "Svenska"),
     ("zh-hant", "繁體中文"),
 )
+
+# Modoboa's catalogues before those of the applications listed first in
+# INSTALLED_APPS: Django and DRF translate some of the same English words
+# differently ("Username", "Email", "Search", "None"...).
+LOCALE_PATHS = [os.path.join(os.path.dirname(os.path.dirname(__file__)), "locale")]
 
 STATIC_URL = "/sitestatic/"
 MEDIA_URL = "/media/"

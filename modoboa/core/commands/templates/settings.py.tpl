@@ -8,6 +8,8 @@ below so that each one can be read and changed here.
 import os
 from logging.handlers import SysLogHandler
 
+import modoboa
+
 BASE_DIR = os.path.realpath(os.path.dirname(os.path.dirname(__file__)))
 
 # SECURITY WARNING: keep the secret key used in production secret!
@@ -58,6 +60,11 @@ USE_I18N = True
 USE_TZ = True
 
 LANGUAGES = $languages
+
+# Modoboa's catalogues before those of the applications listed first in
+# INSTALLED_APPS: Django and DRF translate some of the same English words
+# differently.
+LOCALE_PATHS = [os.path.join(os.path.dirname(modoboa.__file__), "locale")]
 
 # Static files (CSS, JavaScript, images) and uploaded files
 
