@@ -155,6 +155,8 @@ def measure(flavour, size, url, workdir, args):
         "--only",
         only,
     ]
+    if flavour.name == "upstream":
+        command += ["--full-lists-max", str(SIZES[args.upstream_full_lists_max.lower()])]
     done = flavour.run(command, url, check=False)
     if done.returncode != 0:
         return {"error": (done.stderr or "")[-3000:]}
@@ -202,6 +204,12 @@ def main():
     parser.add_argument("--clear-count", type=int, default=2000)
     parser.add_argument("--upstream-import-count", type=int, default=1000)
     parser.add_argument("--upstream-clear-count", type=int, default=200)
+    parser.add_argument(
+        "--upstream-full-lists-max",
+        default="10k",
+        help="largest size at which upstream's unpaginated lists are measured "
+        "(they run one query per row: many minutes beyond)",
+    )
     parser.add_argument(
         "--mariadb-size", default="10k", help="size of the MariaDB EXPLAIN run ('' to skip)"
     )
