@@ -207,11 +207,14 @@ def test_django_serves_our_french_translations():
     overridden = []
     with translation.override("fr"):
         for entry in _catalogue("fr").values():
+            context, msgid = entry.key[0], _unescape(entry.msgid)
             if entry.plural:
-                got = translation.ngettext(_unescape(entry.msgid), _unescape(entry.plural), 5)
+                got = translation.ngettext(msgid, _unescape(entry.plural), 5)
                 wanted = entry.msgstrs[1]
+            elif context is not None:
+                got, wanted = translation.pgettext(_unescape(context), msgid), entry.msgstrs[0]
             else:
-                got, wanted = translation.gettext(_unescape(entry.msgid)), entry.msgstrs[0]
+                got, wanted = translation.gettext(msgid), entry.msgstrs[0]
             if got != _unescape(wanted):
                 overridden.append((entry.msgid, got))
     assert overridden == []

@@ -129,7 +129,9 @@ def test_superadmin_pages_in_french(client, superadmin, domain, simple_user):
     french_page(client, "/admin/identities/quotas/", "Quotas des boîtes")
     french_page(client, "/admin/identities/import/", "Importer des identités")
     french_page(client, "/admin/accounts/new/", "Nouveau compte", "Mot de passe aléatoire")
-    french_page(client, "/admin/accounts/%d/" % simple_user.pk, "Résumé", "/ 10 Mo")
+    french_page(
+        client, "/admin/accounts/%d/" % simple_user.pk, "Résumé", "/ 10 Mo", ">Aucun<", ">Aucune<"
+    )
     french_page(client, "/admin/accounts/%d/edit/" % simple_user.pk, "Profil", "Messagerie")
     french_page(client, "/admin/aliases/new/", "Nouvel alias", "Ajouter un destinataire")
     french_page(client, "/core/info/", "Version installée")

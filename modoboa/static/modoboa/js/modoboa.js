@@ -84,7 +84,7 @@
       if (trigger) { window.bootstrap.Tab.getOrCreateInstance(trigger).show(); }
     }
     var step = invalid.closest(".wizard-step");
-    if (step) { showStep(step.closest("form"), stepIndex(step)); }
+    if (step) { showStep(step.closest("form"), stepIndex(step), true); }
   }
 
   function visibleSteps(form) {
@@ -95,7 +95,9 @@
     return visibleSteps(step.closest("form")).indexOf(step);
   }
 
-  function showStep(form, index) {
+  /* Move the focus to the step's heading only when the user changes step:
+     not on page load, nor when a field change re-renders the steps. */
+  function showStep(form, index, focus) {
     var steps = visibleSteps(form);
     index = Math.max(0, Math.min(index, steps.length - 1));
     $all(".wizard-step", form).forEach(function (step) { step.classList.remove("active"); });
@@ -116,7 +118,7 @@
     if (next) { next.hidden = index === steps.length - 1; }
     if (submit) { submit.hidden = index !== steps.length - 1; }
     var heading = steps[index].querySelector("h2, legend");
-    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+    if (heading && focus) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
   }
 
   function initWizards() {
@@ -132,12 +134,12 @@
           for (var i = 0; i < fields.length; i++) {
             if (!fields[i].checkValidity()) { fields[i].reportValidity(); return; }
           }
-          showStep(form, Number(form.dataset.step || 0) + 1);
+          showStep(form, Number(form.dataset.step || 0) + 1, true);
         });
       }
       if (prev) {
         prev.addEventListener("click", function () {
-          showStep(form, Number(form.dataset.step || 0) - 1);
+          showStep(form, Number(form.dataset.step || 0) - 1, true);
         });
       }
       form.addEventListener("change", function () {
