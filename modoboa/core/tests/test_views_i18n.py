@@ -71,11 +71,11 @@ def english_leftovers(content):
     return sorted({text for text in parser.texts if text in ENGLISH})
 
 
-def french_page(client, url, *expected, status=200, method="get", data=None):
+def french_page(client, url, *expected, status=200, method="get", data=None, headers=None):
     """Fetch ``url``; check its status, the French texts and that no English
     message is left. Return the page's HTML.
     """
-    response = getattr(client, method)(url, data or {})
+    response = getattr(client, method)(url, data or {}, headers=headers)
     assert response.status_code == status, (url, response.status_code)
     content = response.content.decode()
     assert '<html lang="fr"' in content, url
@@ -236,13 +236,25 @@ def test_two_factor_pages_in_french(client, simple_user):
     response = client.post("/user/twofactor/confirm/", {"code": twofactor.current_code(key)})
     french_page(client, response["Location"], "Codes de secours", "Terminé")
     french_page(client, "/user/twofactor/", "codes de secours inutilisés", "Désactiver")
+    # A new browser: the code page follows its language, the code step
+    # applies the account's.
     client.post("/accounts/logout/")
-    client.cookies.pop("sessionid", None)
+    client.cookies.clear()
+    browser = {"accept-language": "fr-FR,fr;q=0.8"}
     response = client.post(
-        "/accounts/login/", {"username": simple_user.username, "password": PASSWORD}
+        "/accounts/login/",
+        {"username": simple_user.username, "password": PASSWORD},
+        headers=browser,
     )
     assert response["Location"] == "/accounts/login/verify/"
-    french_page(client, "/accounts/login/verify/", "Authentification à deux facteurs", "Vérifier")
+    assert "django_language" not in response.cookies
+    french_page(
+        client,
+        "/accounts/login/verify/",
+        "Authentification à deux facteurs",
+        "Vérifier",
+        headers=browser,
+    )
     french_page(
         client,
         "/accounts/login/verify/",
@@ -250,7 +262,11 @@ def test_two_factor_pages_in_french(client, simple_user):
         method="post",
         data={"code": "123456"},
         status=401,
+        headers=browser,
     )
+    response = client.post("/accounts/login/verify/", {"code": twofactor.current_code(key, 1)})
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "fr"
 
 
 def test_api_errors_follow_the_request_language(client, simple_user, superadmin):
