@@ -2,11 +2,12 @@
 
 Each page is loaded at 1366x900 and 390x844 in a browser speaking English
 or French (French labels are longer), by a super administrator and by a
-reseller, and checked for what a screenshot review would catch: no sideways
-scrolling, no text cut off inside its box (buttons, badges, labels, menus,
-table headers), tables stacked as cards that fit a phone, usage bars whose
-value is written next to the bar and given to screen readers. Screenshots
-land in ``test-artifacts/screenshots/layout/<language>-<size>-<page>.png``.
+reseller, and checked for what a screenshot review would catch: sideways
+scrolling, text cut off inside its box (buttons, badges, labels, menus,
+table headers), tables stacked as cards wider than a phone, fields without
+a label, usage bars whose value is not written next to the bar or not
+given to screen readers. Screenshots land in
+``test-artifacts/screenshots/layout/<language>-<size>-<page>.png``.
 """
 
 import pytest
@@ -64,6 +65,14 @@ CHECK_PAGE = """
     if (window.innerWidth < 768 && box.scrollWidth > box.clientWidth + 1) {
       problems.push("stacked table wider than the screen: " + (table.id || "table"));
     }
+  }
+  // Every field has a name for screen readers.
+  for (const field of document.querySelectorAll("input, select, textarea")) {
+    if (["hidden", "submit", "button"].includes(field.type) || !visible(field)) continue;
+    const named = field.labels.length > 0 || field.getAttribute("aria-label") ||
+      [...(field.getAttribute("aria-labelledby") || "").split(" ")]
+        .some((id) => id && document.getElementById(id));
+    if (!named) problems.push("field without a label: " + (field.name || field.id));
   }
   for (const bar of document.querySelectorAll("[role=progressbar]")) {
     const value = bar.parentElement.querySelector(".usage-value");
