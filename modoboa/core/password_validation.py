@@ -69,13 +69,28 @@ class ComplexityValidator:
             raise ValidationError(errors, code="password_too_simple")
 
     def get_help_text(self):
-        return _(
-            "Your password must contain at least %(upper)d uppercase letter(s), "
-            "%(lower)d lowercase letter(s), %(digits)d digit(s) and %(specials)d "
-            "special character(s)."
-        ) % {
-            "upper": self.upper,
-            "lower": self.lower,
-            "digits": self.digits,
-            "specials": self.specials,
+        parts = []
+        if self.upper:
+            parts.append(
+                ngettext("%(n)d uppercase letter", "%(n)d uppercase letters", self.upper)
+                % {"n": self.upper}
+            )
+        if self.lower:
+            parts.append(
+                ngettext("%(n)d lowercase letter", "%(n)d lowercase letters", self.lower)
+                % {"n": self.lower}
+            )
+        if self.digits:
+            parts.append(
+                ngettext("%(n)d digit", "%(n)d digits", self.digits) % {"n": self.digits}
+            )
+        if self.specials:
+            parts.append(
+                ngettext("%(n)d special character", "%(n)d special characters", self.specials)
+                % {"n": self.specials}
+            )
+        if not parts:
+            return ""
+        return _("Your password must contain at least %(requirements)s.") % {
+            "requirements": ", ".join(parts)
         }

@@ -44,7 +44,7 @@ def test_complexity_validator():
     with pytest.raises(ValidationError) as exc:
         validator.validate("      ")
     assert len(exc.value.messages) == 4
-    assert "2 uppercase letter(s)" in validator.get_help_text()
+    assert "2 uppercase letters" in validator.get_help_text()
 
 
 def test_there_is_one_configuration_row(superadmin):
