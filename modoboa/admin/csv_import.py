@@ -57,7 +57,7 @@ class LineError:
         if self.filename:
             where = "%s, %s" % (self.filename, where)
         if self.field:
-            return "%s, field %s: %s" % (where, self.field, self.message)
+            return "%s, %s: %s" % (where, _("field %s") % self.field, self.message)
         return "%s: %s" % (where, self.message)
 
 
