@@ -61,6 +61,9 @@ def markdown(results):
             results.get("upstream_version", "(not run)"),
         )
     )
+    if results.get("note"):
+        out.append("")
+        out.append(results["note"])
     out.append("")
     for engine in engines:
         out.append("## %s" % {"sqlite": "SQLite", "postgres": "PostgreSQL"}.get(engine, engine))
