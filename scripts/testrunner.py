@@ -318,10 +318,12 @@ def main():
     os.makedirs(artifacts, exist_ok=True)
 
     if not args.no_lint:
-        log("ruff check")
-        if run([os.path.join(VENV_BIN, "ruff"), "check", "."], cwd=TOP, check=False).returncode:
-            log("ruff found problems")
-            return 1
+        log("ruff check, ruff format --check")
+        ruff = os.path.join(VENV_BIN, "ruff")
+        for command in ([ruff, "check", "."], [ruff, "format", "--check", "."]):
+            if run(command, cwd=TOP, check=False).returncode:
+                log("ruff found problems (ruff format . fixes the formatting)")
+                return 1
 
     ensure_vmail_user()
     root = tempfile.mkdtemp(prefix="modoboa-tests-")

@@ -81,9 +81,7 @@ class ComplexityValidator:
                 % {"n": self.lower}
             )
         if self.digits:
-            parts.append(
-                ngettext("%(n)d digit", "%(n)d digits", self.digits) % {"n": self.digits}
-            )
+            parts.append(ngettext("%(n)d digit", "%(n)d digits", self.digits) % {"n": self.digits})
         if self.specials:
             parts.append(
                 ngettext("%(n)d special character", "%(n)d special characters", self.specials)

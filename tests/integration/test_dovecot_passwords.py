@@ -14,6 +14,7 @@ pytestmark = pytest.mark.integration
 
 PASSWORD = "Toto1234!é"
 
+
 @pytest.fixture(scope="module")
 def doveadm():
     path = shutil.which("doveadm")
@@ -48,9 +49,7 @@ def test_the_panel_verifies_the_schemes_doveadm_writes(doveadm):
         hashed = run([doveadm, "pw", "-s", scheme, "-p", PASSWORD, "-u", user]).stdout.strip()
         assert hashed.startswith("{%s}" % scheme)
         for candidate in (PASSWORD, "Wrong9876?"):
-            verdict = run(
-                [doveadm, "pw", "-t", hashed, "-p", candidate, "-u", user], check=False
-            )
+            verdict = run([doveadm, "pw", "-t", hashed, "-p", candidate, "-u", user], check=False)
             dovecot = verdict.returncode == 0
             panel = password_hashers.verify_password(candidate, hashed, username=user)
             assert panel == dovecot, (scheme, candidate, hashed)

@@ -214,9 +214,7 @@ def test_domain_wizard_never_uses_a_weak_default_password(superadmin):
     """
     from modoboa.parameters import tools as param_tools
 
-    param_tools.get_localconfig().parameters.set_value(
-        "default_password", "password", app="core"
-    )
+    param_tools.get_localconfig().parameters.set_value("default_password", "password", app="core")
     admin_services.create_domain(
         acting_user=superadmin, name="new.org", domain_admin={"username": "boss"}
     )
