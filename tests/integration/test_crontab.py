@@ -15,9 +15,7 @@ import re
 import shlex
 import shutil
 import tempfile
-import threading
 from datetime import timedelta
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -27,7 +25,7 @@ from django.utils import timezone
 
 from modoboa.admin.models import Domain, MailboxOperation, MXRecord
 from modoboa.core.models import LocalConfig, Log, User
-from modoboa.core.tests.test_public_api import FakePublicAPI
+from modoboa.core.tests import test_public_api
 from modoboa.parameters import tools as param_tools
 
 pytestmark = pytest.mark.integration
@@ -39,6 +37,9 @@ CRON_LINE = re.compile(
 # The seed's crontab parses Postfix logs for the statistics extension,
 # which is not part of this package: its line says so on the page.
 EXTENSION_JOBS = {"logparser": "modoboa-stats"}
+
+# The local public API server of the command's own tests.
+public_api = test_public_api.public_api
 
 
 def documented_jobs():
@@ -64,19 +65,6 @@ def test_the_page_lists_the_seed_jobs():
         "communicate_with_public_api",
         "manage_dkim_keys",
     ]
-
-
-@pytest.fixture
-def public_api(settings):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakePublicAPI)
-    server.calls = []
-    server.instances = {}
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.MODOBOA_API_URL = "http://127.0.0.1:%d/1/" % server.server_address[1]
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
