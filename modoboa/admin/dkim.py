@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from modoboa.lib import validators
+from modoboa.lib import safe_files, validators
 from modoboa.parameters import tools as param_tools
 
 from . import signals
@@ -130,26 +130,7 @@ def write_temporary(directory, name, data):
             raise DKIMError("Cannot create a temporary file in %s" % directory)
     finally:
         os.umask(old_umask)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            fd = None
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        if fd is not None:
-            os.close(fd)
-        _remove(path)
-        raise
-    return path
-
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+    return safe_files.fill_new_file(fd, path, data, prepare=lambda fd: os.fchmod(fd, 0o600))
 
 
 @contextmanager
@@ -233,7 +214,7 @@ def _make_domain_key(storage, pk, name, index, total, progress):
             row = _lock_row(pk)
             if row is None or row.name != name:
                 # Done by someone else meanwhile, or changed: nothing to do.
-                _remove(temporary)
+                safe_files.remove_quietly(temporary)
                 return None
             os.replace(temporary, path)
             Domain.objects.filter(pk=pk).update(
@@ -242,7 +223,7 @@ def _make_domain_key(storage, pk, name, index, total, progress):
             row.dkim_private_key_path = path
             row.dkim_public_key = public_key
     except BaseException:
-        _remove(temporary)
+        safe_files.remove_quietly(temporary)
         raise
     logger.info("DKIM key (%d bits) generated for domain %s", length, name)
     return row

@@ -24,6 +24,8 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 
+from modoboa.lib import safe_files
+
 CHECKSUM_FILENAME = "modoboa-postfix-maps.chk"
 FILE_MODE = 0o640
 ENGINES = ("postgres", "mysql", "sqlite")
@@ -268,7 +270,8 @@ def _read(path):
 def _prepare_temp(destdir, filename, text, like=None):
     """Write ``text`` into a temporary file next to its target."""
     fd, path = tempfile.mkstemp(dir=destdir, prefix=".%s." % filename, suffix=".tmp")
-    try:
+
+    def prepare(fd):
         os.fchmod(fd, FILE_MODE)
         if like is not None:
             # Keep the group the postmaster gave the file (e.g. postfix).
@@ -276,24 +279,8 @@ def _prepare_temp(destdir, filename, text, like=None):
                 os.fchown(fd, -1, os.stat(like).st_gid)
             except OSError:
                 pass
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            fd = None
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        if fd is not None:
-            os.close(fd)
-        _remove(path)
-        raise
-    return path
 
-
-def _remove(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+    return safe_files.fill_new_file(fd, path, text.encode("utf-8"), prepare=prepare)
 
 
 def generate(
@@ -381,7 +368,7 @@ def generate(
             )
     except OSError as exc:
         for temp, _target in temps:
-            _remove(temp)
+            safe_files.remove_quietly(temp)
         raise PostfixMapError("Cannot write into %s: %s" % (destdir, exc.strerror)) from None
     # The checksum file comes last: a crash in between leaves files that are
     # reported as modified, never a checksum that vouches for a stale file.
