@@ -24,16 +24,40 @@ def items_per_page():
         return 30
 
 
-class _CountedPaginator(Paginator):
-    """A paginator whose row count comes from ``counter()``."""
+class _ListingPaginator(Paginator):
+    """A paginator that reads the pages of the second half backwards.
 
-    def __init__(self, object_list, per_page, counter):
+    ``OFFSET n`` makes the database step over ``n`` rows: the last page of
+    a million rows cost a million steps. Past the middle, the same rows
+    are read with the reversed ordering and a small offset from the end,
+    then put back in order. ``reversed_list``, when given, must hold
+    exactly the rows of ``object_list`` in exactly the opposite order (a
+    total order, hence the tie breaker). The row count comes from
+    ``counter()`` when given.
+    """
+
+    def __init__(self, object_list, per_page, reversed_list, counter=None):
         super().__init__(object_list, per_page)
+        self._reversed_list = reversed_list
         self._counter = counter
 
     @cached_property
     def count(self):
-        return self._counter()
+        if self._counter is not None:
+            return self._counter()
+        return super().count
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if self._reversed_list is None or bottom <= self.count // 2:
+            return self._get_page(self.object_list[bottom:top], number, self)
+        rows = list(self._reversed_list[self.count - top : self.count - bottom])
+        rows.reverse()
+        return self._get_page(rows, number, self)
 
 
 class Listing:
@@ -65,28 +89,16 @@ class Listing:
         self.default_sort = default_sort
         self.sort_key, self.descending = self._parse_sort(request.GET.get(self.sort_param, ""))
         self.per_page = per_page or items_per_page()
-        ordering = []
-        for expression in self._expressions(self.sort_key):
-            if plain_ordering:
-                # Combined queries (UNION) only sort on selected column names.
-                ordering.append(("-" if self.descending else "") + expression)
-                continue
-            if isinstance(expression, str):
-                expression = F(expression)
-            ordering.append(
-                expression.desc(nulls_last=True)
-                if self.descending
-                else expression.asc(nulls_first=True)
+        self.queryset = queryset.order_by(
+            *self._ordering(tie_breaker, plain_ordering, self.descending)
+        )
+        reversed_queryset = None
+        if tie_breaker:
+            # Without a tie breaker, equal rows have no defined order to reverse.
+            reversed_queryset = queryset.order_by(
+                *self._ordering(tie_breaker, plain_ordering, not self.descending)
             )
-        if tie_breaker and plain_ordering:
-            ordering.append(("-" if self.descending else "") + tie_breaker)
-        elif tie_breaker:
-            ordering.append(F(tie_breaker).desc() if self.descending else F(tie_breaker).asc())
-        self.queryset = queryset.order_by(*ordering)
-        if count is None:
-            self.paginator = Paginator(self.queryset, self.per_page)
-        else:
-            self.paginator = _CountedPaginator(self.queryset, self.per_page, count)
+        self.paginator = _ListingPaginator(self.queryset, self.per_page, reversed_queryset, count)
         number = request.GET.get(self.page_param) or 1
         try:
             self.page = self.paginator.page(number)
@@ -94,6 +106,29 @@ class Listing:
             self.page = self.paginator.page(1)
         except EmptyPage:
             self.page = self.paginator.page(self.paginator.num_pages)
+
+    def _ordering(self, tie_breaker, plain_ordering, descending):
+        """The ORDER BY terms; ``descending`` flips every term (NULLs
+        included), so the two directions list the same rows reversed.
+        """
+        ordering = []
+        for expression in self._expressions(self.sort_key):
+            if plain_ordering:
+                # Combined queries (UNION) only sort on selected column names.
+                ordering.append(("-" if descending else "") + expression)
+                continue
+            if isinstance(expression, str):
+                expression = F(expression)
+            ordering.append(
+                expression.desc(nulls_last=True)
+                if descending
+                else expression.asc(nulls_first=True)
+            )
+        if tie_breaker and plain_ordering:
+            ordering.append(("-" if descending else "") + tie_breaker)
+        elif tie_breaker:
+            ordering.append(F(tie_breaker).desc() if descending else F(tie_breaker).asc())
+        return ordering
 
     def _parse_sort(self, value):
         descending = value.startswith("-")
