@@ -76,6 +76,8 @@ class Writer:
 
         self.connection = connection
         self.pending = {}
+        # Every model in the order it first came: referenced rows go first.
+        self.order = []
         self.counts = {}
         self.next_ids = {}
         self.batch = BATCH
@@ -90,21 +92,27 @@ class Writer:
 
     def add(self, obj):
         model = type(obj)
+        if model not in self.order:
+            self.order.append(model)
         rows = self.pending.setdefault(model, [])
         rows.append(obj)
         if len(rows) >= self.batch:
             self.flush()
 
     def flush(self):
-        # In the order the models first came: referenced rows go first,
-        # for engines that check foreign keys at once (MariaDB).
-        for current in list(self.pending):
-            rows = self.pending.pop(current, [])
-            if rows:
-                current.objects.bulk_create(rows, batch_size=self.batch)
-                self.counts[current._meta.db_table] = self.counts.get(
-                    current._meta.db_table, 0
-                ) + len(rows)
+        from django.db import transaction
+
+        # In the order the models first came, for engines that check
+        # foreign keys at once (MariaDB); in one transaction, for those that
+        # check them at commit (PostgreSQL, when it commits batch by batch).
+        with transaction.atomic():
+            for current in self.order:
+                rows = self.pending.pop(current, [])
+                if rows:
+                    current.objects.bulk_create(rows, batch_size=self.batch)
+                    self.counts[current._meta.db_table] = self.counts.get(
+                        current._meta.db_table, 0
+                    ) + len(rows)
 
     def reset_sequences(self):
         from django.core.management.color import no_style

@@ -273,6 +273,15 @@ def _lookup_table(runs, engine, sizes):
         "upstream's own maps on its side) and Dovecot (the seed's queries) run, with "
         "`%s`/`%u`/`%d` substituted: lookups per second over 2,000 distinct keys and whether "
         "the plan uses indexes only (✅) or scans a table (❌)."
+        + (
+            " The plan is the one PostgreSQL makes with `enable_seqscan = off`, after "
+            "`ANALYZE`: on a table of a few rows it rightly prefers a scan, which says "
+            "nothing of the same table with millions of rows; a scan that remains has no "
+            "index to replace it (the plan it picks by itself is in the JSON, "
+            "`natural_plan`)."
+            if engine == "postgres"
+            else ""
+        )
     )
     out.append("")
     out.append("| size | generate_postfix_maps ours | upstream | × |")
@@ -325,6 +334,12 @@ def _lookup_table(runs, engine, sizes):
 
 def _mariadb(explain, size):
     out = ["## MariaDB: plans of the mail-server lookups (%s mailboxes)" % size, ""]
+    out.append(
+        "After `ANALYZE TABLE`, with `max_seeks_for_key = 1` so that MariaDB prefers an "
+        "index to reading a small table whole: a full scan (`ALL`) that remains has no "
+        "index to replace it."
+    )
+    out.append("")
     out.append("| query | index-backed | plan (table:access type(key)) |")
     out.append("|---|---|---|")
     for flavour, data in explain.items():
@@ -349,13 +364,28 @@ def _generation(results):
         "(2 cores, shared with other developers' test runs)."
     )
     out.append("")
-    out.append("| engine | flavour | mailboxes | seconds | load | rows |")
-    out.append("|---|---|---|---|---|---|")
-    for run in results["runs"]:
+    out.append(
+        "*measured* dates each workload section (runs merged with `--merge` keep the "
+        "sections they did not redo)."
+    )
+    out.append("")
+    out.append("| engine | flavour | mailboxes | seconds | load | measured | rows |")
+    out.append("|---|---|---|---|---|---|---|")
+    for run in sorted(
+        results["runs"], key=lambda r: (r["engine"] != "sqlite", r["mailboxes"], r["flavour"])
+    ):
         generation = run.get("generation") or {}
         rows = generation.get("rows") or {}
+        measured = run["results"].get("measured") or {}
+        notes = ", ".join("%s %s" % (k, v[11:16]) for k, v in sorted(measured.items()))
+        for problem in ("timed_out", "error"):
+            if run["results"].get(problem):
+                notes += "; **%s**: %s" % (
+                    problem.replace("_", " "),
+                    run["results"][problem][-200:].replace("\n", " ").replace("|", "/"),
+                )
         out.append(
-            "| %s | %s | %s | %s%s | %s | %s |"
+            "| %s | %s | %s | %s%s | %s | %s | %s |"
             % (
                 run["engine"],
                 run["flavour"],
@@ -363,6 +393,7 @@ def _generation(results):
                 generation.get("seconds"),
                 " (cached)" if generation.get("cached") else "",
                 "→".join(str(x) for x in (run["results"].get("load_average") or [])),
+                notes,
                 ", ".join("%s %d" % (k, v) for k, v in sorted(rows.items())),
             )
         )

@@ -58,7 +58,7 @@ class Flavour:
         env.pop("MODOBOA_TEST_DB", None)
         return env
 
-    def run(self, args, db_url, capture=True, check=True):
+    def run(self, args, db_url, capture=True, check=True, timeout=None):
         command = ["nice", "-n", "10", self.python] + args
         done = subprocess.run(
             command,
@@ -66,6 +66,7 @@ class Flavour:
             cwd=ROOT,
             capture_output=capture,
             text=True,
+            timeout=timeout,
         )
         if check and done.returncode != 0:
             raise RuntimeError(
@@ -157,10 +158,69 @@ def measure(flavour, size, url, workdir, args):
     ]
     if flavour.name == "upstream":
         command += ["--full-lists-max", str(SIZES[args.upstream_full_lists_max.lower()])]
-    done = flavour.run(command, url, check=False)
+    partial = os.path.join(workdir, "partial.json")
+    try:
+        done = flavour.run(command, url, check=False, timeout=args.timeout or None)
+    except subprocess.TimeoutExpired:
+        # Keep the sections measured before the timeout.
+        measured = {}
+        if os.path.exists(partial):
+            with open(partial) as handle:
+                measured = json.load(handle)
+        measured["timed_out"] = "stopped after %d s, in the sections after %s" % (
+            args.timeout,
+            ", ".join(measured.get("measured") or ["(none)"]),
+        )
+        return measured
     if done.returncode != 0:
         return {"error": (done.stderr or "")[-3000:]}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# Each workload section and the keys of its results.
+SECTIONS = {
+    "pages": ["pages"],
+    "api": ["api"],
+    "lookups": ["generate_postfix_maps", "lookups"],
+    "import": ["import"],
+}
+
+
+def merge_run(old, new):
+    """``new`` results completed with the sections of ``old`` it did not
+    measure (a rerun with ``--only``), each keeping its measurement time.
+    """
+    results = dict(old["results"])
+    # The old run's failure is not this run's.
+    results.pop("error", None)
+    results.pop("timed_out", None)
+    measured = dict(results.get("measured") or {})
+    for section, keys in SECTIONS.items():
+        if section in (new["results"].get("measured") or {}):
+            for key in keys:
+                results.pop(key, None)
+    for key, value in new["results"].items():
+        if key != "measured":
+            results[key] = value
+    measured.update(new["results"].get("measured") or {})
+    results["measured"] = measured
+    merged = dict(new)
+    merged["results"] = results
+    return merged
+
+
+def load_runs(path):
+    """The runs of a results file, each section dated (older files date
+    every section with the run's start).
+    """
+    with open(path) as handle:
+        old = json.load(handle)
+    for run in old["runs"]:
+        measured = run["results"].setdefault("measured", {})
+        for section, keys in SECTIONS.items():
+            if section not in measured and any(k in run["results"] for k in keys):
+                measured[section] = old.get("started")
+    return old
 
 
 def mariadb_explain(flavours, size, workdir):
@@ -170,8 +230,12 @@ def mariadb_explain(flavours, size, workdir):
     try:
         for flavour in flavours:
             url = my.create_database("%s_explain" % flavour.name)
-            initial_data(flavour, url)
-            flavour.run([os.path.join(HERE, "datagen.py"), "--mailboxes", str(size)], url)
+            try:
+                initial_data(flavour, url)
+                flavour.run([os.path.join(HERE, "datagen.py"), "--mailboxes", str(size)], url)
+            except RuntimeError as exc:
+                results[flavour.name] = {"error": str(exc)[-2000:]}
+                continue
             done = flavour.run(
                 [
                     os.path.join(HERE, "workloads.py"),
@@ -217,7 +281,22 @@ def main():
     parser.add_argument(
         "--merge",
         action="store_true",
-        help="keep the runs of the previous latest.json that this run does not redo",
+        help="keep the runs of the previous latest.json, and the sections of them "
+        "this run does not redo",
+    )
+    parser.add_argument(
+        "--merge-from",
+        action="append",
+        default=[],
+        help="with --merge: also keep the runs of this other results file "
+        "(for instance a 1M run written to another --output)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=3600,
+        help="seconds after which the workloads of one flavour, size and engine "
+        "are stopped (the sections measured so far are kept; 0: none)",
     )
     args = parser.parse_args()
     sizes = [SIZES[s.strip().lower()] for s in args.sizes.split(",") if s.strip()]
@@ -237,21 +316,20 @@ def main():
         "settings": dict(vars(args)),
         "runs": [],
     }
-    previous = []
+    previous = {}
     if args.merge and os.path.exists(os.path.join(args.output, "latest.json")):
-        with open(os.path.join(args.output, "latest.json")) as handle:
-            old = json.load(handle)
-        names = ["ours"] + ([] if args.no_upstream else ["upstream"])
-        redone = {(e, s, f) for e in engines for s in sizes for f in names}
-        previous = [
-            r for r in old["runs"] if (r["engine"], r["mailboxes"], r["flavour"]) not in redone
-        ]
+        old = load_runs(os.path.join(args.output, "latest.json"))
+        for path in args.merge_from:
+            for run in load_runs(path)["runs"]:
+                old["runs"].append(run)
+        for run in old["runs"]:
+            previous[(run["engine"], run["mailboxes"], run["flavour"])] = run
         results["merged_from"] = old.get("started")
         results["upstream_version"] = old.get("upstream_version")
         if old.get("mariadb_explain") and not args.mariadb_size:
             results["mariadb_explain"] = old["mariadb_explain"]
             results["settings"]["mariadb_size"] = old["settings"].get("mariadb_size")
-    results["runs"] = previous
+    results["runs"] = list(previous.values())
     pg = None
     try:
         if not args.no_upstream:
@@ -290,15 +368,18 @@ def main():
                     ]
                     if "error" in measured:
                         log("  ERROR: %s" % measured["error"][-500:])
-                    results["runs"].append(
-                        {
-                            "engine": engine,
-                            "flavour": flavour.name,
-                            "mailboxes": size,
-                            "generation": generation,
-                            "results": measured,
-                        }
-                    )
+                    run = {
+                        "engine": engine,
+                        "flavour": flavour.name,
+                        "mailboxes": size,
+                        "generation": generation,
+                        "results": measured,
+                    }
+                    key = (engine, size, flavour.name)
+                    if key in previous:
+                        results["runs"].remove(previous[key])
+                        run = merge_run(previous[key], run)
+                    results["runs"].append(run)
                     if engine == "sqlite":
                         path = url[len("sqlite:///") :]
                         if os.path.exists(path):

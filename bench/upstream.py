@@ -16,6 +16,8 @@ CACHE = os.path.join(HERE, ".cache")
 VENV = os.path.join(CACHE, "upstream-venv")
 VERSION = os.environ.get("BENCH_UPSTREAM_VERSION", "2.12.0")
 INSTANCE = "upstream_instance"
+# The MariaDB driver, at the version of our requirements.txt.
+DRIVERS = ["mysqlclient==2.3.2"]
 DEBIAN_PACKAGES = ["librrd-dev", "pkg-config", "libldap2-dev", "libsasl2-dev", "redis-server"]
 
 
@@ -65,6 +67,11 @@ def _debian_packages(log):
         )
 
 
+def _has_mysql_driver():
+    done = subprocess.run([python(), "-c", "import MySQLdb"], capture_output=True, cwd=CACHE)
+    return done.returncode == 0
+
+
 def ensure(redis_url, log=print):
     """Install upstream and deploy its instance if not done yet."""
     os.makedirs(CACHE, exist_ok=True)
@@ -83,10 +90,15 @@ def ensure(redis_url, log=print):
                 "modoboa==%s" % VERSION,
                 "psycopg2-binary",
                 "dj-database-url",
-            ],
+            ]
+            + DRIVERS,
             check=True,
         )
         shutil.rmtree(instance_dir(), ignore_errors=True)
+    elif not _has_mysql_driver():
+        # Venvs made before the MariaDB plans were added lack it.
+        log("pip install %s into upstream's virtualenv" % " ".join(DRIVERS))
+        subprocess.run([python(), "-m", "pip", "install", "-q"] + DRIVERS, check=True)
     if not os.path.exists(manage_py()):
         log("deploying the upstream instance")
         template = os.path.join(CACHE, "upstream-template.sqlite3")
