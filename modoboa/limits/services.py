@@ -7,13 +7,14 @@ administrator owns; a domain limit counts the objects inside the domain.
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import BigIntegerField, F, Func, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from modoboa.core import audit
 from modoboa.core import constants as core_constants
 from modoboa.core import signals as core_signals
-from modoboa.core.models import ObjectAccess
+from modoboa.core.models import ObjectAccess, User
 from modoboa.lib.exceptions import (
     BadLimitValue,
     BadRequest,
@@ -91,22 +92,52 @@ def get_user_limit(user, name):
         return UserObjectLimit.objects.get(user=user, name=name)
 
 
-def user_limit_current(limit):
-    """How much of ``limit`` its user consumes."""
-    definition = USER_LIMIT_DEFINITIONS[limit.name]
+def _consumed(user_id, name):
+    """The objects user ``user_id`` owns that limit ``name`` counts."""
+    definition = USER_LIMIT_DEFINITIONS[name]
     ct = _content_type(definition)
     owned_ids = ObjectAccess.objects.filter(
-        user_id=limit.user_id, content_type=ct, is_owner=True
+        user_id=user_id, content_type=ct, is_owner=True
     ).values("object_id")
     model = ct.model_class()
     queryset = model._default_manager.filter(pk__in=owned_ids)
     if definition.get("extra_filter"):
         queryset = queryset.filter(**definition["extra_filter"])
     if model._meta.label_lower == "core.user":
-        queryset = queryset.exclude(pk=limit.user_id)
+        queryset = queryset.exclude(pk=user_id)
+    return queryset.order_by()
+
+
+def user_limit_current(limit):
+    """How much of ``limit`` its user consumes."""
+    definition = USER_LIMIT_DEFINITIONS[limit.name]
+    queryset = _consumed(limit.user_id, limit.name)
     if definition["type"] == "sum":
         return queryset.aggregate(total=Sum(definition["field"]))["total"] or 0
     return queryset.count()
+
+
+def _current_values(user, names):
+    """What ``user`` consumes of each limit in ``names``, in one query
+    (a scalar subquery per limit) instead of one per limit: the resource
+    pool is shown on every console page of a reseller.
+    """
+    columns = {}
+    for name in names:
+        definition = USER_LIMIT_DEFINITIONS[name]
+        if definition["type"] == "sum":
+            total = Func(F(definition["field"]), function="SUM")
+        else:
+            total = Func(Value(1), function="COUNT")
+        columns["current_%s" % name] = Coalesce(
+            Subquery(
+                _consumed(user.pk, name).annotate(total=total).values("total")[:1],
+                output_field=BigIntegerField(),
+            ),
+            0,
+        )
+    row = User.objects.filter(pk=user.pk).values(**columns).get()
+    return {name: row["current_%s" % name] for name in names}
 
 
 def domain_limit_current(limit):
@@ -324,22 +355,27 @@ def set_domain_limit(domain, name, value, *, acting_user=None):
 
 def user_limits_summary(user):
     """Return ``[{name, label, max, current, usage}]`` for ``user``'s role."""
-    result = []
-    for name, definition in USER_LIMIT_DEFINITIONS.items():
-        if user.role not in definition["roles"]:
-            continue
-        limit = get_user_limit(user, name)
-        current = user_limit_current(limit)
-        result.append(
-            {
-                "name": name,
-                "label": definition["label"],
-                "max": limit.max_value,
-                "current": current,
-                "usage": usage_percent(limit.max_value, current),
-            }
-        )
-    return result
+    role = user.role
+    names = [name for name, d in USER_LIMIT_DEFINITIONS.items() if role in d["roles"]]
+    if not names:
+        return []
+    limits = {row.name: row for row in UserObjectLimit.objects.filter(user=user, name__in=names)}
+    if len(limits) < len(names):
+        create_user_limits(user)
+        limits = {
+            row.name: row for row in UserObjectLimit.objects.filter(user=user, name__in=names)
+        }
+    currents = _current_values(user, names)
+    return [
+        {
+            "name": name,
+            "label": USER_LIMIT_DEFINITIONS[name]["label"],
+            "max": limits[name].max_value,
+            "current": currents[name],
+            "usage": usage_percent(limits[name].max_value, currents[name]),
+        }
+        for name in names
+    ]
 
 
 def domain_limits_summary(domain):
