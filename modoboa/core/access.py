@@ -15,6 +15,7 @@ any model.
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
 from . import constants
@@ -124,17 +125,29 @@ def register_core_filters():
 
 
 def grant_access(obj, user, is_owner=False):
-    """Record that ``user`` reaches (and maybe owns) ``obj``."""
+    """Record that ``user`` reaches (and maybe owns) ``obj``: an existing
+    row is kept, and becomes the owner's when ``is_owner``.
+
+    One INSERT ... ON CONFLICT statement instead of a SELECT, a savepoint
+    and an INSERT: every creation writes one or two of these rows.
+    """
     from .models import ObjectAccess
 
-    ct = ContentType.objects.get_for_model(obj)
-    access, created = ObjectAccess.objects.get_or_create(
-        user=user, content_type=ct, object_id=obj.pk, defaults={"is_owner": is_owner}
+    row = ObjectAccess(
+        user=user,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        is_owner=is_owner,
     )
-    if not created and is_owner and not access.is_owner:
-        access.is_owner = True
-        access.save(update_fields=["is_owner"])
-    return access
+    if not is_owner:
+        ObjectAccess.objects.bulk_create([row], ignore_conflicts=True)
+        return
+    unique = {}
+    if connection.features.supports_update_conflicts_with_target:
+        unique["unique_fields"] = ["user", "content_type", "object_id"]
+    ObjectAccess.objects.bulk_create(
+        [row], update_conflicts=True, update_fields=["is_owner"], **unique
+    )
 
 
 def ungrant_access(obj, user):

@@ -179,7 +179,8 @@ def set_role(account, role, *, acting_user=None):
     if old_role == role:
         return
     signals.account_role_changed.send(sender=User, account=account, role=role)
-    account.groups.clear()
+    if old_role != "---":  # "---": in no group, nothing to remove
+        account.groups.clear()
     if role == constants.SUPERADMINS:
         account.is_superuser = True
         account.save(update_fields=["is_superuser"])

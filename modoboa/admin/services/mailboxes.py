@@ -66,9 +66,13 @@ def apply_quota(mailbox, value, acting_user, override=None):
 
 def _ensure_self_alias(mailbox):
     address = mailbox.full_address
-    alias, _created = Alias.objects.get_or_create(
+    alias, created = Alias.objects.get_or_create(
         address=address, internal=True, defaults={"domain": mailbox.domain}
     )
+    if created:
+        # A new alias has no recipients yet: one INSERT.
+        AliasRecipient.objects.create(alias=alias, r_mailbox=mailbox, address=address)
+        return alias
     if alias.domain_id != mailbox.domain_id:
         alias.domain = mailbox.domain
         alias.save(update_fields=["domain"])
@@ -103,13 +107,13 @@ def create_mailbox(account, address, *, acting_user, quota=None, use_domain_quot
     apply_quota(mailbox, None if use_domain_quota else quota, acting_user)
     with audit.revision(acting_user):
         mailbox.save()
-    Quota.objects.get_or_create(username=address)
-    _ensure_self_alias(mailbox)
-    # A forward already bearing this address (an alias made before the
-    # mailbox) keeps working as one.
-    from .aliases import sync_self_alias
-
-    sync_self_alias(address)
+    # Dovecot may have written the row already; one statement either way.
+    Quota.objects.bulk_create([Quota(username=address)], ignore_conflicts=True)
+    self_alias = _ensure_self_alias(mailbox)
+    # No forward bears this address (refused above), so the mailbox's own
+    # alias delivers locally (what sync_self_alias would decide).
+    if not self_alias.enabled:
+        Alias.objects.filter(pk=self_alias.pk).update(enabled=True)
     account.email = address
     account.save(update_fields=["email"])
     if acting_user is not None:
