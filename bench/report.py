@@ -277,7 +277,9 @@ def _lookup_table(runs, engine, sizes):
             " The plan is the one PostgreSQL makes with `enable_seqscan = off`, after "
             "`ANALYZE`: on a table of a few rows it rightly prefers a scan, which says "
             "nothing of the same table with millions of rows; a scan that remains has no "
-            "index to replace it (the plan it picks by itself is in the JSON, "
+            "index to replace it, and neither has an index read whole (no index "
+            "condition, marked *whole index*), except on an empty table, which the "
+            "planner rightly reads first (the plan it picks by itself is in the JSON, "
             "`natural_plan`)."
             if engine == "postgres"
             else ""
@@ -336,8 +338,9 @@ def _mariadb(explain, size):
     out = ["## MariaDB: plans of the mail-server lookups (%s mailboxes)" % size, ""]
     out.append(
         "After `ANALYZE TABLE`, with `max_seeks_for_key = 1` so that MariaDB prefers an "
-        "index to reading a small table whole: a full scan (`ALL`) that remains has no "
-        "index to replace it."
+        "index to reading a small table whole: a full scan that remains (`ALL`, or "
+        "`index`: the whole index) has no index to replace it. *Impossible WHERE noticed "
+        "after reading const tables*: the unique index found no row for the key."
     )
     out.append("")
     out.append("| query | index-backed | plan (table:access type(key)) |")

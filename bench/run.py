@@ -262,6 +262,9 @@ def main():
     parser.add_argument("--sizes", default="1k,10k,100k", help="among 1k,10k,100k,1m")
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--no-upstream", action="store_true")
+    parser.add_argument(
+        "--upstream-only", action="store_true", help="measure upstream only (with --merge)"
+    )
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--only", default="pages,api,lookups,import")
     parser.add_argument("--import-count", type=int, default=10000)
@@ -347,6 +350,8 @@ def main():
                 )
             )
             results["upstream_version"] = upstream_harness.VERSION
+            if args.upstream_only:
+                del flavours[0]
         if "postgres" in engines:
             pg = servers.PostgreSQL().start()
         for engine in engines:
