@@ -86,3 +86,25 @@ def test_a_narrow_search_scans_each_table_once(listed):
     # The accounts (username, then email) and the aliases: no COUNT.
     assert len(searching) == 2
     assert not any("COUNT(" in sql.upper() for sql in searching)
+
+
+@pytest.mark.engines("sqlite")
+def test_a_search_fits_the_sqlite_parameter_limit(listed):
+    import sqlite3
+
+    from django.db import connection
+
+    expected = shown(listed, {"searchquery": "@test.com"})
+    connection.ensure_connection()
+    # SQLite before 3.32 takes 999 parameters; here 16, so the keys of
+    # more than (16 - 10) // 3 = 2 matches cannot be sent back.
+    previous = connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 16)
+    try:
+        assert identities.search_probe() == 2
+        assert shown(listed, {"searchquery": "@test.com"}) == expected
+        assert shown(listed, {"searchquery": "ALICE"})[0] == [
+            "alice.team@test.com",
+            "alice@test.com",
+        ]
+    finally:
+        connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, previous)
