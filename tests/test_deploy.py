@@ -25,21 +25,31 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADMIN_SCRIPT = os.path.join(os.path.dirname(sys.executable), "modoboa-admin.py")
 
 
+def instance_environment(env=None):
+    """The environment of a command an administrator runs: none of the
+    test process's settings (the browser fixture allows async-unsafe
+    calls for the whole session, which a production check rightly refuses).
+    """
+    env = dict(env or os.environ)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
 def deploy(cwd, *args, env=None):
     return subprocess.run(
         [ADMIN_SCRIPT, "deploy", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
-        env=env,
+        env=instance_environment(env),
         timeout=600,
         check=False,
     )
 
 
 def manage(instance_dir, *args, env=None):
-    env = dict(env or os.environ)
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env = instance_environment(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=instance_dir,
