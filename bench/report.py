@@ -168,7 +168,7 @@ def _api_table(runs, engine, sizes):
         "| size | GET page 1 ours (q) | upstream | × | GET all ours | peak MiB | upstream | "
         "peak MiB | × | POST ours (q) | upstream (q) | × |"
     )
-    out.append("|" + "---|" * 13)
+    out.append("|" + "---|" * 12)
     for size in sizes:
         ours = (runs.get((engine, size, "ours")) or {}).get("api") or {}
         theirs = (runs.get((engine, size, "upstream")) or {}).get("api") or {}
@@ -228,7 +228,7 @@ def _import_table(runs, engine, sizes):
         "| size | pre-hashed ours | upstream | × per account | clear ours | hashing alone | "
         "ratio | clear upstream | × per account |"
     )
-    out.append("|" + "---|" * 10)
+    out.append("|" + "---|" * 9)
     for size in sizes:
         ours = (runs.get((engine, size, "ours")) or {}).get("import") or {}
         theirs = (runs.get((engine, size, "upstream")) or {}).get("import") or {}
