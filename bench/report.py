@@ -196,9 +196,9 @@ def _api_table(runs, engine, sizes):
                 timed(tpage),
                 _ratio(page and page["median_ms"], tpage and tpage["median_ms"]),
                 _ms(full and full["ms"]),
-                full and full["peak_mib"],
+                full["peak_mib"] if full else "–",
                 _ms(tfull and tfull["ms"]) if tfull and tfull["status"] == 200 else "–",
-                tfull and tfull["peak_mib"],
+                tfull["peak_mib"] if tfull else "–",
                 _ratio(full and full["ms"], tfull and tfull["status"] == 200 and tfull["ms"]),
                 timed(post, True, API_PAGE_TARGET),
                 timed(tpost, True),
@@ -318,7 +318,10 @@ def _lookup_table(runs, engine, sizes):
         plan = ""
         for size in sizes:
             entry = ((runs.get((engine, size, flavour)) or {}).get("lookups") or {}).get(name)
-            if entry:
+            if entry and entry.get("error"):
+                cells.append("fails on this engine")
+                plan = "error: " + entry["error"]
+            elif entry:
                 cells.append(
                     "%s %s"
                     % (entry.get("per_second", "–"), "✅" if entry["index_backed"] else "❌")
