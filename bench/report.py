@@ -44,7 +44,6 @@ def _page_target(size):
 def markdown(results):
     runs = _index(results)
     engines = sorted({k[0] for k in runs}, key=lambda e: e != "sqlite")
-    sizes = sorted({k[1] for k in runs})
     out = ["# Benchmark results", ""]
     out.append(
         "Run %s → %s on %s CPUs, Python %s; upstream modoboa %s from PyPI. "
@@ -68,10 +67,11 @@ def markdown(results):
     for engine in engines:
         out.append("## %s" % {"sqlite": "SQLite", "postgres": "PostgreSQL"}.get(engine, engine))
         out.append("")
-        out += _pages_table(runs, engine, sizes)
-        out += _api_table(runs, engine, sizes)
-        out += _import_table(runs, engine, sizes)
-        out += _lookup_table(runs, engine, sizes)
+        measured = sorted({k[1] for k in runs if k[0] == engine})
+        out += _pages_table(runs, engine, measured)
+        out += _api_table(runs, engine, measured)
+        out += _import_table(runs, engine, measured)
+        out += _lookup_table(runs, engine, measured)
     if results.get("mariadb_explain"):
         out += _mariadb(results["mariadb_explain"], results["settings"].get("mariadb_size"))
     out += _generation(results)
