@@ -45,16 +45,27 @@ def markdown(results):
     runs = _index(results)
     engines = sorted({k[0] for k in runs}, key=lambda e: e != "sqlite")
     out = ["# Benchmark results", ""]
+    dates = sorted(
+        v for r in results["runs"] for v in (r["results"].get("measured") or {}).values()
+    )
+    if results.get("merged_from") and dates:
+        # Several runs merged: say when their sections were measured.
+        when = "Measured %s → %s (several runs merged: each section is dated in the last " % (
+            dates[0],
+            dates[-1],
+        )
+        when += "table)"
+    else:
+        when = "Run %s → %s" % (results.get("started"), results.get("finished", "(unfinished)"))
     out.append(
-        "Run %s → %s on %s CPUs, Python %s; upstream modoboa %s from PyPI. "
+        "%s on %s CPUs, Python %s; upstream modoboa %s from PyPI. "
         "Times are medians over the repetitions (p95 in parentheses), in ms unless "
         "said otherwise; [brackets]: median CPU time of the process serving the request "
         "(with SQLite, the database work included), which the load of the shared machine "
         "barely changes; *q* is the number of SQL queries of the request; "
         "*×* is upstream's time divided by ours."
         % (
-            results.get("started"),
-            results.get("finished", "(unfinished)"),
+            when,
             results["machine"]["cpus"],
             results["machine"]["python"],
             results.get("upstream_version", "(not run)"),
