@@ -139,6 +139,12 @@ class User(AbstractUser):
             return group.name
         return "---"
 
+    def know_role(self, group_name):
+        """Set :attr:`role` from the name of the account's group read with
+        its row (None: no group), sparing the query that reads it.
+        """
+        self.__dict__["role"] = constants.SUPERADMINS if self.is_superuser else group_name or "---"
+
     @property
     def role_label(self):
         return constants.ROLE_LABELS.get(self.role, self.role)

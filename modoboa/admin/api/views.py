@@ -18,7 +18,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from modoboa.core import constants
 from modoboa.core.access import accessible_domain_ids
 from modoboa.core.models import User
 from modoboa.lib import validators
@@ -203,10 +202,7 @@ class AccountViewSet(DomainFilterMixin, ModoboaViewSet):
 
     def prepare_rows(self, rows):
         for account in rows:
-            # Prime User.role (a cached property) from the annotation.
-            account.__dict__["role"] = (
-                constants.SUPERADMINS if account.is_superuser else account.group_name or "---"
-            )
+            account.know_role(account.group_name)
         attach_administered_domains(rows, self.request.user)
 
     def get_permissions(self):

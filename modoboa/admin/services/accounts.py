@@ -174,8 +174,7 @@ def create_account(
         raise BadRequest(_("This field is required."), field="password")
     with audit.revision(acting_user):
         account.save()
-        # A new account is in no group yet (saves reading its groups).
-        account.__dict__["role"] = "---"
+        account.know_role(None)  # a new account is in no group yet
         core_services.set_role(account, role, acting_user=acting_user)
         if acting_user is not None:
             access.grant_access(account, acting_user, is_owner=True)
