@@ -13,7 +13,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from modoboa.core.auth_api import ObtainTokenView
 from modoboa.core.extensions import exts_pool
-from modoboa.core.security_middleware import SWAGGER_UI_POLICY, content_security_policy
+from modoboa.core.security_middleware import INLINE_STYLES_POLICY, content_security_policy
 from modoboa.lib.api.views import not_found
 
 api_patterns = [
@@ -36,7 +36,7 @@ urlpatterns = [
     # page runs under a policy without inline scripts.
     path(
         "docs/api/",
-        content_security_policy(SWAGGER_UI_POLICY)(
+        content_security_policy(INLINE_STYLES_POLICY)(
             SpectacularSwaggerSplitView.as_view(url_name="api-schema", title="Modoboa API")
         ),
         name="api-docs",

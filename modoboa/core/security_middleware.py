@@ -143,9 +143,10 @@ def content_security_policy(policy):
     return decorator
 
 
-#: Swagger UI (``/docs/api/``): its scripts are files (the split view), but
-#: its page has an inline style sheet and it draws icons as data: images.
-SWAGGER_UI_POLICY = {
+#: Pages of vendored tools with inline styles and data: images, whose
+#: scripts are still files: Swagger UI (``/docs/api/``, the split view) and,
+#: with the hashes of its own inline scripts added, CKEditor's image browser.
+INLINE_STYLES_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'", "'unsafe-inline'"],

@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from modoboa.core.security_middleware import render_policy
+from modoboa.core.security_middleware import INLINE_STYLES_POLICY, render_policy
 
 _SCRIPT_RE = re.compile(rb"<script[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
@@ -43,19 +43,7 @@ def _hashes(content):
 
 
 def _policy(script_hashes):
-    return render_policy(
-        {
-            "default-src": ["'self'"],
-            "script-src": ["'self'", *script_hashes],
-            # The gallery's markup carries inline styles.
-            "style-src": ["'self'", "'unsafe-inline'"],
-            "img-src": ["'self'", "data:"],
-            "object-src": ["'none'"],
-            "base-uri": ["'self'"],
-            "form-action": ["'self'"],
-            "frame-ancestors": ["'none'"],
-        }
-    )
+    return render_policy({**INLINE_STYLES_POLICY, "script-src": ["'self'", *script_hashes]})
 
 
 def _safe_name(name):
