@@ -309,6 +309,13 @@ def analyze():
                 cursor.fetchall()
 
 
+#: Per engine: the statement that prices table scans out, and its undoing.
+SCANS_PRICED_OUT = {
+    "postgresql": ("SET enable_seqscan = off", "RESET enable_seqscan"),
+    "mysql": ("SET SESSION max_seeks_for_key = 1", "SET SESSION max_seeks_for_key = DEFAULT"),
+}
+
+
 def explain(cursor, vendor, sql):
     """(index-backed, plan summary) of ``sql`` on this engine.
 
@@ -318,19 +325,14 @@ def explain(cursor, vendor, sql):
     (``enable_seqscan = off``; ``max_seeks_for_key = 1`` on MariaDB): a
     scan that remains has no index to replace it.
     """
-    if vendor == "postgresql":
-        cursor.execute("SET enable_seqscan = off")
-        try:
-            return _explain(cursor, vendor, sql)
-        finally:
-            cursor.execute("RESET enable_seqscan")
-    if vendor == "mysql":
-        cursor.execute("SET SESSION max_seeks_for_key = 1")
-        try:
-            return _explain(cursor, vendor, sql)
-        finally:
-            cursor.execute("SET SESSION max_seeks_for_key = DEFAULT")
-    return _explain(cursor, vendor, sql)
+    if vendor not in SCANS_PRICED_OUT:
+        return _explain(cursor, vendor, sql)
+    price_out, restore = SCANS_PRICED_OUT[vendor]
+    cursor.execute(price_out)
+    try:
+        return _explain(cursor, vendor, sql)
+    finally:
+        cursor.execute(restore)
 
 
 def natural_plan(cursor, vendor, sql):
