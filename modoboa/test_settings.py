@@ -7,11 +7,13 @@ which ``scripts/run-tests`` sets after starting throwaway servers.
 """
 
 import copy
+import importlib
 import os
 import tempfile
 
 import dj_database_url
 
+from modoboa.core import builtin_extensions
 from modoboa.core.settings_defaults import *  # noqa: F401,F403
 from modoboa.core.settings_defaults import apply_defaults
 
@@ -61,6 +63,18 @@ MODOBOA_TEST_PASSWORD_ROUNDS = 1000
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 apply_defaults(globals())
+
+# Every built-in extension present is tested (each with its own settings).
+for _module in builtin_extensions.available().values():
+    MODOBOA_APPS = MODOBOA_APPS + (_module,)  # noqa: F405
+    INSTALLED_APPS = INSTALLED_APPS + (_module,)  # noqa: F405
+    try:
+        _extension_settings = importlib.import_module(_module + ".settings")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != _module + ".settings":
+            raise
+    else:
+        _extension_settings.apply(globals())
 
 # A copy: the shared defaults must stay as instances get them.
 LOGGING = copy.deepcopy(LOGGING)  # noqa: F405

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
-from modoboa.core import settings_defaults
+from modoboa.core import builtin_extensions, settings_defaults
 
 from . import Command, CommandFailed
 
@@ -283,6 +283,15 @@ class DeployCommand(Command):
                 c not in string.ascii_letters + string.digits + "-_." for c in name
             ):
                 raise CommandFailed("invalid extension name %r" % name)
+            if builtin_extensions.canonical_name(name):
+                module = builtin_extensions.module_for(name)
+                if module is None:
+                    raise CommandFailed(
+                        "the extension %s is not available in this version of Modoboa" % name
+                    )
+                if module not in modules:
+                    modules.append(module)
+                continue
             if not options["dont_install_extensions"]:
                 result = subprocess.run(  # noqa: S603 - fixed argv, no shell
                     [sys.executable, "-m", "pip", "install", name],
@@ -296,15 +305,8 @@ class DeployCommand(Command):
         return modules
 
     def _all_extensions(self):
-        import requests
-
-        url = os.environ.get("MODOBOA_API_URL", settings_defaults.MODOBOA_API_URL)
-        try:
-            response = requests.get(url.rstrip("/") + "/extensions/", timeout=10)
-            response.raise_for_status()
-            return [item["name"] for item in response.json()]
-        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
-            raise CommandFailed("cannot list the available extensions: %s" % exc) from None
+        """Every extension of 1.10 is built in: 'all' enables those present."""
+        return list(builtin_extensions.available())
 
     # Rendering
 
@@ -313,7 +315,7 @@ class DeployCommand(Command):
         modoboa_apps = tuple(settings_defaults.MODOBOA_APPS) + tuple(extensions)
         routers = ""
         if "amavis" in databases:
-            routers = '\nDATABASE_ROUTERS = ["modoboa_amavis.dbrouter.AmavisRouter"]\n'
+            routers = '\nDATABASE_ROUTERS = ["modoboa.amavis.dbrouter.AmavisRouter"]\n'
         extension_lines = []
         for module in extensions:
             alias = module.replace(".", "_")
