@@ -170,6 +170,31 @@ def test_silent_sqlite_deploy_makes_a_secure_instance(workdir):
     assert shell.stdout.split() == ["False", "mail.example.com", "True"], shell.stderr
 
 
+def test_second_deploy_on_a_used_database_keeps_its_administrator(workdir):
+    db = os.path.join(workdir, "db.sqlite")
+    first = deploy(
+        workdir, "first", "--domain", "mail.example.com", "--dburl", "default:sqlite:///%s" % db
+    )
+    assert first.returncode == 0, first.stderr
+    password = re.search(r"with password (\S+)", first.stdout).group(1)
+    second = deploy(
+        workdir, "second", "--domain", "mail.example.com", "--dburl", "default:sqlite:///%s" % db
+    )
+    assert second.returncode == 0, second.stderr
+    assert "already had a super administrator (admin): it was kept" in second.stdout
+    assert "with password" not in second.stdout
+    shell = manage(
+        os.path.join(workdir, "second"),
+        "shell",
+        "--no-imports",
+        "-c",
+        "from modoboa.core.models import User;"
+        "print(User.objects.filter(is_superuser=True).count(),"
+        " User.objects.get(username='admin').check_password(%r))" % password,
+    )
+    assert shell.stdout.split() == ["1", "True"], shell.stderr
+
+
 def test_generated_settings_spell_out_the_shared_defaults(workdir):
     db = os.path.join(workdir, "db.sqlite")
     result = deploy(

@@ -3,6 +3,10 @@
 import argparse
 import sys
 
+# Printed by ``manage.py load_initial_data`` when the database already had a
+# super administrator; ``deploy`` reads it to print no new password.
+KEPT_ADMIN_MARKER = "Existing super administrator kept:"
+
 
 class CommandFailed(Exception):
     """A command stopped; the message is shown as one line on stderr."""

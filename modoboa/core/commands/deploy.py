@@ -17,7 +17,7 @@ import dj_database_url
 
 from modoboa.core import builtin_extensions, settings_defaults
 
-from . import Command, CommandFailed
+from . import KEPT_ADMIN_MARKER, Command, CommandFailed
 
 TEMPLATE_DIR = os.path.join(os.path.dirname(__file__), "templates")
 
@@ -488,7 +488,7 @@ class DeployCommand(Command):
         # policy); a production one gets a random password.
         admin_password = "password" if options["devel"] else strong_password()
         # Through the environment: a command line is visible to every user in ps.
-        self._manage(
+        output = self._manage(
             instance_dir,
             "load_initial_data",
             "--admin-username",
@@ -499,6 +499,16 @@ class DeployCommand(Command):
             self._manage(instance_dir, "collectstatic", "--noinput")
             self.stdout.write("Static files collected\n")
         self._manage(instance_dir, "set_default_site", domain)
+        kept = [line for line in output.splitlines() if line.startswith(KEPT_ADMIN_MARKER)]
+        if kept:
+            # The database was already in use: its administrators are
+            # untouched, so the password chosen above means nothing.
+            username = kept[0][len(KEPT_ADMIN_MARKER) :].split(" (")[0].strip()
+            self.stdout.write(
+                "Modoboa instance %s is ready. The database already had a super "
+                "administrator (%s): it was kept with its password.\n" % (name, username)
+            )
+            return
         self.stdout.write(
             "Modoboa instance %s is ready. Log in as %s with password %s%s\n"
             % (

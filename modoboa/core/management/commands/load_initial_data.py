@@ -7,6 +7,7 @@ from django.db import transaction
 
 from modoboa.core import services, signals
 from modoboa.core.app_settings import random_secret_key
+from modoboa.core.commands import KEPT_ADMIN_MARKER
 from modoboa.core.extensions import exts_pool
 from modoboa.core.models import User
 from modoboa.lib.exceptions import ModoboaException
@@ -53,11 +54,17 @@ class Command(BaseCommand):
                 services.validate_password(password, field="admin-password")
             except ModoboaException as exc:
                 raise CommandError("--admin-password: %s" % exc) from None
+        existing = User.objects.filter(is_superuser=True).order_by("pk").first()
         with transaction.atomic():
-            load_initial_data(
+            admin = load_initial_data(
                 options["admin_username"], options["extra_fixtures"], admin_password=password
             )
         if options["verbosity"] > 0:
+            if existing is not None:
+                # deploy reads this line: the password it chose was not set.
+                self.stdout.write(
+                    "%s %s (its password is unchanged)" % (KEPT_ADMIN_MARKER, admin.username)
+                )
             self.stdout.write("Initial data loaded.")
 
 
