@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from modoboa.core import constants as core_constants
+from modoboa.core import languages
 from modoboa.core import services as core_services
 from modoboa.core.forms.fields import ListField
 from modoboa.lib import validators
@@ -163,6 +164,7 @@ class AccountProfileForm(forms.Form):
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["language"].choices = languages.offered_languages(account.language)
         self.initial.update(
             {
                 "secondary_email": account.secondary_email or "",

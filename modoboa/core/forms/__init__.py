@@ -5,7 +5,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from modoboa.core import constants
+from modoboa.core import constants, languages
 from modoboa.core.models import User
 
 
@@ -116,6 +116,7 @@ class ProfileForm(forms.Form):
     def __init__(self, *args, user, allow_password_change=True, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        self.fields["language"].choices = languages.offered_languages(user.language)
         self.allow_password_change = allow_password_change
         if not allow_password_change:
             for name in self.password_fields:

@@ -288,3 +288,19 @@ def test_api_errors_follow_the_request_language(client, simple_user, superadmin)
     assert response.json() == {"name": ["Le domaine test.com existe déjà"]}
     response = client.get("/api/v1/domains/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.json() == {"detail": "You are not allowed to use this endpoint."}
+
+
+def test_language_menus_offer_only_languages_with_a_catalogue(client, simple_user):
+    import re
+
+    client.force_login(simple_user)
+    page = client.get("/user/profile/").content.decode()
+    select = re.search(r'<select name="language".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option value="([^"]+)"', select) == ["en", "fr"]
+    # A value stored by 1.10 (or the API) stays selected, never silently changed.
+    simple_user.language = "de"
+    simple_user.save(update_fields=["language"])
+    page = client.get("/user/profile/").content.decode()
+    select = re.search(r'<select name="language".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option value="([^"]+)"', select) == ["de", "en", "fr"]
+    assert '<option value="de" selected>' in select
