@@ -4,7 +4,7 @@ the ``modoboa-admin.py`` command.
 
 import os
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -33,7 +33,9 @@ setup(
     long_description_content_type="text/markdown",
     license="ISC",
     python_requires=">=3.11",
-    packages=find_packages(exclude=["tests", "tests.*", "bench", "bench.*", "docs"]),
+    # Namespace packages: the folders of templates, static files and
+    # configuration templates are package data of their own, declared.
+    packages=find_namespace_packages(include=["modoboa", "modoboa.*"]),
     py_modules=["modoboa_admin"],
     include_package_data=True,
     zip_safe=False,
