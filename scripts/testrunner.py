@@ -268,7 +268,7 @@ def junit_counts(path):
     return tests, failures, errors, skipped, names
 
 
-def run_pytest(engine, urls, pytest_args, artifacts, ci, workers):
+def run_pytest(engine, urls, pytest_args, artifacts, ci, workers, position=""):
     env = dict(os.environ)
     env["MODOBOA_TEST_DB"] = engine
     env.update(urls)
@@ -289,7 +289,7 @@ def run_pytest(engine, urls, pytest_args, artifacts, ci, workers):
     if engine != "sqlite":
         command += ["-m", "not browser"]
     command += pytest_args or ["modoboa", "tests"]
-    log("pytest on %s: %s" % (engine, " ".join(command[1:])))
+    log("%spytest on %s: %s" % (position, engine, " ".join(command[1:])))
     started = time.monotonic()
     result = subprocess.run(command, cwd=TOP, env=env, check=False)  # noqa: S603
     duration = time.monotonic() - started
@@ -344,9 +344,10 @@ def main():
             servers.append(server)
             urls["MODOBOA_TEST_MYSQL_URL"] = server.start()
             log("MariaDB on 127.0.0.1:%d" % server.port)
-        for engine in engines:
+        for number, engine in enumerate(engines, 1):
+            position = "[engine %d/%d, %s] " % (number, len(engines), engine)
             code, duration, counts = run_pytest(
-                engine, urls, args.pytest_args, artifacts, ci, args.workers
+                engine, urls, args.pytest_args, artifacts, ci, args.workers, position
             )
             tests, failures, errors, skipped, skipped_names = counts
             totals[0] += tests - failures - errors - skipped
@@ -369,6 +370,8 @@ def main():
                 for name in skipped_names:
                     print("  skipped: %s" % name, file=sys.stderr)
             summary.append(line)
+            # Where the run stands, between two engines' passes.
+            log("%sdone: %s" % (position, line.strip()))
     finally:
         for server in reversed(servers):
             try:
