@@ -221,6 +221,7 @@ def test_generated_settings_spell_out_the_shared_defaults(workdir):
     assert namespace["LOGGING"] == settings_defaults.LOGGING
     assert namespace["CKEDITOR_CONFIGS"] == settings_defaults.CKEDITOR_CONFIGS
     assert namespace["LOCALE_PATHS"] == settings_defaults.LOCALE_PATHS
+    assert namespace["FORMAT_MODULE_PATH"] == settings_defaults.FORMAT_MODULE_PATH
     assert namespace["DATABASES"]["default"]["ATOMIC_REQUESTS"] is True
     assert namespace["LANGUAGE_CODE"] == "fr"
     assert namespace["TIME_ZONE"] == "Europe/Paris"

@@ -122,6 +122,9 @@ LANGUAGES = (
 # differently ("Username", "Email", "Search", "None"...).
 LOCALE_PATHS = [os.path.join(os.path.dirname(os.path.dirname(__file__)), "locale")]
 
+# Dates shown one way per language (see modoboa/formats).
+FORMAT_MODULE_PATH = ["modoboa.formats"]
+
 STATIC_URL = "/sitestatic/"
 MEDIA_URL = "/media/"
 

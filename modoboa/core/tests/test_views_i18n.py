@@ -304,3 +304,18 @@ def test_language_menus_offer_only_languages_with_a_catalogue(client, simple_use
     select = re.search(r'<select name="language".*?</select>', page, re.S).group(0)
     assert re.findall(r'<option value="([^"]+)"', select) == ["de", "en", "fr"]
     assert '<option value="de" selected>' in select
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_date_is_shown_one_way_whatever_the_template_says(language):
+    import datetime
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    moment = datetime.datetime(2026, 12, 5, 8, 45, tzinfo=datetime.UTC)
+    template = Template('{{ moment }}|{{ moment|date:"SHORT_DATETIME_FORMAT" }}')
+    with translation.override(language):
+        plain, short = template.render(Context({"moment": moment})).split("|")
+    assert plain == short
+    assert short == {"en": "12/05/2026 8:45 a.m.", "fr": "05/12/2026 08:45"}[language]

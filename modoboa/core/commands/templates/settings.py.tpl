@@ -66,6 +66,9 @@ LANGUAGES = $languages
 # differently.
 LOCALE_PATHS = [os.path.join(os.path.dirname(modoboa.__file__), "locale")]
 
+# Dates shown one way per language (see modoboa/formats).
+FORMAT_MODULE_PATH = ["modoboa.formats"]
+
 # Static files (CSS, JavaScript, images) and uploaded files
 
 STATIC_URL = "/sitestatic/"
