@@ -172,7 +172,12 @@ def main_menu(context):
         )
     if user.is_superuser:
         entries.append(
-            {"name": "settings", "label": _("Modoboa"), "url": url("core:index"), "icon": "gear"}
+            {
+                "name": "settings",
+                "label": _("System settings"),
+                "url": url("core:index"),
+                "icon": "gear",
+            }
         )
     entries += _signal_entries(
         core_signals.extra_admin_menu_entries, location="top_menu", user=user
