@@ -15,7 +15,7 @@ from django.utils import timezone
 from modoboa.core import access
 from modoboa.parameters import tools as param_tools
 
-from . import dns_checks
+from . import dns_checks, dns_records
 from .dnsbl_providers import get_providers
 from .lib import get_valid_mx_networks
 from .models import DNSBLResult, Domain, MXRecord
@@ -32,6 +32,7 @@ class DomainReport:
     new_listings: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     refreshed: bool = False
+    records: list = field(default_factory=list)
 
 
 def select_domains(names_or_ids=None):
@@ -171,6 +172,7 @@ def run(
     for domain in select_domains(domains):
         report = DomainReport(domain)
         records = refresh_mx_records(domain, resolver, ttl, networks, report)
+        report.records = dns_records.check_records(domain, resolver)
         if params["enable_mx_checks"] and report.mx_problems:
             send_alert(
                 domain,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("domains/<int:pk>/", domains.domain_detail, name="domain_detail"),
     path("domains/<int:pk>/edit/", domains.domain_edit, name="domain_change"),
     path("domains/<int:pk>/delete/", domains.domain_delete, name="domain_delete"),
+    path("domains/<int:pk>/dns/check/", domains.domain_dns_check, name="domain_dns_check"),
     path("domains/<int:pk>/mx/", domains.domain_mx, name="mx_domain_detail"),
     path("domains/<int:pk>/dnsbl/", domains.domain_dnsbl, name="dnsbl_domain_detail"),
     path(

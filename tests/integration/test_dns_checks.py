@@ -254,3 +254,89 @@ def test_unreachable_smtp_server_is_logged_not_raised(dns_settings, settings, ma
     out, _err = check_mx("--email", "ops@elsewhere.net")
     assert "listed.org" in out
     assert DNSBLResult.objects.exclude(status="").count() == 2
+
+
+def _records(domain):
+    from modoboa.admin import dns_records
+
+    return {check.kind: check for check in dns_records.check_records(domain)}
+
+
+def test_spf_dkim_and_dmarc_records_published_right(dns_settings, make_domain):
+    from modoboa.admin.models import Domain
+    from tests.fixtures.dns import DKIM_PUBLIC_KEY
+
+    good = make_domain("good.org")
+    Domain.objects.filter(pk=good.pk).update(enable_dkim=True, dkim_public_key=DKIM_PUBLIC_KEY)
+    good.refresh_from_db()
+    found = _records(good)
+    assert {kind: check.status for kind, check in found.items()} == {
+        "spf": "ok",
+        "dkim": "ok",
+        "dmarc": "ok",
+    }
+    assert found["spf"].record == "v=spf1 mx -all"
+    assert found["dmarc"].message == "Published, policy 'reject'."
+    # A new key Modoboa signs with that nobody published yet.
+    Domain.objects.filter(pk=good.pk).update(dkim_public_key=DKIM_PUBLIC_KEY[:-8] + "AAAAAAAA")
+    good.refresh_from_db()
+    assert _records(good)["dkim"].status == "error"
+
+
+def test_spf_dkim_and_dmarc_records_published_wrong_or_missing(dns_settings, make_domain):
+    from modoboa.admin.models import Domain
+
+    listed, foreign, nomx = (make_domain(n) for n in ("listed.org", "foreign.org", "nomx.org"))
+    Domain.objects.filter(pk__in=[listed.pk, foreign.pk]).update(enable_dkim=True)
+    listed.refresh_from_db()
+    foreign.refresh_from_db()
+    found = _records(listed)
+    assert found["spf"].status == "error" and "Several SPF records" in found["spf"].message
+    assert found["dmarc"].status == "warning"
+    assert found["dkim"].status == "missing"
+    found = _records(foreign)
+    assert found["spf"].status == "warning" and "+all" in found["spf"].message
+    assert found["dmarc"].status == "error"
+    assert found["dkim"].status == "error" and "revoked" in found["dkim"].message
+    found = _records(nomx)
+    # DKIM is off for this domain: nothing to say about it.
+    assert {kind: check.status for kind, check in found.items()} == {
+        "spf": "missing",
+        "dmarc": "missing",
+    }
+
+
+def test_a_dns_failure_is_a_result_not_an_error(dns_settings, make_domain):
+    found = _records(make_domain("servfail.org"))
+    assert {check.status for check in found.values()} == {"error"}
+    assert all("DNS query failed" in check.message for check in found.values())
+
+
+def test_check_now_shows_the_results_on_the_domain_page(
+    dns_settings, client, superadmin, make_domain
+):
+    from modoboa.admin.models import Domain
+    from tests.fixtures.dns import DKIM_PUBLIC_KEY
+
+    good = make_domain("good.org")
+    Domain.objects.filter(pk=good.pk).update(enable_dkim=True, dkim_public_key=DKIM_PUBLIC_KEY)
+    client.force_login(superadmin)
+    page = client.get("/admin/domains/%d/" % good.pk).content.decode()
+    assert 'id="dns-check-now"' in page and 'id="dns-records"' not in page
+    response = client.post("/admin/domains/%d/dns/check/" % good.pk, follow=True)
+    page = response.content.decode()
+    assert "DNS checks done" in page
+    assert 'id="dns-records"' in page
+    assert "it matches the key Modoboa signs with" in page
+    assert MXRecord.objects.filter(domain=good).exists()
+    assert client.get("/admin/domains/%d/dns/check/" % good.pk).status_code == 405
+
+
+def test_check_now_is_refused_outside_the_administrators_reach(
+    dns_settings, client, make_domain, domain_admin
+):
+    other = make_domain("good.org")
+    client.force_login(domain_admin)
+    response = client.post("/admin/domains/%d/dns/check/" % other.pk)
+    assert response.status_code in (403, 404)
+    assert not MXRecord.objects.filter(domain=other).exists()

@@ -29,7 +29,7 @@ from modoboa.parameters import tools as param_tools
 from modoboa.relaydomains.forms import TransportForm
 from modoboa.transport.backends import manager as transport_manager
 
-from .. import services, signals
+from .. import dns_checks, dns_records, mx_checks, services, signals
 from ..forms.domain import DomainDeleteForm, DomainGeneralForm, DomainOptionsForm
 from ..models import DNSBLResult, Domain, DomainAlias, Mailbox, MXRecord, Quota
 from .common import extra_content, extra_tabs, pool_usage, signal_entries
@@ -346,9 +346,30 @@ def domain_detail(request, pk):
             "widgets": widgets,
             "limits": limits,
             "admin_params": param_tools.get_global_parameters("admin"),
+            "dns_records": dns_records.last_results(domain),
         }
     )
     return render(request, "admin/domain_detail.html", context)
+
+
+@perm_required("admin.view_domain")
+@require_POST
+def domain_dns_check(request, pk):
+    """Check now the MX, DNSBL and SPF/DKIM/DMARC records of one domain."""
+    domain = _get_domain(request, pk)
+    if dns_checks.has_reserved_tld(domain.name):
+        messages.warning(
+            request,
+            _("%s belongs to a reserved top-level domain: it is not checked.") % domain.name,
+        )
+    else:
+        reports = mx_checks.run(domains=[domain.pk], skip_admin_emails=True)
+        problems = reports[0].errors + reports[0].mx_problems if reports else []
+        if problems:
+            messages.warning(request, _("DNS checks done: %s") % "; ".join(problems))
+        else:
+            messages.success(request, _("DNS checks done"))
+    return redirect("admin:domain_detail", pk=domain.pk)
 
 
 @perm_required("admin.view_domain")
