@@ -7,16 +7,17 @@ from django.utils.translation import gettext_lazy as _
 class ListInput(forms.Widget):
     """Several text inputs sharing one name: a list that grows.
 
-    Without JavaScript the form shows the current values plus ``extra``
-    empty inputs; the console's script adds an "Add" button that clones an
-    empty input.
+    The form shows the current values, or one empty input when there is
+    none: no empty padding. The console's script adds an "Add" button that
+    appends an input; without JavaScript, ``spare`` empty inputs (in a
+    ``noscript`` element) take its place.
     """
 
     template_name = "common/widgets/list_input.html"
 
-    def __init__(self, attrs=None, extra=2, input_type="text"):
+    def __init__(self, attrs=None, spare=1, input_type="text"):
         super().__init__(attrs)
-        self.extra = extra
+        self.spare = spare
         self.input_type = input_type
 
     def format_value(self, value):
@@ -29,7 +30,9 @@ class ListInput(forms.Widget):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         values = self.format_value(value)
-        context["widget"]["values"] = values + [""] * max(self.extra, 1 if not values else 0)
+        context["widget"]["values"] = values or [""]
+        shown = len(context["widget"]["values"])
+        context["widget"]["spares"] = [shown + index for index in range(self.spare)]
         context["widget"]["input_type"] = self.input_type
         context["widget"]["add_label"] = context["widget"]["attrs"].get("data-add-label", "")
         return context
