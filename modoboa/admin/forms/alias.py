@@ -65,6 +65,9 @@ class AliasForm(forms.Form):
 
         self.alias = alias
         self.fields["recipients"].widget.attrs["data-add-label"] = _("Add a recipient")
+        # Required whenever shown (which one depends on "Random address").
+        self.fields["address"].required_mark = True
+        self.fields["domain"].required_mark = True
         if alias is not None:
             del self.fields["random_address"]
             del self.fields["domain"]

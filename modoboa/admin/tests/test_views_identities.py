@@ -1,5 +1,7 @@
 """Identity pages (accounts and aliases), for each role."""
 
+import re
+
 import pytest
 
 from modoboa.admin.models import Alias
@@ -314,3 +316,13 @@ def test_import_export_pages_need_permissions(client, simple_user, domain_admin)
 @pytest.mark.django_db
 def test_role_constants_cover_filters():
     assert {value for value, _label in constants.ROLES} >= {"SimpleUsers", "SuperAdmins"}
+
+
+def test_alias_address_is_marked_required(client, superadmin, domain):
+    client.force_login(superadmin)
+    page = client.get("/admin/aliases/new/").content.decode()
+    for field in ("address", "domain"):
+        label = re.search(r'<label[^>]*id="id_%s_label">(.*?)</label>' % field, page, re.S).group(
+            1
+        )
+        assert 'class="text-danger" aria-hidden="true">*<' in label, field
