@@ -42,7 +42,7 @@ class DomainGeneralForm(forms.Form):
         help_text=_("Default quota in MB applied to mailboxes. A value of 0 means no quota."),
     )
     aliases = ListField(
-        label=_("Alias(es)"),
+        label=_("Domain aliases"),
         item_validators=[_domain_name],
         max_items=100,
         help_text=_("Other names of this domain (domain aliases)"),
@@ -78,8 +78,9 @@ class DomainGeneralForm(forms.Form):
     def __init__(self, *args, domain=None, **kwargs):
         self.domain = domain
         super().__init__(*args, **kwargs)
-        self.fields["aliases"].widget.attrs["data-add-label"] = _("Add an alias")
-        self.fields["dkim_key_selector"].show_if = "enable_dkim=True"
+        self.fields["aliases"].widget.attrs["data-add-label"] = _("Add a domain alias")
+        for name in ("dkim_key_selector", "dkim_key_length"):
+            self.fields[name].show_if = "enable_dkim=True"
         if domain is not None:
             self.initial.update(
                 {

@@ -280,3 +280,40 @@ def test_reseller_cannot_delete_its_own_mailbox_domain(
     response = client.post("/admin/domains/%d/delete/" % reseller_domain.pk)
     assert response.status_code == 403
     assert Domain.objects.filter(pk=reseller_domain.pk).exists()
+
+
+def test_domain_form_shows_dkim_settings_only_with_dkim_and_names_domain_aliases(
+    client, superadmin
+):
+    client.force_login(superadmin)
+    page = client.get("/admin/domains/new/").content.decode()
+    for name in ("dkim_key_selector", "dkim_key_length"):
+        assert 'data-field="%s" data-show-if="enable_dkim=True"' % name in page
+    assert 'data-add-label="Add a domain alias"' in page
+    assert ">Domain aliases<" in page
+
+
+def test_a_domain_page_leads_to_new_mailboxes_and_aliases_in_that_domain(
+    client, superadmin, domain, domain_admin
+):
+    client.force_login(domain_admin)
+    page = client.get("/admin/domains/%d/" % domain.pk).content.decode()
+    assert 'href="/admin/accounts/new/?domain=test.com"' in page
+    assert 'href="/admin/aliases/new/?domain=test.com"' in page
+    page = client.get("/admin/accounts/new/?domain=test.com").content.decode()
+    assert 'value="@test.com"' in page
+    page = client.get("/admin/aliases/new/?domain=test.com").content.decode()
+    assert 'placeholder="name@test.com"' in page
+    assert 'value="@test.com"' not in page
+    # From the identities of a domain, too.
+    page = client.get("/admin/identities/?searchquery=%40test.com").content.decode()
+    assert 'href="/admin/accounts/new/?domain=test.com"' in page
+
+
+def test_a_domain_outside_the_reach_is_not_prefilled(client, make_domain, domain_admin):
+    make_domain("other.com")
+    client.force_login(domain_admin)
+    page = client.get("/admin/accounts/new/?domain=other.com").content.decode()
+    assert "other.com" not in page
+    page = client.get("/admin/aliases/new/?domain=other.com").content.decode()
+    assert "other.com" not in page

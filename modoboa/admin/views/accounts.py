@@ -24,7 +24,7 @@ from ..forms.account import (
     AccountProfileForm,
     DeleteForm,
 )
-from .common import extra_tabs, signal_entries
+from .common import extra_tabs, requested_domain, signal_entries
 from .identities import sidebar_context
 
 FIELD_MAP = {
@@ -53,6 +53,11 @@ def account_add(request):
     data = request.POST if request.method == "POST" else None
     general = AccountGeneralForm(data, user=user)
     mail = AccountMailForm(data)
+    domain = requested_domain(request) if data is None else None
+    if domain:
+        # Opened from a domain: the address starts in that domain.
+        general.initial["username"] = "@" + domain
+        general.fields["username"].widget.attrs["data-caret-start"] = ""
     status = 200
     if request.method == "POST":
         if general.is_valid() and mail.is_valid():

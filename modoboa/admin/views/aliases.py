@@ -12,6 +12,7 @@ from modoboa.lib.views import apply_service_error, check_access, perm_required
 from .. import services
 from ..forms.alias import AliasForm
 from ..models import Alias
+from .common import requested_domain
 from .identities import sidebar_context
 
 
@@ -19,6 +20,11 @@ from .identities import sidebar_context
 @require_http_methods(["GET", "POST"])
 def alias_add(request):
     form = AliasForm(request.POST if request.method == "POST" else None, user=request.user)
+    domain = requested_domain(request) if request.method == "GET" else None
+    if domain:
+        # Not "@domain" as a value: submitted as is, it would be a catch-all.
+        form.fields["address"].widget.attrs["placeholder"] = _("name@%s") % domain
+        form.initial["domain"] = domain
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -51,3 +51,18 @@ def extra_tabs(signal, instances_signal, user, obj, data=None, **kwargs):
             }
         )
     return tabs
+
+
+def requested_domain(request):
+    """The name of the domain a page was opened for (``?domain=``, from a
+    domain's page or a list filtered on a domain), when ``request.user``
+    administers it; None otherwise.
+    """
+    from ..models import Domain
+
+    name = (request.GET.get("domain") or "").strip().lower()
+    if not name or len(name) > 253:
+        return None
+    if not Domain.objects.get_for_admin(request.user).filter(name=name).exists():
+        return None
+    return name

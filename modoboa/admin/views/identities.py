@@ -283,9 +283,19 @@ def identity_list(request):
             "filters": {name: request.GET.get(name, "") for name in FILTER_NAMES},
             "roles": core_constants.ROLES,
             "handle_mailboxes": param_tools.get_global_parameter("handle_mailboxes", app="admin"),
+            # A list filtered on "@domain" (a domain's Identities button):
+            # new accounts and aliases start in that domain.
+            "filtered_domain": _searched_domain(request.GET.get("searchquery", "")),
         }
     )
     return render(request, "admin/identity_list.html", context)
+
+
+def _searched_domain(query):
+    query = query.strip().lower()
+    if query.startswith("@") and "@" not in query[1:] and "." in query and " " not in query:
+        return query[1:]
+    return None
 
 
 def quota_rows(user, params, with_usage=True):

@@ -148,6 +148,15 @@
     });
   }
 
+  /* Inputs prefilled with a suffix ("@domain"): the caret starts before it. */
+  function initCaretStart() {
+    $all("input[data-caret-start]").forEach(function (input) {
+      input.addEventListener("focus", function () {
+        if (input.value.charAt(0) === "@") { input.setSelectionRange(0, 0); }
+      });
+    });
+  }
+
   /* "Add" buttons under lists of inputs. */
   function initListInputs() {
     $all("[data-list-input]").forEach(function (list) {
@@ -242,6 +251,7 @@
     initVisibilityRules();
     initWizards();
     initListInputs();
+    initCaretStart();
     initConfirmations();
     initSelectAll();
     initNotifications();
