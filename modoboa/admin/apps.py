@@ -34,6 +34,11 @@ class AdminConfig(AppConfig):
         core_signals.user_login.connect(
             keep_password_for_mailbox_access, dispatch_uid="admin_keep_session_password"
         )
+        from .dashboard import dashboard_widgets
+
+        core_signals.extra_admin_dashboard_widgets.connect(
+            dashboard_widgets, dispatch_uid="admin_dashboard_widgets"
+        )
         for model in (Domain, DomainAlias, Mailbox, SenderAddress, Alias):
             if not reversion.is_registered(model):
                 reversion.register(model)
