@@ -60,6 +60,13 @@ STATIC_ROOT = os.path.join(tempfile.gettempdir(), "modoboa-test-static")
 # Cheap SHA-crypt hashing in tests; instances use the rounds parameter.
 MODOBOA_TEST_PASSWORD_ROUNDS = 1000
 
+# A fixed key for the data encrypted at rest (modoboa.lib.encryption).
+MODOBOA_ENCRYPTION_KEY = "dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcy0hISE="
+# Default directory of the credentials documents (one per test process).
+MODOBOA_PDFCREDENTIALS_DIR = os.path.join(
+    tempfile.gettempdir(), "modoboa-test-pdfcredentials-%d" % os.getpid()
+)
+
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 apply_defaults(globals())

@@ -16,6 +16,7 @@ import zipfile
 from urllib.parse import urlsplit
 
 import pytest
+from django.test import override_settings
 
 from modoboa.core import settings_defaults
 
@@ -221,6 +222,10 @@ def test_generated_settings_spell_out_the_shared_defaults(workdir):
     assert namespace["LOGGING"] == settings_defaults.LOGGING
     assert namespace["CKEDITOR_CONFIGS"] == settings_defaults.CKEDITOR_CONFIGS
     assert namespace["LOCALE_PATHS"] == settings_defaults.LOCALE_PATHS
+    from modoboa.lib import encryption
+
+    with override_settings(MODOBOA_ENCRYPTION_KEY=namespace["MODOBOA_ENCRYPTION_KEY"]):
+        assert encryption.check_key() is None
     assert namespace["FORMAT_MODULE_PATH"] == settings_defaults.FORMAT_MODULE_PATH
     assert namespace["DATABASES"]["default"]["ATOMIC_REQUESTS"] is True
     assert namespace["LANGUAGE_CODE"] == "fr"

@@ -79,7 +79,11 @@ class ExtensionsPool:
             return None
         for entry in self.extensions.values():
             if entry["cls"].__module__ == module:
-                entry["instance"].load()
+                # Once: an extension may load itself from its AppConfig.ready()
+                # (so that commands see its parameters) before urls.py does.
+                if not entry.get("loaded"):
+                    entry["instance"].load()
+                    entry["loaded"] = True
                 return entry["instance"]
         return None
 

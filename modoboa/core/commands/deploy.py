@@ -1,5 +1,6 @@
 """``modoboa-admin.py deploy``: create a ready-to-use Modoboa instance."""
 
+import base64
 import datetime
 import getpass
 import keyword
@@ -358,6 +359,8 @@ class DeployCommand(Command):
             "name": name,
             "date": datetime.date.today().isoformat(),
             "secret_key": repr(secret_key),
+            # As modoboa.lib.encryption.generate_key makes them.
+            "encryption_key": repr(base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")),
             "debug": repr(devel),
             "allowed_hosts": _pformat(self.allowed_hosts),
             "security": security,

@@ -15,6 +15,11 @@ BASE_DIR = os.path.realpath(os.path.dirname(os.path.dirname(__file__)))
 # SECURITY WARNING: keep the secret key used in production secret!
 SECRET_KEY = $secret_key
 
+# Key of the data Modoboa encrypts at rest (credentials documents, passwords
+# of IMAP migrations): 32 random bytes, URL-safe base64. Keep it secret and
+# keep it: without it that data cannot be read back.
+MODOBOA_ENCRYPTION_KEY = $encryption_key
+
 # SECURITY WARNING: never run production with DEBUG on.
 DEBUG = $debug
 

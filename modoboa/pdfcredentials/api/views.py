@@ -1,0 +1,30 @@
+"""API endpoint of the credentials documents."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions
+from rest_framework.decorators import api_view, permission_classes
+
+from modoboa.core.models import User
+
+from .. import services
+from ..views import pdf_response
+
+
+@extend_schema(
+    summary="Take the credentials document of an account",
+    description=(
+        "Returns the PDF (application/pdf). With the 'delete after the first download' "
+        "parameter on, the document is removed once taken (hence POST). 403 for an "
+        "account out of reach, 404 when there is no document."
+    ),
+    request=None,
+    responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    tags=["credentials"],
+)
+@api_view(["POST"])
+@permission_classes([permissions.IsAuthenticated])
+def take_document(request, pk):
+    account = get_object_or_404(User, pk=pk)
+    return pdf_response(account, services.take_document(request.user, account))
