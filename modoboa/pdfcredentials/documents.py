@@ -5,7 +5,7 @@ name or a custom message cannot inject markup (or a link) into the page.
 """
 
 import io
-from xml.sax.saxutils import escape
+from html import escape
 
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -16,7 +16,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 
 def _paragraph(text, style):
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    return Paragraph(escape(text, quote=False).replace("\n", "<br/>"), style)
 
 
 def render(document):
