@@ -8,28 +8,12 @@ views and functions) while every row of 1.10 is kept.
 
 import pytest
 
-from .databases import Database
-
 pytestmark = pytest.mark.engines("sqlite", "postgresql")
 
 # Tables to which a fresh install's own rows are added (new content types
 # and their permissions); the others must hold exactly 1.10's rows.
 # (django_migrations is checked on its own.)
 GROWING = {"django_content_type", "auth_permission"}
-
-
-@pytest.fixture(scope="module")
-def fresh_schema(tmp_path_factory):
-    """The schema dump of a fresh install on the engine of the pass."""
-    from django.db import connection
-
-    database = Database(connection.vendor, tmp_path_factory.mktemp("fresh"))
-    try:
-        result = database.manage("migrate", "--no-input")
-        assert result.returncode == 0, result.stderr
-        yield database.schema()
-    finally:
-        database.drop()
 
 
 def snapshot(database):
