@@ -14,12 +14,13 @@ from .test_migrate_110 import assert_rows_kept, snapshot
 pytestmark = pytest.mark.engines("sqlite", "postgresql")
 
 
-def kill_at(database, pattern):
-    """Run migrate and kill it (SIGKILL) once it prints ``pattern``."""
+def kill_at(database, pattern, *command):
+    """Run ``command`` (migrate by default) and kill it (SIGKILL) once it
+    prints ``pattern``."""
     env = database.environment()
     env["PYTHONUNBUFFERED"] = "1"
     process = subprocess.Popen(
-        database.command("migrate", "--no-input", "-v", "2"),
+        database.command(*(command or ("migrate", "--no-input", "-v", "2"))),
         cwd=TOP,
         env=env,
         stdout=subprocess.PIPE,

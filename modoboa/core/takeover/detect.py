@@ -83,7 +83,7 @@ def inspect(connection):
     with connection.cursor() as cursor:
         cursor.execute("SELECT app, name FROM django_migrations")
         rows = [(app, name) for app, name in cursor.fetchall()]
-    if any(app == MARKER_APP for app, _name in rows):
+    if (MARKER_APP, MARKER_NAME) in rows:
         return Finding(
             PENDING, message="The schema of a taken-over 1.10 database is being aligned."
         )
