@@ -122,6 +122,9 @@ class Database:
             connection.close()
 
     def query(self, sql, params=()):
+        """Rows of ``sql``, written with ``%s`` placeholders on every engine."""
+        if self.vendor == "sqlite":
+            sql = sql.replace("%s", "?")
         with self.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
