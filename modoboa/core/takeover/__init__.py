@@ -4,6 +4,6 @@
 migration history so that this project's migrations follow on
 (``history``), applies the missing migrations, then brings every table of
 the core applications to the exact shape a fresh install has
-(``conform``). ``manage.py modo takeover`` reports what was found and what
-changes in behaviour, then moves the data that needs moving (``steps``).
+(``conform``). ``manage.py modo takeover`` (``modoboa.admin.takeover``)
+reports what was found and moves the data that needs moving.
 """

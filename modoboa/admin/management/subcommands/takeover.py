@@ -8,7 +8,8 @@ and a run interrupted is completed by running the command again.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from modoboa.core.takeover import detect, report, steps
+from modoboa.admin.takeover import report, steps
+from modoboa.core.takeover import detect
 
 
 class Command(BaseCommand):

@@ -7,7 +7,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import detect, report
+from modoboa.core.takeover import detect
+
+from . import report
 
 KEEP_DELIVERY = "keep-delivery"
 AS_CONFIGURED = "as-configured"

@@ -8,8 +8,7 @@ from collections import Counter
 from django.db import connection as default_connection
 
 from modoboa.core import builtin_extensions
-
-from . import conform, detect
+from modoboa.core.takeover import conform, detect
 
 # 1.10's extension tables, by prefix, and the extension (1.10 name) whose
 # application takes them over once it is installed.
