@@ -1,0 +1,67 @@
+"""``manage.py migrate`` takes over a genuine Modoboa 1.10.7 database.
+
+With no other step: the history is recognised, Django's and this project's
+migrations follow on, and the schema is then the same as a fresh install's
+(tables, columns, defaults, constraints, indexes, sequences, triggers,
+views and functions) while every row of 1.10 is kept.
+"""
+
+import pytest
+
+pytestmark = pytest.mark.engines("sqlite", "postgresql")
+
+# Tables to which a fresh install's own rows are added (new content types
+# and their permissions); the others must hold exactly 1.10's rows.
+# (django_migrations is checked on its own.)
+GROWING = {"django_content_type", "auth_permission"}
+
+
+def snapshot(database):
+    return {
+        table: database.rows(table) for table in database.tables() if table != "django_migrations"
+    }
+
+
+def assert_rows_kept(before, database):
+    for table, rows in before.items():
+        after = database.rows(table)
+        if table in GROWING:
+            missing = [row for row in rows if row not in after]
+            assert not missing, "%s lost rows: %s" % (table, missing)
+        else:
+            assert after == rows, "%s changed" % table
+
+
+def test_migrate_takes_over_a_110_database_with_the_schema_of_a_fresh_install(
+    make_database,
+    fresh_schema,
+):
+    database = make_database().load_110_fixture()
+    before = snapshot(database)
+
+    result = database.manage("migrate", "--no-input")
+
+    assert result.returncode == 0, result.stderr
+    assert "Taking over a Modoboa 1.10.7 database." in result.stdout
+    assert "InconsistentMigrationHistory" not in result.stderr
+    assert database.schema() == fresh_schema
+    assert_rows_kept(before, database)
+    # 1.10's history is kept as a record, under other application labels.
+    kept = database.query(
+        "SELECT name FROM django_migrations WHERE app = 'modoboa-1.10.core' ORDER BY name"
+    )
+    assert kept[-1] == ("0016_auto_20180713_1014",)
+
+
+def test_migrate_again_changes_nothing(make_database):
+    database = make_database().load_110_fixture()
+    assert database.manage("migrate", "--no-input").returncode == 0
+    schema, history = database.schema(), database.query("SELECT app, name FROM django_migrations")
+
+    result = database.manage("migrate", "--no-input")
+
+    assert result.returncode == 0, result.stderr
+    assert "No migrations to apply." in result.stdout
+    assert "Taking over" not in result.stdout
+    assert database.schema() == schema
+    assert database.query("SELECT app, name FROM django_migrations") == history
