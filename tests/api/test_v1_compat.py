@@ -206,6 +206,14 @@ CASES = [
         body={"address": ["You don't have access to domain test2.com"]},
     ),
     Case(
+        "domain-sender-address-foreign-domain",
+        "domain_admin",
+        "post",
+        "/api/v1/senderaddresses/",
+        lambda ctx: {"address": "@test2.com", "mailbox": _mailbox_of("user@test.com")},
+        body={"address": ["You don't have access to domain test2.com"]},
+    ),
+    Case(
         "own-resources-read",
         "domain_admin",
         "get",
@@ -332,6 +340,15 @@ CASES = [
         lambda ctx: "/api/v1/domains/%d/" % ctx.domain.pk,
         {"name": "test.com", "default_mailbox_quota": 1000},
         status=200,
+        changes=True,
+    ),
+    Case(
+        "domain-wide-sender-address",
+        "domain_admin",
+        "post",
+        "/api/v1/senderaddresses/",
+        lambda ctx: {"address": "@test.com", "mailbox": _mailbox_of("user@test.com")},
+        status=201,
         changes=True,
     ),
     Case(

@@ -416,7 +416,8 @@ class SenderAddressSerializer(ServiceSerializer):
     pk = serializers.IntegerField(read_only=True, help_text="Identifier of the sender address.")
     address = serializers.CharField(
         max_length=254,
-        help_text="The address; when its domain is hosted here, it must be one you manage.",
+        help_text="The address, or '@domain.tld' to send as any address of that domain; "
+        "when the domain is hosted here, it must be one you manage.",
     )
     mailbox = ReachablePrimaryKeyField(
         Mailbox, help_text="Identifier (pk) of the mailbox allowed to send as this address."
