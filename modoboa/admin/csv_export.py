@@ -17,7 +17,7 @@ from modoboa.core import signals as core_signals
 from modoboa.core.models import ObjectAccess, User
 
 from .csv_cells import neutralise
-from .models import Alias, AliasRecipient, Domain, DomainAlias
+from .models import Alias, AliasRecipient, Domain, DomainAlias, SenderAddress
 
 #: Rows fetched per query while streaming.
 CHUNK_SIZE = 2000
@@ -167,10 +167,20 @@ def _alias_lines(queryset, writer):
         yield writer.line(["alias", alias.address, alias.enabled] + recipients)
 
 
+def _sender_address_lines(accounts, writer):
+    senders = (
+        SenderAddress.objects.filter(mailbox__user__in=accounts)
+        .select_related("mailbox__domain")
+        .order_by("mailbox__domain__name", "mailbox__address", "address")
+    )
+    for sender in senders.iterator(chunk_size=1000):
+        yield writer.line(["senderaddress", sender.address, sender.mailbox.full_address])
+
+
 def export_identities(queryset=None, sepchar=";", aliases=None):
-    """Yield the ``account`` lines (``queryset``, every account by default)
-    then the ``alias`` lines (``aliases``, every user-visible alias by
-    default).
+    """Yield the ``account`` lines (``queryset``, every account by default),
+    the ``alias`` lines (``aliases``, every user-visible alias by default),
+    then the ``senderaddress`` lines of the accounts' mailboxes.
     """
     writer = _Writer(sepchar)
     if queryset is None:
@@ -179,6 +189,7 @@ def export_identities(queryset=None, sepchar=";", aliases=None):
         aliases = Alias.objects.all()
     yield from _account_lines(queryset, writer)
     yield from _alias_lines(aliases, writer)
+    yield from _sender_address_lines(queryset, writer)
 
 
 __all__ = ["export_domains", "export_identities"]

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from modoboa.core import constants as core_constants
 from modoboa.core import signals as core_signals
-from modoboa.lib.exceptions import BadRequest, Conflict, ModoboaException
+from modoboa.lib.exceptions import BadRequest, Conflict, ModoboaException, NotFound
 
 from . import signals
 from .csv_cells import restore
@@ -268,6 +268,11 @@ def _parse_alias(c):
     return {"address": c.text(1), "enabled": c.boolean(2), "recipients": recipients}
 
 
+def _parse_senderaddress(c):
+    c.require(["type", "address", "mailbox"], exact=True)
+    return {"address": c.text(1), "mailbox": c.text(2)}
+
+
 PARSERS = {
     "domain": _parse_domain,
     "domainalias": _parse_domainalias,
@@ -276,6 +281,7 @@ PARSERS = {
     "alias": _parse_alias,
     "forward": _parse_alias,
     "dlist": _parse_alias,
+    "senderaddress": _parse_senderaddress,
 }
 
 
@@ -401,6 +407,20 @@ def _create_alias(row, context):
     )
 
 
+def _create_senderaddress(row, context):
+    from . import services
+    from .models import Mailbox
+
+    values = row.values
+    local, _sep, domain = values["mailbox"].lower().rpartition("@")
+    mailbox = Mailbox.objects.filter(address=local, domain__name=domain).first() if local else None
+    if mailbox is None:
+        raise NotFound(_("Mailbox %s not found") % values["mailbox"], field="mailbox")
+    services.create_sender_address(
+        acting_user=context.acting_user, address=values["address"], mailbox=mailbox
+    )
+
+
 CREATORS = {
     "domain": _create_domain,
     "domainalias": _create_domainalias,
@@ -409,6 +429,7 @@ CREATORS = {
     "alias": _create_alias,
     "forward": _create_alias,
     "dlist": _create_alias,
+    "senderaddress": _create_senderaddress,
 }
 
 

@@ -1,5 +1,6 @@
 """Global parameters of the core application ("General" tab)."""
 
+import re
 import secrets
 import string
 
@@ -223,6 +224,16 @@ class GeneralParametersForm(param_forms.AdminParametersForm):
         initial="userPassword",
         help_text=_("The attribute used to store user passwords"),
     )
+    ldap_email_attribute = forms.CharField(
+        label=_("Email address attribute"),
+        initial="mail",
+        max_length=100,
+        help_text=_(
+            "The attribute of a user's entry holding its email address. Users who log in "
+            "with a name that is not an address (their uid) get an account and a mailbox "
+            "named after it."
+        ),
+    )
     ldap_is_active_directory = param_forms.YesNoField(
         label=_("Active Directory"),
         initial=False,
@@ -339,6 +350,7 @@ class GeneralParametersForm(param_forms.AdminParametersForm):
         "ldap_search_filter": "authentication_type=ldap & ldap_auth_method=searchbind",
         "ldap_user_dn_template": "authentication_type=ldap & ldap_auth_method=directbind",
         "ldap_password_attribute": "authentication_type=ldap",
+        "ldap_email_attribute": "authentication_type=ldap",
         "ldap_is_active_directory": "authentication_type=ldap",
         "ldap_admin_groups": "authentication_type=ldap",
         "ldap_group_type": "authentication_type=ldap",
@@ -374,6 +386,13 @@ class GeneralParametersForm(param_forms.AdminParametersForm):
         value = self.cleaned_data["ldap_search_filter"]
         if value and not (value.startswith("(") and value.endswith(")")):
             raise forms.ValidationError(_("The filter must be enclosed in parentheses"))
+        return value
+
+    def clean_ldap_email_attribute(self):
+        value = (self.cleaned_data.get("ldap_email_attribute") or "").strip()
+        # An attribute description: a name (letters, digits, hyphens) or an OID.
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*|[0-9]+(\.[0-9]+)+", value):
+            raise forms.ValidationError(_("Enter an LDAP attribute name."))
         return value
 
     def clean_ldap_user_dn_template(self):

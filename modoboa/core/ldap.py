@@ -51,6 +51,11 @@ def server_uri(params):
     return "%s://%s:%s" % (scheme, host, params["ldap_server_port"])
 
 
+def email_attribute(params):
+    """The attribute of a user's entry holding its address (``mail``)."""
+    return (params.get("ldap_email_attribute") or "").strip() or "mail"
+
+
 def admin_groups(params):
     """The administrator group names, from the ';'-separated parameter."""
     return [
@@ -85,7 +90,7 @@ def build_settings(params=None):
     conf.SERVER_URI = server_uri(params)
     conf.START_TLS = params["ldap_secured"] == "starttls"
     conf.CONNECTION_OPTIONS = connection_options(params)
-    conf.USER_ATTR_MAP = dict(USER_ATTR_MAP)
+    conf.USER_ATTR_MAP = dict(USER_ATTR_MAP, email=email_attribute(params))
     # Modoboa never synchronises an account after its creation.
     conf.ALWAYS_UPDATE_USER = False
     conf.MIRROR_GROUPS = None
@@ -172,6 +177,17 @@ def _find_user_dn(conn, params, username, field="password"):
         params["ldap_search_base"], ldap.SCOPE_SUBTREE, search_filter, attrlist=["1.1"]
     )
     entries = [dn for dn, _attrs in results if dn]
+    if not entries and "@" in username:
+        # The account of a user who logs in with its uid is named after the
+        # entry's address attribute: look that up too.
+        by_address = "(%s=%s)" % (
+            email_attribute(params),
+            ldap.filter.escape_filter_chars(username),
+        )
+        results = conn.search_s(
+            params["ldap_search_base"], ldap.SCOPE_SUBTREE, by_address, attrlist=["1.1"]
+        )
+        entries = [dn for dn, _attrs in results if dn]
     if len(entries) != 1:
         raise BadRequest(_("Your account was not found in the directory"), field=field)
     return entries[0]

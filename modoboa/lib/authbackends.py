@@ -17,6 +17,7 @@ import smtplib
 import ssl
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django_auth_ldap import backend as ldap_backend
 
@@ -25,6 +26,7 @@ from modoboa.core import ldap as ldap_conf
 from modoboa.core.auth import LoginRefused
 from modoboa.core.models import User
 from modoboa.core.throttling import for_log
+from modoboa.lib import validators
 from modoboa.lib.exceptions import Conflict, ModoboaException
 
 auth_logger = logging.getLogger("modoboa.auth")
@@ -97,23 +99,65 @@ class LDAPBackend(ldap_backend.LDAPBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
     def get_or_build_user(self, username, ldap_user):
-        name = username.strip().lower()
-        account = User.objects.filter(username=name).first()
-        if account is not None:
-            if account.is_local:
-                raise ldap_user.AuthenticationFailed("%s is a local account" % name)
-            return account, False
+        """The account of the entry ``ldap_user`` found for the login
+        ``username``.
+
+        A login that is an address names the account. Any other login (a
+        uid) is named after the entry's address attribute, so that ``jdoe``
+        and ``jdoe@example.com`` reach the same account; an administrator
+        without an address keeps its uid, a simple user without one is
+        refused with a message naming the attribute.
+        """
+        login = username.strip().lower()
+        address = None
+        if "@" not in login:
+            address = self._entry_address(ldap_user)
+        for name in (address, login):
+            account = User.objects.filter(username=name).first() if name else None
+            if account is not None:
+                if account.is_local:
+                    raise ldap_user.AuthenticationFailed("%s is a local account" % name)
+                return account, False
         role = constants.DOMAINADMINS if self._is_admin(ldap_user) else constants.SIMPLEUSERS
+        if "@" not in login and address is None and role == constants.SIMPLEUSERS:
+            attribute = ldap_conf.email_attribute(self._modoboa_params)
+            auth_logger.warning(
+                "LDAP account '%s' could not be created: no usable address in attribute %s",
+                for_log(username),
+                attribute,
+            )
+            raise LoginRefused(
+                _(
+                    "Your account could not be created: your directory entry has no usable "
+                    "email address in its attribute '%s'"
+                )
+                % attribute,
+                status=403,
+            )
         attrs = ldap_user.attrs
         account = _external_account(
-            name,
+            address or login,
             role=role,
             source="LDAP",
             first_name=_first_value(attrs, "givenName"),
             last_name=_first_value(attrs, "sn"),
-            email=_first_value(attrs, "mail"),
+            email=address or _first_value(attrs, ldap_conf.email_attribute(self._modoboa_params)),
         )
         return account, False
+
+    def _entry_address(self, ldap_user):
+        """The entry's first valid address (lower-cased), or None."""
+        attribute = ldap_conf.email_attribute(self._modoboa_params)
+        for value in (ldap_user.attrs or {}).get(attribute) or []:
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            value = value.strip().lower()
+            try:
+                validators.validate_email_address(value)
+            except ValidationError:
+                continue
+            return value
+        return None
 
     def _is_admin(self, ldap_user):
         groups = {name.lower() for name in ldap_conf.admin_groups(self._modoboa_params)}

@@ -80,6 +80,20 @@ class BadLimitValue(ModoboaException):
     default_message = _("Bad limit value")
 
 
+class UnlimitedValueRefused(BadLimitValue):
+    """An administrator whose own pool is bounded asked for an unlimited
+    value (a quota of 0).
+    """
+
+    default_message = _("You're not allowed to define unlimited values")
+
+
+class DomainOutOfReach(NotFound):
+    """A domain named in a request (not in its URL) is missing or out of
+    the caller's reach; both get the same answer.
+    """
+
+
 class UnsufficientResource(ModoboaException):
     """A reseller's pool cannot cover an allocation."""
 

@@ -126,6 +126,14 @@ def validate_alias_address(value):
     validate_email_address(value)
 
 
+def validate_sender_address(value):
+    """An extra sender address: a full address, or ``@domain`` to send as
+    any address of that domain (the sender-login map is looked up with the
+    full address, then with ``@domain``).
+    """
+    validate_alias_address(value)
+
+
 def validate_recipient_address(value):
     """An alias recipient: a full address, or ``@domain`` (domain alias)."""
     validate_alias_address(value)

@@ -20,6 +20,7 @@ from modoboa.lib.exceptions import (
     BadRequest,
     LimitReached,
     PermDeniedException,
+    UnlimitedValueRefused,
     UnsufficientResource,
 )
 from modoboa.lib.validators import parse_integer
@@ -182,7 +183,7 @@ def check_user_limit(user, name, count=1, new_value=None, old_value=0):
         if new_value is None:
             return
         if new_value == 0:
-            raise BadLimitValue(
+            raise UnlimitedValueRefused(
                 _("You cannot define an unlimited value for %s") % limit.label,
                 field=definition.get("field"),
             )

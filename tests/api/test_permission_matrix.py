@@ -79,11 +79,11 @@ MATRIX[("accounts", "password", "foreign")] = roles(200, 404, 404, 404)
 MATRIX[("accounts", "exists", "own")] = roles("200+", "200+", "200+")
 MATRIX[("accounts", "exists", "foreign")] = roles("200+", "200-", "200-")
 
-MATRIX[("resources", "retrieve", "own")] = roles(200, 200, 403)
-MATRIX[("resources", "retrieve", "foreign")] = roles(200, 404, 403)
+MATRIX[("resources", "retrieve", "own")] = roles(200, 200, 404)
+MATRIX[("resources", "retrieve", "foreign")] = roles(200, 404, 404)
 for _action in ("update", "partial_update"):
-    MATRIX[("resources", _action, "own")] = roles(200, 200, 403)
-    MATRIX[("resources", _action, "foreign")] = roles(200, 404, 403)
+    MATRIX[("resources", _action, "own")] = roles(200, 200, 404)
+    MATRIX[("resources", _action, "foreign")] = roles(200, 404, 404)
 
 CASES = [
     pytest.param(
@@ -103,7 +103,10 @@ MODELS = {
     "relaydomains": Domain,
 }
 
-RELAY = {"service": "relay", "_settings": {"relay_target_host": "192.0.2.2"}}
+RELAY = {
+    "service": "relay",
+    "_settings": {"relay_target_host": "192.0.2.2", "relay_target_port": 25},
+}
 
 
 def create_payload(endpoint, domain_name):

@@ -147,29 +147,105 @@ def test_group_type_must_match_the_directory(ldap_auth):
     assert user.role == constants.SIMPLEUSERS
 
 
-def test_simple_user_needs_an_address_as_username(ldap_auth):
-    from modoboa.core.auth import LoginRefused
+UID_OR_MAIL = "(|(uid=%(user)s)(mail=%(user)s))"
+
+
+def test_uid_or_address_reach_the_same_account(ldap_auth):
+    """The most common layout: entries ``uid=bob`` with ``mail=bob@...``;
+    the user types either.
+    """
+    ldap_auth(ldap_search_filter=UID_OR_MAIL)
+    user, _request = login("bob", "Bobby456!")
+    assert user is not None
+    assert user.username == "bob@example.test"
+    assert user.email == "bob@example.test"
+    assert user.role == constants.SIMPLEUSERS
+    assert Mailbox.objects.get(user=user).full_address == "bob@example.test"
+    again, _request = login("bob@example.test", "Bobby456!")
+    assert again.pk == user.pk
+    third, _request = login("BOB", "Bobby456!")
+    assert third.pk == user.pk
+    assert not User.objects.filter(username="bob").exists()
+    assert User.objects.filter(username__startswith="bob").count() == 1
+    assert login("bob", "Wrong456!")[0] is None
+
+
+def test_account_named_after_its_address_changes_its_directory_password(ldap_auth):
+    from modoboa.core import ldap as ldap_conf
 
     ldap_auth(ldap_search_filter="(uid=%(user)s)")
-    with pytest.raises(LoginRefused) as info:
-        login("bob", "Bobby456!")
-    assert "email address" in info.value.message
-    assert not User.objects.filter(username="bob").exists()
-    assert Log.objects.filter(
-        message__startswith="LDAP account 'bob' could not be created"
-    ).exists()
+    user, _request = login("bob", "Bobby456!")
+    assert user.username == "bob@example.test"
+    ldap_conf.change_password(user.username, NEW_PASSWORD, old_password="Bobby456!")
+    assert ldap_auth.directory.can_bind(person_dn("bob"), NEW_PASSWORD)
+    assert login("bob", NEW_PASSWORD)[0].pk == user.pk
 
 
-def test_entry_without_mail_cannot_log_in_as_simple_user(ldap_auth):
-    """dave has no mail attribute: found by uid, it has no address to be
-    named by, so the login is refused and nothing is created.
+def test_address_first_then_uid_reach_the_same_account(ldap_auth):
+    ldap_auth(ldap_search_filter=UID_OR_MAIL)
+    first, _request = login("alice@example.test", "Secret123!")
+    again, _request = login("alice", "Secret123!")
+    assert first.pk == again.pk
+
+
+def test_direct_bind_uid_login_is_named_after_the_mail_attribute(ldap_auth):
+    ldap_auth(
+        ldap_auth_method="directbind",
+        ldap_user_dn_template="uid=%(user)s,ou=people," + SUFFIX,
+        ldap_bind_dn="",
+        ldap_bind_password="",
+    )
+    user, _request = login("alice", "Secret123!")
+    assert user is not None and not user.is_local
+    assert user.username == "alice@example.test"
+    assert Mailbox.objects.get(user=user).full_address == "alice@example.test"
+    again, _request = login("Alice", "Secret123!")
+    assert again.pk == user.pk
+    assert login("alice", "Wrong123!")[0] is None
+
+
+def test_administrator_chooses_the_address_attribute(ldap_auth):
+    conn = ldap_auth.directory.connect()
+    try:
+        conn.modify_s(person_dn("bob"), [(ldap.MOD_ADD, "description", [b"robert@other.test"])])
+    finally:
+        conn.unbind_s()
+    ldap_auth(ldap_search_filter="(uid=%(user)s)", ldap_email_attribute="description")
+    user, _request = login("bob", "Bobby456!")
+    assert user.username == "robert@other.test"
+    assert Mailbox.objects.get(user=user).full_address == "robert@other.test"
+
+
+@pytest.mark.parametrize("method", ["searchbind", "directbind"])
+def test_entry_without_an_address_is_refused_naming_the_attribute(ldap_auth, method):
+    """dave has no mail attribute: logging in with its uid, it has no
+    address to be named by; the refusal says which attribute is missing.
     """
     from modoboa.core.auth import LoginRefused
 
-    ldap_auth(ldap_search_filter="(uid=%(user)s)")
-    with pytest.raises(LoginRefused):
+    options = {"ldap_search_filter": "(uid=%(user)s)"}
+    if method == "directbind":
+        options = {
+            "ldap_auth_method": "directbind",
+            "ldap_user_dn_template": "uid=%(user)s,ou=people," + SUFFIX,
+            "ldap_bind_dn": "",
+            "ldap_bind_password": "",
+        }
+    ldap_auth(**options)
+    with pytest.raises(LoginRefused) as info:
         login("dave", "Davey012!")
+    assert info.value.status == 403
+    assert "no usable email address in its attribute 'mail'" in info.value.message
     assert not User.objects.filter(username="dave").exists()
+    assert Log.objects.filter(
+        message="LDAP account 'dave' could not be created: no usable address in attribute mail"
+    ).exists()
+    # bob has a mail, but not in the attribute chosen.
+    ldap_auth(ldap_email_attribute="description", **options)
+    with pytest.raises(LoginRefused) as info:
+        login("bob", "Bobby456!")
+    assert "attribute 'description'" in info.value.message
+    assert not User.objects.filter(username__startswith="bob").exists()
 
 
 def test_automatic_creation_can_be_turned_off(ldap_auth):
@@ -401,8 +477,13 @@ def test_login_page_with_directory_accounts(ldap_auth, client):
     client.logout()
     ldap_auth(ldap_search_filter="(uid=%(user)s)")
     response = client.post("/accounts/login/", {"username": "bob", "password": "Bobby456!"})
+    assert response.status_code == 302
+    assert client.get("/user/profile/").status_code == 200
+    assert User.objects.filter(username="bob@example.test").exists()
+    client.logout()
+    response = client.post("/accounts/login/", {"username": "dave", "password": "Davey012!"})
     assert response.status_code == 403
-    assert "Your account could not be created" in response.content.decode()
+    assert "no usable email address in its attribute" in response.content.decode()
     ldap_auth(ldap_server_port=free_port())
     response = client.post(
         "/accounts/login/", {"username": "alice@example.test", "password": "Secret123!"}

@@ -37,6 +37,9 @@ def hosted(superadmin, make_domain, make_account):
     services.create_sender_address(
         acting_user=superadmin, address="me@outside.test", mailbox=user.mailbox
     )
+    services.create_sender_address(
+        acting_user=superadmin, address="@partner.test", mailbox=user.mailbox
+    )
     return user
 
 
@@ -144,6 +147,34 @@ def test_a_sender_login_mismatch_is_rejected(postfix, hosted):
             client.sendmail("other@path.test", ["far@else.test"], mail("a", "b", "spoof"))
     code, text = refusal(error.value, "far@else.test")
     assert code == 553 and "not owned by user user@path.test" in text
+
+
+def test_a_domain_wide_sender_address_covers_any_address_of_its_domain(postfix, dovecot, hosted):
+    with postfix.smtp() as client:
+        client.login("user@path.test", PASSWORD)
+        for sender in ("anyone@partner.test", "sales@partner.test"):
+            refused = client.sendmail(
+                sender, ["other@path.test"], mail(sender, "other@path.test", "as " + sender)
+            )
+            assert refused == {}
+        # Another domain stays refused.
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as error:
+            client.sendmail("anyone@partner2.test", ["other@path.test"], mail("a", "b", "x"))
+        code, text = refusal(error.value, "other@path.test")
+        assert code == 553 and "not owned by user user@path.test" in text
+    messages = postfix.wait_for_mail(dovecot, "other@path.test", count=2)
+    assert {b"Subject: as anyone@partner.test", b"Subject: as sales@partner.test"} <= {
+        line for message in messages for line in message.splitlines()
+    }
+
+
+def test_a_domain_wide_sender_address_belongs_to_its_mailbox_only(postfix, hosted):
+    with postfix.smtp() as client:
+        client.login("other@path.test", PASSWORD)
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as error:
+            client.sendmail("anyone@partner.test", ["user@path.test"], mail("a", "b", "spoof"))
+    code, text = refusal(error.value, "user@path.test")
+    assert code == 553 and "not owned by user other@path.test" in text
 
 
 def test_nobody_may_use_a_hosted_address_without_logging_in(postfix, hosted):

@@ -53,6 +53,7 @@ def world(superadmin, make_domain, make_account):
     services.create_alias(address="@maps.test", recipients=["other@maps.test"], **act)
     services.create_alias(address="team@off.test", recipients=["user@off.test"], **act)
     services.create_sender_address(address="me@outside.test", mailbox=user.mailbox, **act)
+    services.create_sender_address(address="@partner.test", mailbox=user.mailbox, **act)
     return user
 
 
@@ -145,6 +146,17 @@ def test_sender_login_map_lists_who_may_send_as_an_address(postfix_maps, world):
     assert postfix_maps.values(logins, "paused@maps.test") == []
     assert postfix_maps.values(logins, "@maps.test") == ["other@maps.test"]
     assert postfix_maps.values(logins, "stranger@outside.test") == []
+
+
+def test_sender_login_map_answers_a_domain_wide_sender_address(postfix_maps, world):
+    """Postfix looks ``anyone@partner.test`` up, then ``@partner.test``
+    (smtpd_sender_login_maps): the second key names the mailbox allowed to
+    send as any address of the domain.
+    """
+    logins = "sql-sender-login-map.cf"
+    assert postfix_maps.values(logins, "@partner.test") == ["user@maps.test"]
+    assert postfix_maps.values(logins, "anyone@partner.test") == []
+    assert postfix_maps.values(logins, "@other-partner.test") == []
 
 
 def test_relay_domains_transports_and_split_domains(

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from modoboa.core import constants as core_constants
 from modoboa.lib.api.fields import MAX_INT, ReachablePrimaryKeyField, ServiceSerializer, provided
+from modoboa.lib.exceptions import DomainOutOfReach
 
 from .. import services
 from ..models import Domain, Mailbox
@@ -266,11 +267,12 @@ class AccountSerializer(ServiceSerializer):
 
     def validate(self, attrs):
         address = self._mailbox_address(attrs)
-        if address:
-            try:
-                check_address_domain(self.acting_user, address)
-            except serializers.ValidationError as exc:
-                raise serializers.ValidationError({"mailbox": exc.detail}) from None
+        if address and "@" in address:
+            name = address.strip().lower().rpartition("@")[2]
+            if name and not reachable_domain_names(self.acting_user, [name]):
+                # Answered as 1.10 did: 400 naming ``domain`` on creation,
+                # 404 when an account would move there.
+                raise DomainOutOfReach(_("Domain %s does not exist") % name, field="domain")
         return attrs
 
     def _mailbox_address(self, attrs):
@@ -414,7 +416,8 @@ class SenderAddressSerializer(ServiceSerializer):
     pk = serializers.IntegerField(read_only=True, help_text="Identifier of the sender address.")
     address = serializers.CharField(
         max_length=254,
-        help_text="The address; when its domain is hosted here, it must be one you manage.",
+        help_text="The address, or '@domain.tld' to send as any address of that domain; "
+        "when the domain is hosted here, it must be one you manage.",
     )
     mailbox = ReachablePrimaryKeyField(
         Mailbox, help_text="Identifier (pk) of the mailbox allowed to send as this address."

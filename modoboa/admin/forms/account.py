@@ -28,6 +28,13 @@ def _alias_address(value):
         raise forms.ValidationError(exc.messages) from None
 
 
+def _sender_address(value):
+    try:
+        validators.validate_sender_address(value)
+    except ValidationError as exc:
+        raise forms.ValidationError(exc.messages) from None
+
+
 def _domain_name(value):
     try:
         validators.validate_domain_name(value)
@@ -205,9 +212,12 @@ class AccountMailForm(forms.Form):
     )
     senderaddress = ListField(
         label=_("Sender addresses"),
-        item_validators=[_email],
+        item_validators=[_sender_address],
         max_items=500,
-        help_text=_("Extra addresses this mailbox may send mail as"),
+        help_text=_(
+            "Extra addresses this mailbox may send mail as; @domain.tld for any address "
+            "of that domain"
+        ),
     )
 
     def __init__(self, *args, account=None, **kwargs):

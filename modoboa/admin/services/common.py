@@ -62,6 +62,18 @@ def clean_alias_address(value, field="address"):
     return value
 
 
+def clean_sender_format(value, field="address"):
+    """Return ``value`` lower-cased if it is a full address or ``@domain``."""
+    value = (value or "").strip().lower() if isinstance(value, str) else ""
+    if not value:
+        raise BadRequest(_("This field is required."), field=field)
+    try:
+        validators.validate_sender_address(value)
+    except ValidationError as exc:
+        raise BadRequest(exc.messages[0], field=field) from None
+    return value
+
+
 def clean_quota(value, field="quota"):
     """Return a non-negative integer quota (MB)."""
     if value is None or value == "":

@@ -36,8 +36,10 @@ def _check_name_free(name, exclude=None):
         raise Conflict(_("A domain alias with this name already exists"), field="name")
 
 
-def _check_quotas(acting_user, quota, default_mailbox_quota, old_quota=0, relay=False):
-    if quota and default_mailbox_quota > quota:
+def _check_quotas(
+    acting_user, quota, default_mailbox_quota, old_quota=0, relay=False, check_default=True
+):
+    if check_default and quota and default_mailbox_quota > quota:
         raise BadRequest(_("Cannot be greater than domain quota"), field="default_mailbox_quota")
     if quota and not default_mailbox_quota:
         raise BadRequest(
@@ -230,7 +232,15 @@ def update_domain(domain, *, acting_user, **changes):
     if default_mailbox_quota is None:
         default_mailbox_quota = domain.default_mailbox_quota
     if quota != old_quota or default_mailbox_quota != old_default:
-        _check_quotas(acting_user, quota, default_mailbox_quota, old_quota)
+        # A default mailbox quota sent without the domain quota is not
+        # compared with the stored one (as 1.10 did; docs/decisions.rst).
+        _check_quotas(
+            acting_user,
+            quota,
+            default_mailbox_quota,
+            old_quota,
+            check_default=changes.get("quota") is not None,
+        )
     for field in ("enabled", "enable_dns_checks", "enable_dkim"):
         if changes.get(field) is not None:
             setattr(domain, field, bool(changes[field]))

@@ -7,12 +7,14 @@ from modoboa.core import audit
 from modoboa.lib.exceptions import Conflict, PermDeniedException
 
 from ..models import Domain, SenderAddress
-from .common import clean_email, require_access, require_perm, split_address
+from .common import clean_sender_format, require_access, require_perm, split_address
 
 
 def clean_sender_address(value, acting_user, field="address"):
-    """Validate ``value``; a local domain must be reachable by the user."""
-    address = clean_email(value, field=field)
+    """Validate ``value`` (a full address, or ``@domain`` for any address of
+    the domain); a local domain must be reachable by the user.
+    """
+    address = clean_sender_format(value, field=field)
     _local, domain_name = split_address(address)
     domain = Domain.objects.filter(name=domain_name).first()
     if domain is not None and acting_user is not None and not acting_user.can_access(domain):

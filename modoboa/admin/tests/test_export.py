@@ -5,7 +5,7 @@ import io
 from django.core.management import call_command
 
 from modoboa.admin import csv_export, csv_import
-from modoboa.admin.models import Alias, Domain, DomainAlias, Mailbox
+from modoboa.admin.models import Alias, Domain, DomainAlias, Mailbox, SenderAddress
 from modoboa.core.models import ObjectAccess, User
 from modoboa.relaydomains.models import RecipientAccess
 from modoboa.transport.models import Transport
@@ -26,6 +26,9 @@ alias;team@example.org;true;user1@example.org;user2@example.org;zz-inner@example
 alias;@example.org;true;user1@example.org
 alias;user2@example.org;true;someone@far.test;user2@example.org
 alias;off@example.org;false;user1@example.org;ext@far.test
+senderaddress;@partner.test;user1@example.org
+senderaddress;me@far.test;user1@example.org
+senderaddress;@example.org;zed@other.org
 """
 
 
@@ -90,6 +93,10 @@ def snapshot():
             for a in Alias.objects.all()
         ),
         "recipient_access": sorted(RecipientAccess.objects.values_list("pattern", "action")),
+        "sender_addresses": sorted(
+            (s.address, s.mailbox.full_address)
+            for s in SenderAddress.objects.select_related("mailbox__domain")
+        ),
     }
 
 
@@ -149,6 +156,28 @@ def test_formula_cells_are_neutralised(superadmin):
     for line in text.splitlines():
         for cell in line.split(";"):
             assert not cell or cell[0] not in "=+-@", line
+
+
+def test_sender_addresses_are_exported_after_the_aliases(superadmin):
+    csv_import.import_csv(SOURCE, acting_user=superadmin)
+    lines = "".join(csv_export.export_identities()).splitlines()
+    assert lines[-3:] == [
+        "senderaddress;'@partner.test;user1@example.org",
+        "senderaddress;me@far.test;user1@example.org",
+        "senderaddress;'@example.org;zed@other.org",
+    ]
+
+
+def test_sender_address_lines_name_their_errors(superadmin):
+    csv_import.import_csv(SOURCE, acting_user=superadmin)
+    result = csv_import.import_csv(
+        "senderaddress;@bad domain;user1@example.org\n"
+        "senderaddress;@partner2.test;nobody@example.org\n",
+        acting_user=superadmin,
+        continue_if_exists=True,
+    )
+    assert [(e.line, e.field) for e in result.errors] == [(1, "address"), (2, "mailbox")]
+    assert not SenderAddress.objects.filter(address="@partner2.test").exists()
 
 
 def test_domain_export_lists_aliases_after_their_domain(superadmin):

@@ -51,6 +51,54 @@ def test_the_mailbox_must_be_reachable(reseller, simple_user, unchanged):
         )
 
 
+def test_a_domain_wide_address_allows_any_address_of_the_domain(superadmin, simple_user):
+    sender = services.create_sender_address(
+        acting_user=superadmin, address="@Partner.ORG", mailbox=simple_user.mailbox
+    )
+    assert sender.address == "@partner.org"
+    services.update_sender_address(sender, acting_user=superadmin, address="@partner.net")
+    assert SenderAddress.objects.get().address == "@partner.net"
+    services.set_sender_addresses(
+        simple_user.mailbox, ["@partner.net", "@test.com"], acting_user=superadmin
+    )
+    assert sorted(SenderAddress.objects.values_list("address", flat=True)) == [
+        "@partner.net",
+        "@test.com",
+    ]
+
+
+def test_a_domain_wide_address_of_a_hosted_domain_must_be_reachable(
+    domain_admin, simple_user, other_domain, unchanged
+):
+    services.create_sender_address(
+        acting_user=domain_admin, address="@test.com", mailbox=simple_user.mailbox
+    )
+    with unchanged(), pytest.raises(PermDeniedException) as exc:
+        services.create_sender_address(
+            acting_user=domain_admin, address="@test2.com", mailbox=simple_user.mailbox
+        )
+    assert exc.value.field == "address"
+
+
+def test_a_domain_rename_renames_domain_wide_addresses(superadmin, domain, simple_user):
+    services.create_sender_address(
+        acting_user=superadmin, address="@test.com", mailbox=simple_user.mailbox
+    )
+    services.update_domain(domain, acting_user=superadmin, name="renamed.com")
+    assert SenderAddress.objects.get().address == "@renamed.com"
+
+
+@pytest.mark.parametrize(
+    "address", ["@", "@@test.com", "@not a domain", "@test", "me@@test.com", "@test.com\nx"]
+)
+def test_bad_domain_wide_addresses(superadmin, simple_user, address, unchanged):
+    with unchanged(), pytest.raises(BadRequest) as exc:
+        services.create_sender_address(
+            acting_user=superadmin, address=address, mailbox=simple_user.mailbox
+        )
+    assert exc.value.field == "address"
+
+
 @pytest.mark.parametrize("address", ["", "me", "me@", "a b@gmail.com", "me@gmail.com\nx@y.com"])
 def test_bad_addresses(superadmin, simple_user, address, unchanged):
     with unchanged(), pytest.raises(BadRequest) as exc:

@@ -208,6 +208,36 @@ def test_account_edit_changes_mail_tab(client, superadmin, simple_user):
 
 
 @pytest.mark.django_db
+def test_mail_tab_takes_domain_wide_sender_addresses(
+    client, superadmin, simple_user, other_domain
+):
+    client.force_login(superadmin)
+    data = {
+        "general-role": "SimpleUsers",
+        "general-username": "user@test.com",
+        "general-is_active": "on",
+        "profile-language": "en",
+        "mail-email": "user@test.com",
+        "mail-quota_act": "on",
+        "mail-senderaddress": ["@Partner.org", "boss@test2.com"],
+    }
+    response = client.post("/admin/accounts/%d/edit/" % simple_user.pk, data)
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert sorted(simple_user.mailbox.senderaddress_set.values_list("address", flat=True)) == [
+        "@partner.org",
+        "boss@test2.com",
+    ]
+    page = client.get("/admin/accounts/%d/edit/" % simple_user.pk).content.decode()
+    assert 'value="@partner.org"' in page
+    # Not an address, nor a domain.
+    data["mail-senderaddress"] = ["@", "@not a domain"]
+    response = client.post("/admin/accounts/%d/edit/" % simple_user.pk, data)
+    assert response.status_code == 400
+    assert "Enter a valid domain name." in response.content.decode()
+    assert simple_user.mailbox.senderaddress_set.count() == 2
+
+
+@pytest.mark.django_db
 def test_alias_pages_create_edit_and_escape(client, superadmin, simple_user):
     client.force_login(superadmin)
     payload = '<img src=x onerror="alert(1)">'

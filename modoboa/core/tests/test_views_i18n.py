@@ -284,7 +284,7 @@ def test_api_errors_follow_the_request_language(client, simple_user, superadmin)
         HTTP_AUTHORIZATION="Token %s" % token.key,
         HTTP_ACCEPT_LANGUAGE="fr",
     )
-    assert response.status_code == 409
+    assert response.status_code == 400
     assert response.json() == {"name": ["Le domaine test.com existe déjà"]}
     response = client.get("/api/v1/domains/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.json() == {"detail": "You are not allowed to use this endpoint."}

@@ -43,17 +43,3 @@ class IsAdministrator(BasePermission):
 
     def has_permission(self, request, view):
         return is_admin(request.user)
-
-
-class IsSuperAdminOrReseller(BasePermission):
-    """Only super administrators and resellers (resource allocation)."""
-
-    message = _("Only super administrators and resellers may manage resources.")
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and user.role in (constants.SUPERADMINS, constants.RESELLERS)
-        )

@@ -7,7 +7,7 @@ from rest_framework import mixins, viewsets
 
 from modoboa.core import constants as core_constants
 from modoboa.core.models import User
-from modoboa.lib.api.permissions import IsSuperAdminOrReseller, ModelPermissions
+from modoboa.lib.api.permissions import IsAdministrator, ModelPermissions
 from modoboa.lib.api.viewsets import AccessFilteredMixin
 
 from .serializers import ResourcesSerializer
@@ -22,15 +22,18 @@ class ResourcesViewSet(AccessFilteredMixin, mixins.RetrieveModelMixin, viewsets.
     """Resources of the domain administrators and resellers you manage.
 
     Only super administrators and resellers allocate resources; nobody
-    edits their own.
+    edits their own. A domain administrator reaches no resources: as in
+    1.10, it gets 404 (simple users, who use no part of the API, 403).
     """
 
     queryset = User.objects.none()  # the model, for the schema
     serializer_class = ResourcesSerializer
-    permission_classes = [IsSuperAdminOrReseller, ModelPermissions]
+    permission_classes = [IsAdministrator, ModelPermissions]
     http_method_names = ["get", "put", "patch", "head", "options"]
 
     def get_base_queryset(self):
+        if self.request.user.role not in (core_constants.SUPERADMINS, core_constants.RESELLERS):
+            return User.objects.none()
         return (
             User.objects.filter(
                 Exists(

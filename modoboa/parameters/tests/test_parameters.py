@@ -30,6 +30,7 @@ CORE_DEFAULTS = {
     "ldap_search_filter": "(mail=%(user)s)",
     "ldap_user_dn_template": "",
     "ldap_password_attribute": "userPassword",
+    "ldap_email_attribute": "mail",  # ours: names accounts of uid logins
     "ldap_is_active_directory": False,
     "ldap_admin_groups": "",
     "ldap_group_type": "posixgroup",
@@ -296,6 +297,14 @@ def test_ldap_rules(superadmin):
     assert (
         errors_of(global_data(**direct, core__ldap_user_dn_template="uid=%(user)s,dc=test")) == {}
     )
+    # The address attribute: an attribute name or an OID, nothing else.
+    good = dict(direct, core__ldap_user_dn_template="uid=%(user)s,dc=test")
+    for value in ("mail", "mailAlternateAddress", "0.9.2342.19200300.100.1.3"):
+        assert errors_of(global_data(**good, core__ldap_email_attribute=value)) == {}, value
+    for value in ("", "mail)(uid=*", "2mail", "ma il"):
+        assert list(errors_of(global_data(**good, core__ldap_email_attribute=value))) == [
+            "core-ldap_email_attribute"
+        ], value
 
 
 def test_authorized_mx_needs_valid_mxs(superadmin):

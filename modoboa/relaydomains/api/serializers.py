@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from modoboa.admin import services as admin_services
 from modoboa.lib.api.fields import ServiceSerializer, provided
+from modoboa.lib.exceptions import ModoboaException
 from modoboa.transport.backends import manager
 
 
@@ -79,6 +80,32 @@ class RelayDomainSerializer(ServiceSerializer):
     )
 
     WRITABLE = ("name", "enabled", "enable_dkim", "dkim_key_selector")
+
+    def validate_transport(self, value):
+        """On creation, every setting of the backend but its switches must
+        be sent (1.10's API did not fill in the console's defaults).
+        """
+        if self.instance is not None:
+            return value
+        backend = manager.backends.get(value.get("service") or "relay")
+        if backend is None:
+            return value
+        backend = backend()
+        values = value.get("_settings") or {}
+        errors = {}
+        try:
+            backend.clean_fields(values)
+        except ModoboaException as exc:
+            errors.update(exc.errors)
+        for setting in backend.settings:
+            key = backend.setting_key(setting["name"])
+            if setting.get("type") == "boolean" or key in errors:
+                continue
+            if values.get(key, values.get(setting["name"])) in (None, ""):
+                errors[key] = [_("This field is required.")]
+        if errors:
+            raise serializers.ValidationError({"_settings": errors})
+        return value
 
     @staticmethod
     def _transport_spec(value, current=None):

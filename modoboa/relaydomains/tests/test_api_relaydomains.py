@@ -42,7 +42,11 @@ def test_relay_domain_with_settings_as_an_object_and_recipient_checks(api, super
         api(superadmin),
         name="relay.com",
         transport={
-            "_settings": {"relay_target_host": "192.0.2.1", "relay_verify_recipients": True}
+            "_settings": {
+                "relay_target_host": "192.0.2.1",
+                "relay_target_port": 25,
+                "relay_verify_recipients": True,
+            }
         },
     )
     assert response.status_code == 201, response.body
@@ -56,6 +60,11 @@ def test_relay_domain_with_settings_as_an_object_and_recipient_checks(api, super
         (
             {"_settings": {"relay_target_host": "not a host!"}},
             ("transport", "_settings", "relay_target_host"),
+        ),
+        # 1.10's API required the port (the console fills in 25).
+        (
+            {"_settings": {"relay_target_host": "mx.org"}},
+            ("transport", "_settings", "relay_target_port"),
         ),
         (
             {"_settings": {"relay_target_host": "mx.org", "relay_target_port": 70000}},
@@ -91,7 +100,9 @@ def test_transport_is_required(api, superadmin, unchanged):
 def test_update_keeps_the_pattern_equal_to_the_name(api, superadmin):
     client = api(superadmin)
     pk = create(
-        client, name="relay.com", transport={"_settings": {"relay_target_host": "192.0.2.1"}}
+        client,
+        name="relay.com",
+        transport={"_settings": {"relay_target_host": "192.0.2.1", "relay_target_port": 25}},
     ).body["pk"]
     response = client.put(
         "/api/v1/relaydomains/%d/" % pk,
@@ -111,7 +122,13 @@ def test_delete_removes_the_transport(api, superadmin):
     pk = create(
         client,
         name="relay.com",
-        transport={"_settings": {"relay_target_host": "192.0.2.1", "relay_verify_recipients": 1}},
+        transport={
+            "_settings": {
+                "relay_target_host": "192.0.2.1",
+                "relay_target_port": 25,
+                "relay_verify_recipients": 1,
+            }
+        },
     ).body["pk"]
     assert client.delete("/api/v1/relaydomains/%d/" % pk).status_code == 204
     assert not Domain.objects.filter(pk=pk).exists()
@@ -121,7 +138,11 @@ def test_delete_removes_the_transport(api, superadmin):
 
 def test_relay_domains_are_listed_apart_from_domains(api, superadmin, domain):
     client = api(superadmin)
-    create(client, name="relay.com", transport={"_settings": {"relay_target_host": "192.0.2.1"}})
+    create(
+        client,
+        name="relay.com",
+        transport={"_settings": {"relay_target_host": "192.0.2.1", "relay_target_port": 25}},
+    )
     assert [row["name"] for row in client.get("/api/v1/relaydomains/").body] == ["relay.com"]
     assert client.get("/api/v1/relaydomains/%d/" % domain.pk).status_code == 404
     names = [row["name"] for row in client.get("/api/v1/domains/").body]
@@ -133,7 +154,9 @@ def test_reseller_with_a_quota_pool_creates_relay_domains(api, reseller):
     quota pool.
     """
     response = create(
-        api(reseller), name="relay.com", transport={"_settings": {"relay_target_host": "mx.org"}}
+        api(reseller),
+        name="relay.com",
+        transport={"_settings": {"relay_target_host": "mx.org", "relay_target_port": 25}},
     )
     assert response.status_code == 201, response.body
     assert Domain.objects.get(name="relay.com").quota == 0
