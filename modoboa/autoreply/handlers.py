@@ -15,7 +15,11 @@ def user_menu_entry(sender, location, user, **kwargs):
     if getattr(user, "mailbox_or_none", None) is None:
         return []
     return [
-        {"name": "autoreply", "label": _("Auto-reply message"), "url": reverse("autoreply:index")}
+        {
+            "name": "autoreply",
+            "label": _("Auto-reply message"),
+            "url": reverse("postfix_autoreply:index"),
+        }
     ]
 
 

@@ -28,7 +28,7 @@ def index(request):
                 form.apply_error(exc)
             else:
                 messages.success(request, _("Auto reply message updated successfully."))
-                return redirect("autoreply:index")
+                return redirect("postfix_autoreply:index")
         status = 400
     return render(
         request,

@@ -70,6 +70,7 @@ class RawForm(forms.Form):
     content = forms.CharField(
         label=_("Script"),
         required=False,
+        strip=False,
         widget=forms.Textarea(
             attrs={"rows": 20, "spellcheck": "false", "class": "font-monospace"}
         ),
@@ -114,6 +115,8 @@ class ConditionForm(forms.Form):
                 self.add_error("header", _("Give a header name (letters, digits and -)."))
             data["field"] = name
         operator = data.get("operator")
+        if any(char in (data.get("value") or "") for char in "\r\n\0"):
+            self.add_error("value", _("A value must fit on one line."))
         if field == "size":
             if operator not in rules.SIZE_OPERATORS:
                 self.add_error("operator", _("A size is compared with 'greater' or 'less'."))

@@ -43,7 +43,8 @@ def _quoted(text, start):
             position += 2
             continue
         if char == '"':
-            return "".join(chars), position + 1
+            # Servers store line breaks as CRLF; values read back use LF.
+            return "".join(chars).replace("\r\n", "\n"), position + 1
         chars.append(char)
         position += 1
     raise SieveSyntaxError("unterminated string", _line(text, start))

@@ -117,6 +117,8 @@ def _check(rule):
                 )
         elif condition.operator not in OPERATORS:
             raise RuleError(_("Unknown operator %s.") % condition.operator)
+        if any(char in condition.value for char in "\r\n\0"):
+            raise RuleError(_("A value must fit on one line."))
         if condition.part not in ADDRESS_PARTS:
             raise RuleError(_("Unknown address part %s.") % condition.part)
     for action in rule.actions:
@@ -124,6 +126,14 @@ def _check(rule):
             raise RuleError(_("Unknown action %s.") % action.name)
         if action.name in ("fileinto", "redirect", "reject") and not action.argument:
             raise RuleError(_("The action %s needs a value.") % action.name)
+        if action.name in ("fileinto", "redirect") and any(
+            ord(char) < 32 for char in action.argument
+        ):
+            raise RuleError(_("A value must fit on one line."))
+        if action.name == "redirect" and (
+            "@" not in action.argument or any(char.isspace() for char in action.argument)
+        ):
+            raise RuleError(_("%s is not an email address.") % action.argument)
 
 
 def _is_size(value):
