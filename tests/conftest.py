@@ -13,6 +13,7 @@ pytest_plugins = [
     "tests.fixtures.dns",
     "tests.fixtures.mailserver",
     "tests.fixtures.dovecot",
+    "tests.fixtures.sieve",
     "tests.fixtures.postfix",
     "tests.fixtures.opendkim",
 ]

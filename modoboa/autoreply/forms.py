@@ -1,0 +1,66 @@
+"""The away message form: the user's page and the account form's tab."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from modoboa.lib.views import apply_service_error
+
+from . import services
+
+
+class ARmessageForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=255)
+    content = forms.CharField(
+        label=_("Content"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        strip=False,
+        help_text=_(
+            "%(name)s is replaced by your full name, %(fromdate)s and %(untildate)s by the "
+            "dates below."
+        ),
+    )
+    fromdate = forms.DateTimeField(
+        label=_("From"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"],
+        help_text=_("Activate your auto reply from this date"),
+    )
+    untildate = forms.DateTimeField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"],
+        help_text=_("Activate your auto reply until this date"),
+    )
+    enabled = forms.BooleanField(label=_("Enabled"), required=False)
+
+    def __init__(self, *args, mailbox=None, **kwargs):
+        self.mailbox = mailbox
+        if mailbox is not None and "initial" not in kwargs:
+            message = services.get_message(mailbox)
+            kwargs["initial"] = {
+                "subject": message.subject,
+                "content": message.content,
+                "fromdate": message.fromdate,
+                "untildate": message.untildate,
+                "enabled": message.enabled,
+            }
+        super().__init__(*args, **kwargs)
+
+    def save(self, acting_user):
+        """Raise services.AutoreplyError (shown by the caller)."""
+        return services.set_message(self.mailbox, acting_user=acting_user, **self.cleaned_data)
+
+    def apply_error(self, exc):
+        apply_service_error(self, exc)
+
+
+class AccountAutoreplyTab(ARmessageForm):
+    """The "Auto reply" tab of the account form (``extra_account_forms``)."""
+
+    def __init__(self, user, account, data=None, prefix=None):
+        super().__init__(data, prefix=prefix, mailbox=account.mailbox_or_none)
+        self.acting = user
+
+    def save(self, acting_user=None):
+        return super().save(acting_user or self.acting)

@@ -1,0 +1,27 @@
+"""Declaration of the away messages extension (1.10's modoboa-postfix-autoreply)."""
+
+from django.utils.translation import gettext_lazy
+
+from modoboa.core.extensions import ModoExtension, exts_pool
+from modoboa.parameters import tools as param_tools
+
+from . import app_settings, handlers
+
+
+class PostfixAutoreply(ModoExtension):
+    """Away messages: a Sieve vacation rule, or 1.10's Postfix pipe."""
+
+    name = "postfix_autoreply"
+    label = gettext_lazy("Auto-reply messages")
+    version = "1.4.0"
+    description = gettext_lazy("Auto-reply (vacation) functionality using Postfix")
+    url = "autoreply"
+
+    def load(self):
+        param_tools.registry.add(
+            "global", app_settings.ParametersForm, gettext_lazy("Automatic replies")
+        )
+        handlers.connect()
+
+
+exts_pool.register_extension(PostfixAutoreply)
