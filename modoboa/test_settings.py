@@ -60,6 +60,10 @@ STATIC_ROOT = os.path.join(tempfile.gettempdir(), "modoboa-test-static")
 # Cheap SHA-crypt hashing in tests; instances use the rounds parameter.
 MODOBOA_TEST_PASSWORD_ROUNDS = 1000
 
+# The quarantine's Amavis tables live in the test database itself (no
+# separate "amavis" alias): its migration creates them there.
+AMAVIS_MANAGE_SCHEMA = True
+
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 apply_defaults(globals())

@@ -1,0 +1,62 @@
+"""Amavis' ``users``/``policy`` rows follow the domains and domain aliases."""
+
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.dispatch import receiver
+
+from modoboa.admin.models import Domain, DomainAlias
+
+from .services import policies
+
+
+@receiver(pre_save, sender=Domain, dispatch_uid="amavis_domain_pre_save")
+@receiver(pre_save, sender=DomainAlias, dispatch_uid="amavis_domain_alias_pre_save")
+def remember_old_name(sender, instance, **kwargs):
+    instance._amavis_old = None
+    if instance.pk:
+        instance._amavis_old = (
+            sender.objects.filter(pk=instance.pk)
+            .values_list("name", *(["target_id"] if sender is DomainAlias else []))
+            .first()
+        )
+
+
+@receiver(post_save, sender=Domain, dispatch_uid="amavis_domain_post_save")
+def domain_saved(sender, instance, created, **kwargs):
+    old = getattr(instance, "_amavis_old", None)
+    if created or old is None:
+        policies.create_domain_policy(instance.name)
+    elif old[0] != instance.name:
+        policies.rename_domain_policy(old[0], instance.name)
+
+
+@receiver(pre_delete, sender=Domain, dispatch_uid="amavis_domain_pre_delete")
+@receiver(pre_delete, sender=DomainAlias, dispatch_uid="amavis_domain_alias_pre_delete")
+def remember_stored_name(sender, instance, **kwargs):
+    """The name in the database: the caller's instance may be stale."""
+    instance._amavis_stored_name = (
+        sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+    )
+
+
+def _stored_name(instance):
+    return getattr(instance, "_amavis_stored_name", None) or instance.name
+
+
+@receiver(post_delete, sender=Domain, dispatch_uid="amavis_domain_deleted")
+def domain_deleted(sender, instance, **kwargs):
+    policies.delete_policy_user(_stored_name(instance))
+
+
+@receiver(post_save, sender=DomainAlias, dispatch_uid="amavis_domain_alias_saved")
+def domain_alias_saved(sender, instance, created, **kwargs):
+    old = getattr(instance, "_amavis_old", None)
+    target = instance.target.name
+    if created or old is None:
+        policies.create_alias_policy(instance.name, target)
+    elif old[0] != instance.name or old[1] != instance.target_id:
+        policies.rename_alias_policy(old[0], instance.name, target)
+
+
+@receiver(post_delete, sender=DomainAlias, dispatch_uid="amavis_domain_alias_deleted")
+def domain_alias_deleted(sender, instance, **kwargs):
+    policies.delete_policy_user(_stored_name(instance))
