@@ -20,7 +20,7 @@ class Maddr(models.Model):
     """A sender or recipient address; ``domain`` is reversed (``com.example``)."""
 
     id = models.BigAutoField(primary_key=True)
-    partition_tag = models.IntegerField(default=0, null=True)
+    partition_tag = models.IntegerField(default=0, db_default=0, null=True)
     email = OctetsField(max_length=255)
     domain = models.CharField(max_length=255)
 
@@ -36,25 +36,25 @@ class Maddr(models.Model):
 class Msgs(models.Model):
     """One message seen by Amavis."""
 
-    partition_tag = models.IntegerField(default=0, null=True)
+    partition_tag = models.IntegerField(default=0, db_default=0, null=True)
     mail_id = OctetsField(max_length=16, primary_key=True)
     secret_id = OctetsField(max_length=16, default="", null=True)
     am_id = models.CharField(max_length=20)
     time_num = models.PositiveIntegerField(db_index=True)
     time_iso = TimeIsoField()
     sid = models.ForeignKey(Maddr, on_delete=models.DO_NOTHING, db_column="sid", related_name="+")
-    policy = models.CharField(max_length=255, default="", null=True)
-    client_addr = models.CharField(max_length=255, default="", null=True)
+    policy = models.CharField(max_length=255, default="", db_default="", null=True)
+    client_addr = models.CharField(max_length=255, default="", db_default="", null=True)
     size = models.PositiveIntegerField()
-    originating = models.CharField(max_length=1, default=" ")
+    originating = models.CharField(max_length=1, default=" ", db_default=" ")
     content = models.CharField(max_length=1, null=True)
     quar_type = models.CharField(max_length=1, null=True)
     quar_loc = OctetsField(max_length=255, pg_type="varchar(255)", default="", null=True)
     dsn_sent = models.CharField(max_length=1, null=True)
     spam_level = models.FloatField(null=True)
-    message_id = models.CharField(max_length=255, default="", null=True)
-    from_addr = models.CharField(max_length=255, default="", null=True)
-    subject = models.CharField(max_length=255, default="", null=True)
+    message_id = models.CharField(max_length=255, default="", db_default="", null=True)
+    from_addr = models.CharField(max_length=255, default="", db_default="", null=True)
+    subject = models.CharField(max_length=255, default="", db_default="", null=True)
     host = models.CharField(max_length=255)
 
     class Meta:
@@ -69,7 +69,7 @@ class Msgrcpt(models.Model):
     """One recipient of a message, with its release status ``rs``."""
 
     pk = models.CompositePrimaryKey("partition_tag", "mail", "rseqnum")
-    partition_tag = models.IntegerField(default=0)
+    partition_tag = models.IntegerField(default=0, db_default=0)
     mail = models.ForeignKey(
         Msgs,
         on_delete=models.DO_NOTHING,
@@ -77,18 +77,18 @@ class Msgrcpt(models.Model):
         db_constraint=False,
         related_name="recipients",
     )
-    rseqnum = models.IntegerField(default=0)
+    rseqnum = models.IntegerField(default=0, db_default=0)
     rid = models.ForeignKey(
         Maddr, on_delete=models.DO_NOTHING, db_column="rid", db_constraint=False, related_name="+"
     )
-    is_local = models.CharField(max_length=1, default=" ")
-    content = models.CharField(max_length=1, default=" ")
+    is_local = models.CharField(max_length=1, default=" ", db_default=" ")
+    content = models.CharField(max_length=1, default=" ", db_default=" ")
     ds = models.CharField(max_length=1)
-    rs = models.CharField(max_length=1, default=constants.RS_NEW)
-    bl = models.CharField(max_length=1, default=" ", null=True)
-    wl = models.CharField(max_length=1, default=" ", null=True)
+    rs = models.CharField(max_length=1, default=constants.RS_NEW, db_default=constants.RS_NEW)
+    bl = models.CharField(max_length=1, default=" ", db_default=" ", null=True)
+    wl = models.CharField(max_length=1, default=" ", db_default=" ", null=True)
     bspam_level = models.FloatField(null=True)
-    smtp_resp = models.CharField(max_length=255, default="", null=True)
+    smtp_resp = models.CharField(max_length=255, default="", db_default="", null=True)
 
     class Meta:
         managed = False
@@ -100,7 +100,7 @@ class Quarantine(models.Model):
     """A chunk of a quarantined message (chunks start at 1)."""
 
     pk = models.CompositePrimaryKey("partition_tag", "mail", "chunk_ind")
-    partition_tag = models.IntegerField(default=0)
+    partition_tag = models.IntegerField(default=0, db_default=0)
     mail = models.ForeignKey(
         Msgs,
         on_delete=models.DO_NOTHING,
@@ -175,7 +175,7 @@ class Policy(models.Model):
 class Users(models.Model):
     """A recipient (``user@domain``) or a whole domain (``@domain``) of a policy."""
 
-    priority = models.IntegerField(default=7)
+    priority = models.IntegerField(default=7, db_default=7)
     policy = models.ForeignKey(
         Policy, on_delete=models.DO_NOTHING, db_column="policy_id", related_name="users"
     )
@@ -193,7 +193,7 @@ class Users(models.Model):
 class Mailaddr(models.Model):
     """A sender address or pattern of the allow/block lists."""
 
-    priority = models.IntegerField(default=9)
+    priority = models.IntegerField(default=9, db_default=9)
     email = OctetsField(max_length=255, unique=True)
 
     class Meta:

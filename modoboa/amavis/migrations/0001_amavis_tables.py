@@ -21,4 +21,4 @@ def create_tables(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = []
 
-    operations = [migrations.RunPython(create_tables, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(create_tables, migrations.RunPython.noop, atomic=False)]
