@@ -162,3 +162,16 @@ def test_blocked_sender_is_quarantined_and_allowed_one_is_not(amavis_server, ten
     wait_for(lambda: len(amavis_server.sink.messages) > before, timeout=60)
     assert any(m.message["Subject"] == "Allowed gtube" for m in amavis_server.sink.messages)
     assert not Msgs.objects.filter(subject="Allowed gtube", quar_type="Q").exists()
+
+
+def test_qcleanup_removes_deleted_amavis_messages_only(amavis_server, tenants):
+    from django.core.management import call_command
+
+    deleted = caught(amavis_server, "x@evil.test", "user@amav1.test", "Delete me")
+    kept = caught(amavis_server, "y@evil.test", "user@amav1.test", "Keep me")
+    quarantine.delete(tenants["admin1"], deleted.mail_id)
+    call_command("qcleanup")
+    assert list(Msgs.objects.values_list("mail_id", flat=True)) == [kept.mail_id]
+    assert quarantine.message_source(kept.mail_id)
+    assert not quarantine.message_source(deleted.mail_id)
+    assert not Maddr.objects.filter(email="x@evil.test").exists()
