@@ -14,3 +14,4 @@ class AmavisConfig(AppConfig):
 
         # Commands and services read the parameters without the URLs loaded.
         app_settings.register()
+        handlers.connect()

@@ -60,3 +60,65 @@ def domain_alias_saved(sender, instance, created, **kwargs):
 @receiver(post_delete, sender=DomainAlias, dispatch_uid="amavis_domain_alias_deleted")
 def domain_alias_deleted(sender, instance, **kwargs):
     policies.delete_policy_user(_stored_name(instance))
+
+
+def menu_entries(sender, location, user, **kwargs):
+    """The "Quarantine" entry of the top menu, for every role."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    if location != "top_menu":
+        return []
+    return [
+        {
+            "name": "quarantine",
+            "label": _("Quarantine"),
+            "url": reverse("amavis:index"),
+            "icon": "shield-exclamation",
+        }
+    ]
+
+
+def top_notifications(sender, include_all=False, user=None, **kwargs):
+    """The administrators' counter of pending release requests."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from .services import quarantine
+
+    if user is None or not quarantine.is_admin(user):
+        return []
+    count = quarantine.pending_requests_count(user)
+    if not count:
+        return []
+    return [
+        {
+            "id": "amavis_pending_requests",
+            "url": reverse("amavis:index") + "?pending=1",
+            "text": ngettext("%d pending release request", "%d pending release requests", count)
+            % count,
+            "level": "danger",
+        }
+    ]
+
+
+def domain_form_instances(sender, user, domain=None, **kwargs):
+    return {"content_filter": domain} if domain is not None else {}
+
+
+def connect():
+    from modoboa.admin import signals as admin_signals
+    from modoboa.core import signals as core_signals
+
+    from . import forms
+
+    core_signals.extra_admin_menu_entries.connect(menu_entries, dispatch_uid="amavis_menu")
+    core_signals.get_top_notifications.connect(
+        top_notifications, dispatch_uid="amavis_top_notifications"
+    )
+    admin_signals.extra_domain_forms.connect(
+        forms.extra_domain_forms, dispatch_uid="amavis_domain_forms"
+    )
+    admin_signals.get_domain_form_instances.connect(
+        domain_form_instances, dispatch_uid="amavis_domain_form_instances"
+    )
