@@ -65,6 +65,17 @@ def cleanup(now=None):
     return counts
 
 
+def smtp_connection(smtp_host=None, smtp_port=None):
+    """The SMTP connection of ``--smtp_host``/``--smtp_port``, or None for
+    Django's.
+    """
+    if not smtp_host:
+        return None
+    return get_connection(
+        "django.core.mail.backends.smtp.EmailBackend", host=smtp_host, port=smtp_port or 25
+    )
+
+
 def _administrators():
     from modoboa.core import constants as core_constants
     from modoboa.core.models import User
@@ -97,14 +108,8 @@ def notify(base_url="", smtp_host=None, smtp_port=None, limit=10):
     }
     new = pending - notified
     sent = 0
+    connection = smtp_connection(smtp_host, smtp_port)
     if new:
-        connection = None
-        if smtp_host:
-            connection = get_connection(
-                "django.core.mail.backends.smtp.EmailBackend",
-                host=smtp_host,
-                port=smtp_port or 25,
-            )
         sender = app_settings.get("notifications_sender")
         for admin in _administrators():
             rows = [
@@ -131,4 +136,59 @@ def notify(base_url="", smtp_host=None, smtp_port=None, limit=10):
             sent += 1
     localconfig._parameters[NOTIFIED_KEY] = sorted(pending & (notified | new))
     localconfig.save(update_fields=["_parameters"])
+    return sent
+
+
+DIGEST_PERIODS = {"daily": 86400, "weekly": 7 * 86400}
+DIGEST_STATE = "digest_sent"
+# A job started a few minutes early still sends the digest of the period.
+DIGEST_SLACK = 3600
+
+
+def send_digests(base_url="", now=None, connection=None, limit=50):
+    """Mail every user who asked for it (daily or weekly) the messages that
+    entered its quarantine since its previous digest; return the number of
+    mails sent. A second run within the period sends nothing.
+    """
+    from modoboa.core.models import User
+
+    now = int(time.time() if now is None else now)
+    sender = app_settings.get("notifications_sender")
+    users = (
+        User.objects.filter(is_active=True)
+        .filter(**{"_parameters__%s__digest__in" % app_settings.APP: list(DIGEST_PERIODS)})
+        .exclude(email="")
+        .order_by("pk")
+    )
+    sent = 0
+    for user in users:
+        settings_of_user = user._parameters.get(app_settings.APP, {})
+        period = DIGEST_PERIODS.get(settings_of_user.get("digest"))
+        if period is None:
+            continue
+        state = user._parameters.setdefault("%s_state" % app_settings.APP, {})
+        last = int(state.get(DIGEST_STATE) or now - period)
+        if now - last < period - DIGEST_SLACK:
+            continue
+        rows = list(
+            quarantine.visible_rows(user)
+            .filter(mail__time_num__gte=last, mail__time_num__lt=now, rs=constants.RS_NEW)
+            .select_related("mail", "rid")
+            .order_by("-mail__time_num")[: limit + 1]
+        )
+        if rows:
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                body = render_to_string(
+                    "amavis/notifications/digest.txt",
+                    {
+                        "rows": rows[:limit],
+                        "more": len(rows) > limit,
+                        "base_url": base_url.rstrip("/"),
+                    },
+                )
+                subject = translation.gettext("[modoboa] New messages in your quarantine")
+            EmailMessage(subject, body, sender, [user.email], connection=connection).send()
+            sent += 1
+        state[DIGEST_STATE] = now
+        User.objects.filter(pk=user.pk).update(_parameters=user._parameters)
     return sent

@@ -58,3 +58,29 @@ def test_amnotify_mails_each_request_once_to_the_admins_who_may_grant_it(
     assert "https://mail.example.net/quarantine/?pending=1" in body
     call_command("amnotify")
     assert len(django_mail.outbox) == 2
+
+
+def test_digest_lists_new_messages_once_per_period(simple_user, domain_admin):
+    import time
+
+    from modoboa.amavis.services import jobs
+
+    simple_user.parameters.set_value("digest", "daily", app="modoboa_amavis")
+    simple_user.save()
+    quarantine_message("spam@evil.com", ["user@test.com"], subject="Fresh spam")
+    quarantine_message("spam@evil.com", ["admin@test.com"], subject="Not yours")
+    now = time.time() + 1
+    assert jobs.send_digests(now=now) == 1
+    assert django_mail.outbox[-1].to == ["user@test.com"]
+    assert "Fresh spam" in django_mail.outbox[-1].body
+    assert "Not yours" not in django_mail.outbox[-1].body
+    assert jobs.send_digests(now=now + 60) == 0
+    quarantine_message(
+        "spam@evil.com",
+        ["user@test.com"],
+        subject="Next day",
+        received=timezone.now() + datetime.timedelta(hours=1),
+    )
+    assert jobs.send_digests(now=now + 86400) == 1
+    body = django_mail.outbox[-1].body
+    assert "Next day" in body and "Fresh spam" not in body

@@ -1,4 +1,6 @@
-"""``manage.py amnotify``: mail the administrators the new release requests."""
+"""``manage.py amnotify``: mail the administrators the new release requests,
+and the users who asked for one their quarantine digest.
+"""
 
 from django.core.management.base import BaseCommand
 
@@ -23,8 +25,12 @@ class Command(BaseCommand):
                     smtp_host=options["smtp_host"],
                     smtp_port=options["smtp_port"],
                 )
+                digests = jobs.send_digests(
+                    base_url=options["baseurl"],
+                    connection=jobs.smtp_connection(options["smtp_host"], options["smtp_port"]),
+                )
         except AlreadyRunning:
             self.stderr.write("amnotify is already running")
             return
         if options["verbosity"] > 1:
-            self.stdout.write("%d notification(s) sent" % sent)
+            self.stdout.write("%d notification(s) and %d digest(s) sent" % (sent, digests))
