@@ -13,9 +13,9 @@ FILTER_CHOICES = [("yes", _("yes")), ("no", _("no")), ("default", _("default"))]
 class ContentFilterForm(forms.Form):
     """Amavis' policy of a domain (and of its domain aliases)."""
 
-    virus = forms.ChoiceField(label=_("Virus filter"), choices=FILTER_CHOICES)
-    spam = forms.ChoiceField(label=_("Spam filter"), choices=FILTER_CHOICES)
-    banned = forms.ChoiceField(label=_("Banned filter"), choices=FILTER_CHOICES)
+    virus = forms.ChoiceField(label=_("Virus filter"), choices=FILTER_CHOICES, required=False)
+    spam = forms.ChoiceField(label=_("Spam filter"), choices=FILTER_CHOICES, required=False)
+    banned = forms.ChoiceField(label=_("Banned filter"), choices=FILTER_CHOICES, required=False)
     spam_tag2_level = forms.FloatField(
         label=_("Spam marking value"),
         required=False,
@@ -44,7 +44,17 @@ class ContentFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def save(self, *, acting_user):
-        policies.update_content_filter(self.domain, acting_user=acting_user, **self.cleaned_data)
+        """Write the fields the request sent (a client posting the domain
+        form without this tab changes nothing of the policy).
+        """
+        values = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if self.add_prefix(name) in self.data
+            and not (name in ("virus", "spam", "banned") and value == "")
+        }
+        if values:
+            policies.update_content_filter(self.domain, acting_user=acting_user, **values)
 
 
 def extra_domain_forms(sender, user, domain=None, **kwargs):

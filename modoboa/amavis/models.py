@@ -40,7 +40,7 @@ class Msgs(models.Model):
     mail_id = OctetsField(max_length=16, primary_key=True)
     secret_id = OctetsField(max_length=16, default="", null=True)
     am_id = models.CharField(max_length=20)
-    time_num = models.PositiveIntegerField(db_index=True)
+    time_num = models.PositiveIntegerField()
     time_iso = TimeIsoField()
     sid = models.ForeignKey(Maddr, on_delete=models.DO_NOTHING, db_column="sid", related_name="+")
     policy = models.CharField(max_length=255, default="", db_default="", null=True)
@@ -60,6 +60,13 @@ class Msgs(models.Model):
     class Meta:
         managed = False
         db_table = "msgs"
+        indexes = [
+            models.Index(fields=["sid"], name="msgs_idx_sid"),
+            models.Index(fields=["time_num"], name="msgs_idx_time_num"),
+            # Not in Amavis' scripts: pages of the list in index order (docs).
+            models.Index(fields=["time_num", "mail_id"], name="msgs_idx_time_num_mail_id"),
+            models.Index(fields=["message_id"], name="msgs_idx_mess_id"),
+        ]
 
     def __str__(self):
         return self.mail_id
@@ -93,7 +100,10 @@ class Msgrcpt(models.Model):
     class Meta:
         managed = False
         db_table = "msgrcpt"
-        indexes = [models.Index(fields=["rid"], name="msgrcpt_idx_rid")]
+        indexes = [
+            models.Index(fields=["mail"], name="msgrcpt_idx_mail_id"),
+            models.Index(fields=["rid"], name="msgrcpt_idx_rid"),
+        ]
 
 
 class Quarantine(models.Model):

@@ -29,6 +29,10 @@ def _create(editor):
     for model in apps.get_app_config("amavis").get_models():
         if model._meta.db_table not in existing:
             editor.create_model(model)
+            # Django skips the indexes of unmanaged models: Amavis' own
+            # (README.sql-*) are declared in Meta.indexes.
+            for index in model._meta.indexes:
+                editor.add_index(model, index)
 
 
 def drop_tables(using=None):

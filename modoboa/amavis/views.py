@@ -16,12 +16,14 @@ from modoboa.lib.listing import Listing
 from . import app_settings, constants, forms, message
 from .services import learning, quarantine, wblist
 
+# Every key ends with the message id (the tie breaker): "date" is then the
+# order of the msgs (time_num, mail_id) index, the pages read in index order.
 SORT_FIELDS = {
-    "date": ["mail__time_num", "mail_id"],
-    "score": ["mail__spam_level", "mail_id"],
-    "type": ["content", "mail_id"],
-    "subject": ["mail__subject", "mail_id"],
-    "from": ["mail__from_addr", "mail_id"],
+    "date": ["mail__time_num"],
+    "score": ["mail__spam_level"],
+    "type": ["content"],
+    "subject": ["mail__subject"],
+    "from": ["mail__from_addr"],
 }
 ACTIONS = ("release", "delete", "spam", "ham")
 
@@ -65,7 +67,8 @@ def index(request):
         SORT_FIELDS,
         "-date",
         per_page=_per_page(request.user),
-        tie_breaker="rseqnum",
+        tie_breaker="mail__mail_id",
+        plain_ordering=True,
     )
     context = {
         "listing": listing,

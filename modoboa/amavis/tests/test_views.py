@@ -185,3 +185,17 @@ def test_self_service_needs_the_secret_and_the_parameter(client, spam):
     assert page.status_code == 200 and "Hello" in page.content.decode()
     client.post(url, {"secret_id": secret, "action": "delete"})
     assert Msgrcpt.objects.get(mail_id=spam).rs == constants.RS_DELETED
+
+
+def test_domain_form_without_the_tab_keeps_the_policy(client, superadmin, domain):
+    from modoboa.amavis.services import policies
+
+    policies.update_content_filter(domain, acting_user=superadmin, spam="no", spam_kill_level=7)
+    client.force_login(superadmin)
+    url = reverse("admin:domain_change", args=[domain.pk])
+    form = client.get(url).context["general"]
+    data = {key: value for key, value in form.initial.items() if value is not None}
+    data["name"] = "test.com"
+    assert client.post(url, data).status_code == 302
+    assert policies.get_content_filter(domain)["spam"] == "no"
+    assert policies.get_content_filter(domain)["spam_kill_level"] == 7.0
