@@ -199,3 +199,15 @@ def test_domain_form_without_the_tab_keeps_the_policy(client, superadmin, domain
     assert client.post(url, data).status_code == 302
     assert policies.get_content_filter(domain)["spam"] == "no"
     assert policies.get_content_filter(domain)["spam_kill_level"] == 7.0
+
+
+def test_huge_message_gets_a_clear_message(client, domain_admin, domain, monkeypatch):
+    from modoboa.amavis.services import quarantine
+
+    mail = quarantine_message("a@evil.com", ["user@test.com"], body="x" * 40000)
+    monkeypatch.setattr(quarantine, "MAX_SOURCE", 20000)
+    client.force_login(domain_admin)
+    page = client.get(reverse("amavis:detail", args=[mail]))
+    assert page.status_code == 400
+    assert "too big to be displayed" in page.content.decode()
+    assert Msgrcpt.objects.get(mail_id=mail).rs == constants.RS_NEW
