@@ -15,7 +15,8 @@ from ..models import Maddr, Msgrcpt, Msgs, Quarantine
 from . import quarantine
 
 BATCH = 500
-NOTIFIED_KEY = "modoboa_amavis_notified"
+# What the jobs remember, next to the parameters ({app: {name: value}}).
+STATE_APP = "modoboa_amavis_state"
 
 
 def _delete_messages(mail_ids):
@@ -99,7 +100,8 @@ def notify(base_url="", smtp_host=None, smtp_port=None, limit=10):
     from modoboa.parameters.tools import get_localconfig
 
     localconfig = get_localconfig()
-    notified = set(localconfig._parameters.get(NOTIFIED_KEY, []))
+    state = localconfig._parameters.setdefault(STATE_APP, {})
+    notified = set(state.get("notified", []))
     pending = {
         "%s:%s" % key
         for key in Msgrcpt.objects.filter(rs=constants.RS_PENDING).values_list(
@@ -134,7 +136,7 @@ def notify(base_url="", smtp_host=None, smtp_port=None, limit=10):
                 subject = translation.gettext("[modoboa] Pending release requests")
             EmailMessage(subject, body, sender, [admin.email], connection=connection).send()
             sent += 1
-    localconfig._parameters[NOTIFIED_KEY] = sorted(pending & (notified | new))
+    state["notified"] = sorted(pending & (notified | new))
     localconfig.save(update_fields=["_parameters"])
     return sent
 
@@ -166,7 +168,7 @@ def send_digests(base_url="", now=None, connection=None, limit=50):
         period = DIGEST_PERIODS.get(settings_of_user.get("digest"))
         if period is None:
             continue
-        state = user._parameters.setdefault("%s_state" % app_settings.APP, {})
+        state = user._parameters.setdefault(STATE_APP, {})
         last = int(state.get(DIGEST_STATE) or now - period)
         if now - last < period - DIGEST_SLACK:
             continue
