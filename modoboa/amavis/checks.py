@@ -53,6 +53,23 @@ def check_amavis_database(app_configs=None, databases=None, **kwargs):
                 id="modoboa-amavis.W001",
             )
         ]
+    from django.apps import apps
+
+    tables = set(connection.introspection.table_names())
+    missing = [
+        model._meta.db_table
+        for model in apps.get_app_config("amavis").get_models()
+        if model._meta.db_table not in tables
+    ]
+    if missing:
+        return [
+            checks.Warning(
+                "Amavis' tables are missing from the %s database: %s"
+                % (alias, ", ".join(sorted(missing))),
+                hint="Create them with Amavis' README.sql-pg or README.sql-mysql script.",
+                id="modoboa-amavis.W003",
+            )
+        ]
     expected = expected_encoding()
     aliases = {"UTF8MB4": "UTF8", "UTF8MB3": "UTF8", "UTF8": "UTF8", "LATIN1": "LATIN1"}
     if aliases.get(actual, actual) != aliases.get(expected, expected):

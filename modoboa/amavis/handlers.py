@@ -1,11 +1,43 @@
-"""Amavis' ``users``/``policy`` rows follow the domains and domain aliases."""
+"""Amavis' ``users``/``policy`` rows follow the domains and domain aliases.
 
+A failure on Amavis' database (its tables not created yet, its server
+down) never fails the domain operation: it is logged, and
+``manage.py load_initial_data`` creates the missing rows later (the system
+check ``modoboa-amavis.W003`` reports missing tables).
+"""
+
+import logging
+
+from django.db import DatabaseError, transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from modoboa.admin.models import Domain, DomainAlias
 
-from .services import policies
+from .dbrouter import amavis_alias
+from .services import policies as _policies
+
+logger = logging.getLogger("modoboa.amavis")
+
+
+class _SafePolicies:
+    """``policies`` whose writes run in a savepoint and log their failure."""
+
+    def __getattr__(self, name):
+        function = getattr(_policies, name)
+
+        def call(*args):
+            try:
+                with transaction.atomic(using=amavis_alias()):
+                    return function(*args)
+            except DatabaseError as exc:
+                logger.error("Amavis policy rows not updated (%s%r): %s", name, args, exc)
+                return None
+
+        return call
+
+
+policies = _SafePolicies()
 
 
 @receiver(pre_save, sender=Domain, dispatch_uid="amavis_domain_pre_save")

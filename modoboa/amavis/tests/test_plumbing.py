@@ -56,3 +56,26 @@ def test_parameters_are_1_10s(superadmin):
     assert values["user_can_release"] is False
     assert values["notifications_sender"] == "notification@modoboa.org"
     assert superadmin.parameters.get_value("messages_per_page", app="modoboa_amavis") == 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_domain_operations_survive_missing_amavis_tables(superadmin, make_domain, caplog):
+    from modoboa.amavis import schema
+    from modoboa.amavis.services import policies
+
+    schema.drop_tables()
+    try:
+        (warning,) = checks.check_amavis_database()
+        assert warning.id == "modoboa-amavis.W003" and "msgs" in warning.msg
+        domain = make_domain("notables.com")
+        assert domain.pk
+        assert "Amavis policy rows not updated" in caplog.text
+    finally:
+        schema.create_tables()
+    policies.sync_all_domains()
+    assert policies.domain_policy_row("notables.com") is not None
+    # Amavis' tables are not flushed after a transactional test.
+    from modoboa.amavis.models import Policy, Users
+
+    Users.objects.all().delete()
+    Policy.objects.all().delete()
