@@ -67,6 +67,10 @@ MODOBOA_PDFCREDENTIALS_DIR = os.path.join(
     tempfile.gettempdir(), "modoboa-test-pdfcredentials-%d" % os.getpid()
 )
 
+# The quarantine's Amavis tables live in the test database itself (no
+# separate "amavis" alias): its migration creates them there.
+AMAVIS_MANAGE_SCHEMA = True
+
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 apply_defaults(globals())

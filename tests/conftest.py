@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures.sieve",
     "tests.fixtures.postfix",
     "tests.fixtures.opendkim",
+    "tests.fixtures.amavis",
 ]
 
 # The size of the API permission matrix, printed at the end of the report.

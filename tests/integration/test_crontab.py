@@ -64,6 +64,8 @@ def test_the_page_lists_the_seed_jobs():
         "check_mx",
         "communicate_with_public_api",
         "manage_dkim_keys",
+        "qcleanup",
+        "amnotify",
     ]
 
 
@@ -136,7 +138,7 @@ def test_every_cron_job_runs_twice_in_a_row(work_to_do, dns_settings, public_api
             assert job[0] in EXTENSION_JOBS, "%s is not a command of this instance" % job[0]
             continue
         jobs.append(job)
-    assert len(jobs) == 7
+    assert len(jobs) == 9
 
     outputs = [run_job(job, tmp_path / "handle.pid") for job in jobs]
     assert not any("Traceback" in output for output in outputs)

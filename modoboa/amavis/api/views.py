@@ -1,0 +1,215 @@
+"""Quarantine endpoints: the same services and permission model as the console."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from modoboa.admin.models import Domain
+from modoboa.lib.exceptions import BadRequest, NotFound
+
+from .. import message
+from ..services import learning, policies, quarantine, wblist
+from . import serializers
+
+STATUS_NAMES = {
+    " ": "new",
+    "V": "viewed",
+    "R": "released",
+    "p": "requested",
+    "S": "spam",
+    "H": "ham",
+}
+ERRORS = {code: OpenApiTypes.OBJECT for code in (400, 401, 403, 404)}
+
+
+def _row(row):
+    return {
+        "mail_id": row.mail_id,
+        "recipient": row.rid.email,
+        "sender": row.mail.from_addr or "",
+        "subject": row.mail.subject or "",
+        "type": row.content,
+        "score": row.mail.spam_level,
+        "date": row.mail.time_iso,
+        "status": STATUS_NAMES.get(row.rs, row.rs),
+        "size": row.mail.size,
+    }
+
+
+class QuarantinePagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class QuarantineList(APIView):
+    """Quarantined messages you may see, one row per recipient, newest first."""
+
+    @extend_schema(
+        summary="List quarantined messages",
+        description="Always paginated (50 rows by default). Superadmins see every "
+        "message, resellers and domain admins their domains', simple users their own.",
+        parameters=[
+            OpenApiParameter("type", OpenApiTypes.STR, description="Content type code."),
+            OpenApiParameter("search", OpenApiTypes.STR, description="Text to look for."),
+            OpenApiParameter(
+                "criteria", OpenApiTypes.STR, description="from, subject, to or all."
+            ),
+            OpenApiParameter(
+                "pending", OpenApiTypes.BOOL, description="Only pending release requests."
+            ),
+        ],
+        responses={200: serializers.QuarantineRowSerializer(many=True), **ERRORS},
+    )
+    def get(self, request):
+        params = request.query_params
+        rows = quarantine.list_rows(
+            request.user,
+            content=params.get("type") or None,
+            search=params.get("search", "")[:200],
+            search_in=params.get("criteria", "all"),
+            pending_only=params.get("pending") in ("1", "true"),
+        ).order_by("-mail__time_num", "-mail_id", "-rseqnum")
+        paginator = QuarantinePagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response([_row(row) for row in page])
+
+
+class QuarantineDetail(APIView):
+    """One quarantined message."""
+
+    @extend_schema(
+        summary="Read a quarantined message",
+        description="Headers, text, sanitised HTML and the list of attachments.",
+        responses={200: serializers.MessageSerializer, **ERRORS},
+    )
+    def get(self, request, mail_id):
+        rows = quarantine.get_rows(request.user, mail_id, request.query_params.get("rcpt"))
+        parsed = message.parse(quarantine.message_source(mail_id))
+        quarantine.mark_viewed(rows)
+        return Response(
+            {
+                "mail_id": mail_id,
+                "recipients": [row.rid.email for row in rows],
+                "headers": [list(pair) for pair in parsed["headers"]],
+                "text": parsed["text"],
+                "html": parsed["html"],
+                "attachments": parsed["attachments"],
+            }
+        )
+
+
+class QuarantineAction(APIView):
+    """Release, delete, or mark a message as spam or not spam."""
+
+    action_name = None
+
+    @extend_schema(
+        summary="Act on a quarantined message",
+        description="release (a simple user without direct release sends a request), "
+        "delete, mark_spam or mark_ham (trains SpamAssassin's Bayes database).",
+        request=serializers.ActionSerializer,
+        responses={200: serializers.ActionResultSerializer, **ERRORS},
+    )
+    def post(self, request, mail_id):
+        data = serializers.ActionSerializer(data=request.data)
+        if not data.is_valid():
+            raise BadRequest(errors=data.errors)
+        rcpt = data.validated_data.get("rcpt") or None
+        if self.action_name == "release":
+            result = quarantine.release(request.user, mail_id, rcpt=rcpt)
+        elif self.action_name == "delete":
+            quarantine.delete(request.user, mail_id, rcpt=rcpt)
+            result = "deleted"
+        else:
+            spam = self.action_name == "mark_spam"
+            level = learning.mark(
+                request.user,
+                mail_id,
+                spam=spam,
+                level=data.validated_data.get("level"),
+                rcpt=rcpt,
+            )
+            result = "%s (%s)" % ("spam" if spam else "ham", level)
+        return Response({"result": result})
+
+
+class ContentFilter(APIView):
+    """The content-filter settings of a domain."""
+
+    def _domain(self, request, pk):
+        domain = get_object_or_404(Domain, pk=pk, type="domain")
+        if not quarantine.is_admin(request.user) or not request.user.can_access(domain):
+            raise NotFound()
+        return domain
+
+    @extend_schema(
+        summary="Read a domain's content filter",
+        description="Virus, spam and banned filters and spam levels (Amavis' policy).",
+        responses={200: serializers.ContentFilterSerializer, **ERRORS},
+    )
+    def get(self, request, pk):
+        return Response(policies.get_content_filter(self._domain(request, pk)))
+
+    @extend_schema(
+        summary="Change a domain's content filter",
+        description="Only the given fields change; null restores Amavis' default.",
+        request=serializers.ContentFilterSerializer,
+        responses={200: serializers.ContentFilterSerializer, **ERRORS},
+    )
+    def patch(self, request, pk):
+        domain = self._domain(request, pk)
+        data = serializers.ContentFilterSerializer(data=request.data, partial=True)
+        if not data.is_valid():
+            raise BadRequest(errors=data.errors)
+        result = policies.update_content_filter(
+            domain, acting_user=request.user, **data.validated_data
+        )
+        return Response(result)
+
+
+class SenderLists(APIView):
+    """Allow and block lists of senders of a recipient (@domain or address)."""
+
+    @extend_schema(
+        summary="Read the allow and block lists of a recipient",
+        description="owner: @domain or an address you manage.",
+        parameters=[
+            OpenApiParameter("owner", OpenApiTypes.STR, required=True, description="Recipient.")
+        ],
+        responses={200: serializers.ListEntrySerializer(many=True), **ERRORS},
+    )
+    def get(self, request):
+        owner = request.query_params.get("owner", "")
+        entries = wblist.entries(request.user, owner)
+        return Response(
+            [{"owner": owner, "sender": sender, "kind": kind} for sender, kind in entries]
+        )
+
+    @extend_schema(
+        summary="Allow or block a sender",
+        description="Replaces any entry of the same sender for this recipient.",
+        request=serializers.ListEntrySerializer,
+        responses={201: serializers.ListEntrySerializer, **ERRORS},
+    )
+    def post(self, request):
+        data = serializers.ListEntrySerializer(data=request.data)
+        if not data.is_valid():
+            raise BadRequest(errors=data.errors)
+        wblist.set_entry(request.user, **data.validated_data)
+        return Response(data.validated_data, status=201)
+
+    @extend_schema(
+        summary="Remove a sender from the lists",
+        description="The body names the owner and the sender.",
+        request=serializers.ListEntrySerializer,
+        responses={204: None, **ERRORS},
+    )
+    def delete(self, request):
+        owner = request.data.get("owner", "") if hasattr(request.data, "get") else ""
+        sender = request.data.get("sender", "") if hasattr(request.data, "get") else ""
+        wblist.remove_entry(request.user, owner, sender)
+        return Response(status=204)

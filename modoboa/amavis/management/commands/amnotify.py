@@ -1,0 +1,36 @@
+"""``manage.py amnotify``: mail the administrators the new release requests,
+and the users who asked for one their quarantine digest.
+"""
+
+from django.core.management.base import BaseCommand
+
+from modoboa.lib.cronlock import AlreadyRunning, job_lock
+
+from ...services import jobs
+
+
+class Command(BaseCommand):
+    help = "Mail each administrator the release requests waiting for it"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--baseurl", default="", help="The console's URL, for links")
+        parser.add_argument("--smtp_host", default=None, help="SMTP server (Django's otherwise)")
+        parser.add_argument("--smtp_port", type=int, default=25, help="SMTP port")
+
+    def handle(self, *args, **options):
+        try:
+            with job_lock("amnotify"):
+                sent = jobs.notify(
+                    base_url=options["baseurl"],
+                    smtp_host=options["smtp_host"],
+                    smtp_port=options["smtp_port"],
+                )
+                digests = jobs.send_digests(
+                    base_url=options["baseurl"],
+                    connection=jobs.smtp_connection(options["smtp_host"], options["smtp_port"]),
+                )
+        except AlreadyRunning:
+            self.stderr.write("amnotify is already running")
+            return
+        if options["verbosity"] > 1:
+            self.stdout.write("%d notification(s) and %d digest(s) sent" % (sent, digests))

@@ -1,0 +1,44 @@
+"""Create Amavis' tables from the models, where Amavis' own scripts cannot.
+
+Production instances create them with Amavis' ``README.sql-pg`` or
+``README.sql-mysql`` (see the documentation). The test suite and SQLite
+instances (Amavis has no SQLite driver: the tables are then only written by
+Modoboa and its tests) use :func:`create_tables`, whose column types match
+Amavis' on PostgreSQL and MySQL/MariaDB.
+"""
+
+from django.apps import apps
+from django.db import connections
+
+from .dbrouter import amavis_alias
+
+
+def create_tables(using=None, editor=None):
+    """Create the missing Amavis tables on connection ``using`` (or with
+    the schema ``editor`` of a migration).
+    """
+    if editor is not None:
+        _create(editor)
+        return
+    with connections[using or amavis_alias()].schema_editor() as editor:
+        _create(editor)
+
+
+def _create(editor):
+    existing = set(editor.connection.introspection.table_names())
+    for model in apps.get_app_config("amavis").get_models():
+        if model._meta.db_table not in existing:
+            editor.create_model(model)
+            # Django skips the indexes of unmanaged models: Amavis' own
+            # (README.sql-*) are declared in Meta.indexes.
+            for index in model._meta.indexes:
+                editor.add_index(model, index)
+
+
+def drop_tables(using=None):
+    connection = connections[using or amavis_alias()]
+    existing = set(connection.introspection.table_names())
+    with connection.schema_editor() as editor:
+        for model in reversed(list(apps.get_app_config("amavis").get_models())):
+            if model._meta.db_table in existing:
+                editor.delete_model(model)

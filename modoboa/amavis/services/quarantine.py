@@ -1,0 +1,281 @@
+"""Who sees which quarantined message, and what may be done with it.
+
+Each role reaches the ``msgrcpt`` rows (one per recipient of a message):
+
+- a super administrator, every row;
+- a reseller or domain administrator, the rows whose recipient is in one
+  of its domains or their domain aliases;
+- a simple user, the rows of its addresses: its mailbox, the aliases
+  delivering to it, the same on the domain aliases, with any ``+extension``.
+
+The filters are SQL (a subquery over ``maddr``), so lists paginate in the
+database whatever the size of the quarantine.
+"""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from modoboa.core import constants as core_constants
+from modoboa.lib.exceptions import BadRequest, NotFound, PermDeniedException
+
+from .. import app_settings, constants
+from ..dbrouter import amavis_alias
+from ..lookups import OctetsAsText, reversed_domain
+from ..models import Maddr, Msgrcpt, Quarantine
+from ..pdp import PDPClient
+
+SEARCH_FIELDS = ("from", "subject", "to", "all")
+MAX_SOURCE = 50 * 1024 * 1024
+
+
+def is_admin(user):
+    return user.is_superuser or user.role in (
+        core_constants.DOMAINADMINS,
+        core_constants.RESELLERS,
+    )
+
+
+def admin_domain_names(user):
+    """The domains (and their aliases' names) ``user`` administers."""
+    from modoboa.admin.models import Domain, DomainAlias
+    from modoboa.core.access import filter_for_admin
+
+    domains = filter_for_admin(user, Domain.objects.all())
+    names = list(domains.values_list("name", flat=True))
+    names += list(DomainAlias.objects.filter(target__in=domains).values_list("name", flat=True))
+    return names
+
+
+def user_addresses(user):
+    """The addresses delivering to ``user``'s mailbox, domain aliases included."""
+    from modoboa.admin.models import Alias, DomainAlias
+
+    mailbox = user.mailbox_or_none
+    if mailbox is None:
+        return []
+    addresses = {mailbox.full_address.lower()}
+    addresses.update(
+        address.lower()
+        for address in Alias.objects.filter(aliasrecipient__r_mailbox=mailbox).values_list(
+            "address", flat=True
+        )
+        if not address.startswith("@")
+    )
+    domains = {address.rsplit("@", 1)[1] for address in addresses}
+    alias_names = {}
+    for name, target in DomainAlias.objects.filter(target__name__in=domains).values_list(
+        "name", "target__name"
+    ):
+        alias_names.setdefault(target, []).append(name)
+    for address in list(addresses):
+        local, domain = address.rsplit("@", 1)
+        for name in alias_names.get(domain, []):
+            addresses.add("%s@%s" % (local, name))
+    return sorted(addresses)
+
+
+def recipient_filter(user):
+    """A ``Q`` over ``msgrcpt`` selecting what ``user`` may see, or None
+    for everything.
+    """
+    if user.is_superuser:
+        return None
+    if is_admin(user):
+        reversed_names = [reversed_domain(name) for name in admin_domain_names(user)]
+        return Q(rid__in=Maddr.objects.filter(domain__in=reversed_names).values("id"))
+    addresses = user_addresses(user)
+    if not addresses:
+        return Q(pk__in=[])
+    condition = Q(email__in=addresses)
+    delimiter = app_settings.get("recipient_delimiter") or ""
+    if delimiter:
+        for address in addresses:
+            local, domain = address.rsplit("@", 1)
+            condition |= Q(
+                domain=reversed_domain(domain),
+                email_text__startswith="%s%s" % (local, delimiter),
+                email_text__endswith="@%s" % domain,
+            )
+    addresses_ids = (
+        Maddr.objects.annotate(email_text=OctetsAsText("email")).filter(condition).values("id")
+    )
+    return Q(rid__in=addresses_ids)
+
+
+def visible_rows(user):
+    """The ``msgrcpt`` rows of quarantined messages ``user`` may see."""
+    rows = Msgrcpt.objects.filter(mail__quar_type="Q").exclude(rs=constants.RS_DELETED)
+    condition = recipient_filter(user)
+    if condition is not None:
+        rows = rows.filter(condition)
+    return rows
+
+
+def list_rows(user, *, content=None, search=None, search_in="all", pending_only=False):
+    """The rows of ``user``'s quarantine list, filtered, with their message,
+    sender and recipient read in the same query.
+    """
+    rows = visible_rows(user).select_related("mail", "mail__sid", "rid")
+    if content:
+        if content not in constants.CONTENT_TYPES:
+            raise BadRequest(_("Unknown message type: %s") % content, field="type")
+        rows = rows.filter(content=content)
+    if pending_only:
+        rows = rows.filter(rs=constants.RS_PENDING)
+    search = (search or "").strip()
+    if search:
+        if search_in not in SEARCH_FIELDS:
+            raise BadRequest(_("Unknown search criterion: %s") % search_in, field="criteria")
+        terms = {
+            "from": Q(mail__from_addr__icontains=search),
+            "subject": Q(mail__subject__icontains=search),
+            "to": Q(rcpt_text__icontains=search),
+        }
+        if search_in in ("to", "all"):
+            rows = rows.annotate(rcpt_text=OctetsAsText("rid__email"))
+        if search_in == "all":
+            rows = rows.filter(terms["from"] | terms["subject"] | terms["to"])
+        else:
+            rows = rows.filter(terms[search_in])
+    return rows
+
+
+def pending_requests_count(user):
+    """The number of release requests ``user`` may grant."""
+    if not is_admin(user):
+        return 0
+    return visible_rows(user).filter(rs=constants.RS_PENDING).count()
+
+
+def get_rows(user, mail_id, rcpt=None):
+    """``user``'s rows of message ``mail_id`` (one per visible recipient);
+    NotFound when it sees none, whoever holds the message.
+    """
+    if not isinstance(mail_id, str) or not mail_id or len(mail_id) > 16:
+        raise NotFound(_("Message not found"))
+    rows = visible_rows(user).filter(mail_id=mail_id).select_related("mail", "mail__sid", "rid")
+    if rcpt:
+        rows = rows.annotate(rcpt_text=OctetsAsText("rid__email")).filter(rcpt_text=rcpt)
+    rows = list(rows)
+    if not rows:
+        raise NotFound(_("Message not found"))
+    return rows
+
+
+def message_source(mail_id):
+    """The stored message (its chunks joined), as bytes."""
+    chunks = Quarantine.objects.filter(mail_id=mail_id).order_by("chunk_ind")
+    data = bytearray()
+    for chunk in chunks.values_list("mail_text", flat=True).iterator():
+        data += bytes(chunk)
+        if len(data) > MAX_SOURCE:
+            raise BadRequest(_("This message is too big to be displayed"))
+    return bytes(data)
+
+
+def mark_viewed(rows):
+    """A new message opened by one of its recipients becomes "viewed"."""
+    _set_status(rows, constants.RS_VIEWED, only_new=True)
+
+
+def _set_status(rows, status, only_new=False):
+    for row in rows:
+        if only_new and row.rs != constants.RS_NEW:
+            continue
+        Msgrcpt.objects.filter(
+            partition_tag=row.partition_tag, mail_id=row.mail_id, rseqnum=row.rseqnum
+        ).update(rs=status)
+        row.rs = status
+
+
+def pdp_client():
+    return PDPClient(
+        mode=app_settings.get("am_pdp_mode"),
+        socket_path=app_settings.get("am_pdp_socket"),
+        host=app_settings.get("am_pdp_host"),
+        port=app_settings.get("am_pdp_port"),
+    )
+
+
+def can_release_directly(user):
+    return is_admin(user) or bool(app_settings.get("user_can_release"))
+
+
+def release(user, mail_id, *, rcpt=None, client=None):
+    """Release ``mail_id`` to ``user``'s recipients of it (or ``rcpt``).
+
+    A simple user without direct release gets a pending request instead.
+    Return "released" or "requested".
+    """
+    rows = get_rows(user, mail_id, rcpt)
+    todo = [row for row in rows if row.rs != constants.RS_RELEASED]
+    if not todo:
+        raise BadRequest(_("This message has already been released"))
+    if not can_release_directly(user):
+        if all(row.rs == constants.RS_PENDING for row in todo):
+            raise BadRequest(_("A release request is already pending for this message"))
+        with transaction.atomic(using=amavis_alias()):
+            _set_status(todo, constants.RS_PENDING)
+        return "requested"
+    mail = todo[0].mail
+    client = client or pdp_client()
+    client.release(mail.mail_id, mail.secret_id or "", [row.rid.email for row in todo])
+    with transaction.atomic(using=amavis_alias()):
+        _set_status(todo, constants.RS_RELEASED)
+    return "released"
+
+
+def delete(user, mail_id, *, rcpt=None):
+    """Mark ``user``'s recipients of ``mail_id`` deleted (``qcleanup`` removes
+    messages once every recipient deleted them).
+    """
+    rows = get_rows(user, mail_id, rcpt)
+    with transaction.atomic(using=amavis_alias()):
+        _set_status(rows, constants.RS_DELETED)
+    return len(rows)
+
+
+def self_service_rows(mail_id, secret_id, rcpt=None):
+    """The rows a self-service link (``mail_id`` + ``secret_id``) opens."""
+    if not app_settings.get("self_service"):
+        raise PermDeniedException(_("Self-service is disabled"))
+    if not mail_id or not secret_id or len(mail_id) > 16 or len(secret_id) > 16:
+        raise NotFound(_("Message not found"))
+    rows = (
+        Msgrcpt.objects.filter(mail_id=mail_id, mail__secret_id=secret_id, mail__quar_type="Q")
+        .exclude(rs=constants.RS_DELETED)
+        .select_related("mail", "mail__sid", "rid")
+    )
+    if rcpt:
+        rows = rows.annotate(rcpt_text=OctetsAsText("rid__email")).filter(rcpt_text=rcpt)
+    rows = list(rows)
+    if not rows:
+        raise NotFound(_("Message not found"))
+    return rows
+
+
+def self_service_release(mail_id, secret_id, rcpt=None, client=None):
+    rows = self_service_rows(mail_id, secret_id, rcpt)
+    todo = [row for row in rows if row.rs != constants.RS_RELEASED]
+    if not todo:
+        raise BadRequest(_("This message has already been released"))
+    client = client or pdp_client()
+    client.release(mail_id, secret_id, [row.rid.email for row in todo])
+    _set_status(todo, constants.RS_RELEASED)
+    return "released"
+
+
+def self_service_delete(mail_id, secret_id, rcpt=None):
+    rows = self_service_rows(mail_id, secret_id, rcpt)
+    _set_status(rows, constants.RS_DELETED)
+    return len(rows)
+
+
+def message_ids(rows):
+    """Distinct mail ids of ``rows``, in order."""
+    seen = []
+    for row in rows:
+        if row.mail_id not in seen:
+            seen.append(row.mail_id)
+    return seen

@@ -1,0 +1,127 @@
+"""Who sees which quarantined message, on rows written as Amavis writes them."""
+
+import pytest
+
+from modoboa.admin import services as admin_services
+from modoboa.amavis import constants
+from modoboa.amavis.factories import quarantine_message
+from modoboa.amavis.models import Msgrcpt, Policy, Users
+from modoboa.amavis.services import quarantine
+from modoboa.lib.exceptions import BadRequest, NotFound
+
+pytestmark = pytest.mark.django_db
+
+
+def listed(user, **kwargs):
+    return sorted((row.mail_id, row.rid.email) for row in quarantine.list_rows(user, **kwargs))
+
+
+@pytest.fixture
+def mails(domain, other_domain, simple_user, superadmin):
+    admin_services.create_domain_alias(acting_user=superadmin, name="alias.com", target="test.com")
+    admin_services.create_alias(
+        acting_user=superadmin, address="sales@test.com", recipients=["user@test.com"]
+    )
+    return {
+        "user": quarantine_message("spammer@evil.com", ["user@test.com"], subject="Mine"),
+        "ext": quarantine_message("spammer@evil.com", ["user+news@test.com"]),
+        "alias": quarantine_message("spammer@evil.com", ["sales@test.com"]),
+        "domain_alias": quarantine_message("spammer@evil.com", ["user@alias.com"]),
+        "neighbour": quarantine_message("spammer@evil.com", ["userx@test.com"]),
+        "prefix": quarantine_message("spammer@evil.com", ["user+x@test2.com"]),
+        "other": quarantine_message("spammer@evil.com", ["boss@test2.com"], content="V"),
+    }
+
+
+def test_superadmin_sees_everything(superadmin, mails):
+    assert {mail for mail, _rcpt in listed(superadmin)} == set(mails.values())
+
+
+def test_domain_admin_sees_its_domains_and_their_aliases_only(domain_admin, mails):
+    seen = {mail for mail, _rcpt in listed(domain_admin)}
+    assert seen == {mails[k] for k in ("user", "ext", "alias", "domain_alias", "neighbour")}
+
+
+def test_simple_user_sees_its_addresses_aliases_and_extensions(simple_user, mails):
+    seen = {mail for mail, _rcpt in listed(simple_user)}
+    assert seen == {mails[k] for k in ("user", "ext", "alias", "domain_alias")}
+
+
+def test_other_tenants_message_is_never_found(domain_admin, simple_user, mails):
+    for user in (domain_admin, simple_user):
+        with pytest.raises(NotFound):
+            quarantine.get_rows(user, mails["other"])
+        with pytest.raises(NotFound):
+            quarantine.release(user, mails["other"])
+        with pytest.raises(NotFound):
+            quarantine.delete(user, mails["other"])
+    assert set(Msgrcpt.objects.filter(mail_id=mails["other"]).values_list("rs", flat=True)) == {
+        " "
+    }
+
+
+def test_filters_and_search(superadmin, mails):
+    assert {m for m, _r in listed(superadmin, content="V")} == {mails["other"]}
+    assert {m for m, _r in listed(superadmin, search="mine", search_in="subject")} == {
+        mails["user"]
+    }
+    assert {m for m, _r in listed(superadmin, search="boss@", search_in="to")} == {mails["other"]}
+    assert len(listed(superadmin, search="EVIL.com", search_in="from")) == len(mails)
+    with pytest.raises(BadRequest):
+        listed(superadmin, content="Q")
+    with pytest.raises(BadRequest):
+        listed(superadmin, search="x", search_in="body")
+
+
+def test_deleted_rows_are_hidden_and_delete_touches_own_rows_only(domain_admin, superadmin):
+    mail = quarantine_message("a@evil.com", ["user@test.com", "boss@test2.com"])
+    assert quarantine.delete(domain_admin, mail) == 1
+    assert listed(domain_admin) == []
+    assert listed(superadmin) == [(mail, "boss@test2.com")]
+
+
+def test_simple_user_release_becomes_a_request(simple_user, domain_admin, mails):
+    assert quarantine.release(simple_user, mails["user"]) == "requested"
+    assert Msgrcpt.objects.get(mail_id=mails["user"]).rs == constants.RS_PENDING
+    assert quarantine.pending_requests_count(domain_admin) == 1
+    assert quarantine.pending_requests_count(simple_user) == 0
+    pending = listed(domain_admin, pending_only=True)
+    assert pending == [(mails["user"], "user@test.com")]
+    with pytest.raises(BadRequest, match="already pending"):
+        quarantine.release(simple_user, mails["user"])
+
+
+def test_release_failure_changes_nothing(superadmin, mails, settings):
+    from modoboa.amavis.pdp import AmavisUnreachable
+    from modoboa.parameters import tools as param_tools
+
+    param_tools.set_global_parameter(
+        "am_pdp_socket", "/nonexistent/amavis.sock", app="modoboa_amavis"
+    )
+    with pytest.raises(AmavisUnreachable, match="/nonexistent/amavis.sock"):
+        quarantine.release(superadmin, mails["user"])
+    assert Msgrcpt.objects.get(mail_id=mails["user"]).rs == " "
+
+
+def test_list_query_count_is_fixed(domain_admin, django_assert_max_num_queries):
+    for index in range(30):
+        quarantine_message("s%d@evil.com" % index, ["user@test.com"])
+    with django_assert_max_num_queries(4):
+        rows = list(quarantine.list_rows(domain_admin)[:20])
+        assert [row.mail.subject for row in rows]
+        assert [row.mail.sid.email for row in rows]
+        assert [row.rid.email for row in rows]
+
+
+def test_domain_policy_rows_follow_the_domain(superadmin, make_domain):
+    domain = make_domain("policy.com")
+    row = Users.objects.get(email="@policy.com")
+    assert row.policy.policy_name == "policy.com"
+    admin_services.create_domain_alias(acting_user=superadmin, name="pal.com", target="policy.com")
+    assert Users.objects.get(email="@pal.com").policy_id == row.policy_id
+    admin_services.update_domain(domain, acting_user=superadmin, name="renamed.com")
+    assert not Users.objects.filter(email="@policy.com").exists()
+    assert Users.objects.get(email="@renamed.com").policy_id == row.policy_id
+    admin_services.delete_domain(domain, acting_user=superadmin)
+    assert not Users.objects.filter(email__in=["@renamed.com", "@pal.com"]).exists()
+    assert not Policy.objects.filter(pk=row.policy_id).exists()
