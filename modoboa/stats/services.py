@@ -25,6 +25,8 @@ PERIODS = {
     "year": datetime.timedelta(days=365),
 }
 MAX_POINTS = 400
+# Seconds per point, from the finest: 1 min ... 1 day, 2 days, 1 week.
+STEPS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
 MAX_RANGE = datetime.timedelta(days=3 * 366)
 STATUSES = ("sent", "bounced", "deferred", "expired", "rejected", "greylisted")
 
@@ -52,11 +54,8 @@ def scopes(user, limit=None):
         return []
     result = [GLOBAL] if user.is_superuser else []
     domains, aliases = domain_names(user)
-    names = sorted(
-        set(Domain.objects.filter(name__in=domains).values_list("name", flat=True))
-        | set(DomainAlias.objects.filter(name__in=aliases).values_list("name", flat=True))
-    )
-    result += names
+    result += sorted(Domain.objects.filter(name__in=domains).values_list("name", flat=True))
+    result += sorted(DomainAlias.objects.filter(name__in=aliases).values_list("name", flat=True))
     return result[:limit] if limit else result
 
 
@@ -115,7 +114,11 @@ def period_range(period="day", start=None, end=None, now=None):
         raise BadRequest(_("Unknown period: %s") % period, field="period")
     seconds = (end - start).total_seconds()
     unit = MINUTE if seconds <= 2 * 86400 else HOUR
-    step = max(unit, math.ceil(seconds / MAX_POINTS / unit) * unit)
+    wanted = max(unit, seconds / MAX_POINTS)
+    step = next(
+        (size for size in STEPS if size >= wanted and size % unit == 0),
+        math.ceil(wanted / 86400) * 86400,
+    )
     # Whole periods: the first point starts at a multiple of the step.
     first = int(start.timestamp()) // step * step
     start = datetime.datetime.fromtimestamp(first, datetime.UTC)
