@@ -28,10 +28,13 @@ def world(hosted, domain, other_domain, make_account, log_copy):
         str(log_copy("rfc3339_negative.log")),
         now=datetime.datetime(2026, 3, 11, tzinfo=datetime.UTC),
     )
-    # The counters of the fixture log, moved to the last hour.
-    shift = int(now.timestamp()) // HOUR * HOUR - Counter.objects.filter(step=HOUR).first().start
-    for row in Counter.objects.all():
-        row.start += shift
+    # The counters of the fixture log, moved to the current hour (and its
+    # minutes to the last minute): in the past, and today.
+    moment = int(now.timestamp())
+    Counter.objects.filter(step=MINUTE).delete()
+    Counter.objects.filter(step=HOUR).update(start=moment // HOUR * HOUR)
+    for row in Counter.objects.filter(step=HOUR):
+        row.pk, row.step, row.start = None, MINUTE, moment // MINUTE * MINUTE - MINUTE
         row.save()
     Maillog.objects.update(date=now - datetime.timedelta(minutes=10))
     for name in ("test.com", "test2.com"):
