@@ -22,9 +22,24 @@ deliveries that have a hosted side.
 import re
 from collections import defaultdict
 
-from .models import COUNTERS, GLOBAL, HOUR, MINUTE, Maillog
+from .models import COUNTERS, GLOBAL, HOUR, MINUTE
 
 INDEX = {name: position for position, name in enumerate(COUNTERS)}
+# The columns of the message log rows the accumulator collects (tuples:
+# the parser inserts them in bulk without building model instances).
+MAILLOG_COLUMNS = (
+    "queue_id",
+    "date",
+    "sender",
+    "rcpt",
+    "original_rcpt",
+    "size",
+    "status",
+    "relay",
+    "answer",
+    "from_domain",
+    "to_domain",
+)
 
 QUEUE_ID = r"(?P<qid>[0-9A-Za-z]{5,20})"
 FROM = re.compile(QUEUE_ID + r": from=<(?P<sender>[^>]*)>, size=(?P<size>\d+)")
@@ -156,18 +171,18 @@ class Accumulator:
         sender_domain = domain_of(sender)
         answer = match["answer"] or ""
         self.rows.append(
-            Maillog(
-                queue_id=match["qid"],
-                date=date,
-                sender=sender[:254],
-                rcpt=rcpt[:254],
-                original_rcpt=orig[:254],
-                size=size,
-                status=status,
-                relay=match["relay"][:255],
-                answer=answer[:ANSWER_LENGTH],
-                from_domain=sender_domain[:253],
-                to_domain=recipient_domain[:253],
+            (
+                match["qid"],
+                date,
+                sender[:254],
+                rcpt[:254],
+                orig[:254],
+                size,
+                status,
+                match["relay"][:255],
+                answer[:ANSWER_LENGTH],
+                sender_domain[:253],
+                recipient_domain[:253],
             )
         )
         if status == "sent":
@@ -202,15 +217,18 @@ class Accumulator:
         self.count(line.date, name, [domain_of(rcpt)])
         answer = ("%s %s" % (code, reason)).strip()
         self.rows.append(
-            Maillog(
-                queue_id="",
-                date=line.date,
-                sender=sender[:254],
-                rcpt=rcpt[:254],
-                status="greylisted" if greylisted else "rejected",
-                answer=answer[:ANSWER_LENGTH],
-                from_domain=domain_of(sender)[:253],
-                to_domain=domain_of(rcpt)[:253],
+            (
+                "",
+                line.date,
+                sender[:254],
+                rcpt[:254],
+                "",
+                0,
+                "greylisted" if greylisted else "rejected",
+                "",
+                answer[:ANSWER_LENGTH],
+                domain_of(sender)[:253],
+                domain_of(rcpt)[:253],
             )
         )
         return True

@@ -63,6 +63,7 @@ class Dates:
         self.zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
         self.now = now or datetime.datetime.now(datetime.UTC)
         self._offsets = {}
+        self.last_stamp = self.last_date = None
 
     def classic(self, match):
         month = MONTHS.get(match["month"])
@@ -137,13 +138,19 @@ def parse(text, dates):
     line of a known format.
     """
     match = ISO.match(text)
-    if match is not None:
-        date = dates.iso(match)
-    else:
+    convert = dates.iso
+    if match is None:
         match = CLASSIC.match(text)
         if match is None:
             return None
-        date = dates.classic(match)
+        convert = dates.classic
+    # Consecutive lines often share their date: convert it once.
+    stamp = match.group()
+    if stamp == dates.last_stamp:
+        date = dates.last_date
+    else:
+        date = convert(match)
+        dates.last_stamp, dates.last_date = stamp, date
     if date is None:
         return None
     rest = REST.fullmatch(text, match.end())

@@ -23,14 +23,13 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from modoboa.admin.models import Domain, DomainAlias
 
 from . import lines as log_lines
-from .events import Accumulator
+from .events import MAILLOG_COLUMNS, Accumulator
 from .models import COUNTERS, Counter, LogState, Maillog, QueueEntry
 
 BATCH_LINES = 20000
@@ -210,7 +209,7 @@ class Run:
     def flush(self, state):
         acc = self.accumulator
         self.write_counters(acc.counters)
-        Maillog.objects.bulk_create(acc.rows, batch_size=1000)
+        self.write_rows(acc.rows)
         self.report.deliveries += len(acc.rows)
         self.report.used += acc.used
         self.report.ignored += acc.ignored
@@ -221,40 +220,68 @@ class Run:
         acc.rows = []
         acc.used = acc.ignored = 0
 
-    def write_counters(self, counters):
-        keys = {}
-        for (step, scope, start), values in counters.items():
-            keys.setdefault((step, scope), {})[start] = values
-        for (step, scope), periods in keys.items():
-            starts = sorted(periods)
-            for index in range(0, len(starts), 500):
-                chunk = starts[index : index + 500]
-                existing = set(
-                    Counter.objects.filter(step=step, domain=scope, start__in=chunk).values_list(
-                        "start", flat=True
-                    )
+    # Plain statements run with executemany: the ORM's per-value work would
+    # cost more than the parsing itself on a large log.
+
+    def write_rows(self, rows):
+        if not rows:
+            return
+        quote = connection.ops.quote_name
+        adapt = connection.ops.adapt_datetimefield_value
+        sql = "INSERT INTO %s (%s) VALUES (%s)" % (  # noqa: S608 - names of the model
+            quote(Maillog._meta.db_table),
+            ", ".join(quote(column) for column in MAILLOG_COLUMNS),
+            ", ".join(["%s"] * len(MAILLOG_COLUMNS)),
+        )
+        with connection.cursor() as cursor:
+            for index in range(0, len(rows), 2000):
+                cursor.executemany(
+                    sql,
+                    [(row[0], adapt(row[1]), *row[2:]) for row in rows[index : index + 2000]],
                 )
-                new = []
-                for start in chunk:
-                    values = periods[start]
-                    if start in existing:
-                        Counter.objects.filter(step=step, domain=scope, start=start).update(
-                            **{
-                                name: F(name) + value
-                                for name, value in zip(COUNTERS, values, strict=True)
-                                if value
-                            }
-                        )
-                    else:
-                        new.append(
-                            Counter(
-                                step=step,
-                                domain=scope,
-                                start=start,
-                                **dict(zip(COUNTERS, values, strict=True)),
-                            )
-                        )
-                Counter.objects.bulk_create(new, batch_size=500)
+
+    def write_counters(self, counters):
+        quote = connection.ops.quote_name
+        table = quote(Counter._meta.db_table)
+        columns = ", ".join(quote(name) for name in COUNTERS)
+        insert = "INSERT INTO %s (%s, %s, %s, %s) VALUES (%s)" % (  # noqa: S608 - model names
+            table,
+            quote("step"),
+            quote("domain"),
+            quote("start"),
+            columns,
+            ", ".join(["%s"] * (3 + len(COUNTERS))),
+        )
+        update = "UPDATE %s SET %s WHERE %s = %%s AND %s = %%s AND %s = %%s" % (  # noqa: S608
+            table,
+            ", ".join("%s = %s + %%s" % (quote(name), quote(name)) for name in COUNTERS),
+            quote("step"),
+            quote("domain"),
+            quote("start"),
+        )
+        groups = {}
+        for (step, scope, start), values in counters.items():
+            groups.setdefault((step, scope), {})[start] = values
+        new, changed = [], []
+        for (step, scope), periods in groups.items():
+            starts = sorted(periods)
+            # Only the periods already in the table are updated; on a
+            # regular run that is the first minutes and hour of the batch.
+            existing = set(
+                Counter.objects.filter(
+                    step=step, domain=scope, start__gte=starts[0], start__lte=starts[-1]
+                ).values_list("start", flat=True)
+            )
+            for start in starts:
+                if start in existing:
+                    changed.append((*periods[start], step, scope, start))
+                else:
+                    new.append((step, scope, start, *periods[start]))
+        with connection.cursor() as cursor:
+            for index in range(0, len(changed), 2000):
+                cursor.executemany(update, changed[index : index + 2000])
+            for index in range(0, len(new), 2000):
+                cursor.executemany(insert, new[index : index + 2000])
 
     def write_queue(self):
         current = self.accumulator.queue
