@@ -36,7 +36,7 @@ CRON_LINE = re.compile(
 )
 # Jobs of built-in extensions (an instance without them has no command).
 EXTENSION_JOBS = {"logparser": "stats", "update_statistics": "stats"}
-STATS_LOG = Path(__file__).resolve().parents[2] / "modoboa/stats/tests/logs/syslog.log"
+STATS_LOG = Path(__file__).resolve().parents[2] / "modoboa/stats/tests/logs/syslog.txt"
 
 # The local public API server of the command's own tests.
 public_api = test_public_api.public_api

@@ -16,7 +16,7 @@ from .conftest import NOW
 pytestmark = pytest.mark.django_db
 
 T0 = int(datetime.datetime(2026, 3, 10, 8, 0, tzinfo=datetime.UTC).timestamp())
-FORMATS = ["syslog.log", "maillog_file.log", "rfc3339_negative.log", "journal.log"]
+FORMATS = ["syslog.txt", "maillog_file.txt", "rfc3339_negative.txt", "journal.txt"]
 FIELDS = (
     "sent",
     "recv",
@@ -79,11 +79,11 @@ def test_every_format_gives_the_same_counts(hosted, log_copy, name):
     assert minute("stats.test", 180) == {"spam": 1, "virus": 1}
     assert minute("stats.test", 240) == {"recv": 1, "size_recv": 300}
     assert Counter.objects.filter(step=HOUR, domain="stats.test").get().start == T0
-    assert report.unparsable == (1 if name == "journal.log" else 0)
+    assert report.unparsable == (1 if name == "journal.txt" else 0)
 
 
 def test_message_log_rows(hosted, log_copy):
-    logparser.parse_log(str(log_copy("rfc3339_negative.log")), now=NOW)
+    logparser.parse_log(str(log_copy("rfc3339_negative.txt")), now=NOW)
     assert sorted(Maillog.objects.values_list("queue_id", "rcpt", "status")) == [
         ("", "nobody@stats.test", "rejected"),
         ("", "user@stats.test", "greylisted"),
@@ -120,7 +120,7 @@ def test_message_log_rows(hosted, log_copy):
 
 
 def test_a_second_run_counts_nothing_twice(hosted, log_copy):
-    path = str(log_copy("syslog.log"))
+    path = str(log_copy("syslog.txt"))
     logparser.parse_log(path, now=NOW)
     before = (totals("stats.test"), totals(GLOBAL, MINUTE), Maillog.objects.count())
     report = logparser.parse_log(path, now=NOW)
@@ -135,7 +135,7 @@ def split(path, at):
 
 
 def test_lines_appended_later_are_read_once_even_a_half_written_one(hosted, log_copy):
-    path = log_copy("maillog_file.log")
+    path = log_copy("maillog_file.txt")
     first, rest = split(path, 8)
     # A run happens while Postfix is half-way through a line.
     path.write_bytes(first + rest[:40])
@@ -150,7 +150,7 @@ def test_lines_appended_later_are_read_once_even_a_half_written_one(hosted, log_
 
 @pytest.mark.parametrize("rotated_name", ["mail.log.1", "mail.log-20260311"])
 def test_rotation_mid_way_loses_nothing(hosted, log_copy, rotated_name):
-    path = log_copy("syslog.log")
+    path = log_copy("syslog.txt")
     first, rest = split(path, 9)
     middle, last = rest[: len(rest) // 2], rest[len(rest) // 2 :]
     middle, tail = middle.rsplit(b"\n", 1)[0] + b"\n", middle.rsplit(b"\n", 1)[1]
@@ -173,7 +173,7 @@ def test_rotation_mid_way_loses_nothing(hosted, log_copy, rotated_name):
 
 
 def test_a_file_truncated_in_place_is_read_again_from_its_start(hosted, log_copy):
-    path = log_copy("syslog.log")
+    path = log_copy("syslog.txt")
     first, rest = split(path, 12)
     path.write_bytes(first)
     logparser.parse_log(str(path), now=NOW)
@@ -185,7 +185,7 @@ def test_a_file_truncated_in_place_is_read_again_from_its_start(hosted, log_copy
 
 
 def test_bad_lines_are_skipped_and_counted(hosted, log_copy, capsys):
-    path = log_copy("garbage.log")
+    path = log_copy("garbage.txt")
     report = logparser.parse_log(str(path), now=NOW)
     assert report.lines == 14
     assert report.unparsable == 6
@@ -197,7 +197,7 @@ def test_bad_lines_are_skipped_and_counted(hosted, log_copy, capsys):
 
 
 def test_the_command_reports_in_verbose_mode(hosted, log_copy, capsys):
-    path = log_copy("garbage.log")
+    path = log_copy("garbage.txt")
     call_command("logparser", logfile=str(path), verbose=True)
     output = capsys.readouterr().out
     assert "14 lines read" in output and "6 not log lines (skipped)" in output
@@ -219,7 +219,7 @@ def test_an_unreadable_log_file_is_a_clear_error(hosted, tmp_path):
 def test_the_logfile_parameter_is_the_default(hosted, log_copy):
     from modoboa.parameters import tools as param_tools
 
-    path = log_copy("journal.log")
+    path = log_copy("journal.txt")
     param_tools.set_global_parameter("logfile", str(path), app="modoboa_stats")
     param_tools.set_global_parameter("message_log_retention", 3650, app="modoboa_stats")
     call_command("logparser")
@@ -228,7 +228,7 @@ def test_the_logfile_parameter_is_the_default(hosted, log_copy):
 
 
 def test_old_message_log_rows_are_purged(hosted, log_copy):
-    logparser.parse_log(str(log_copy("journal.log")), now=NOW)
+    logparser.parse_log(str(log_copy("journal.txt")), now=NOW)
     logparser.purge(30, now=NOW + datetime.timedelta(days=1))
     assert Maillog.objects.count() == 8
     assert Counter.objects.filter(step=MINUTE).exists()
@@ -245,7 +245,7 @@ def test_old_message_log_rows_are_purged(hosted, log_copy):
 def test_a_running_parser_blocks_a_second_one(hosted, log_copy, capsys):
     from modoboa.lib.cronlock import job_lock
 
-    path = log_copy("journal.log")
+    path = log_copy("journal.txt")
     with job_lock("logparser"):
         call_command("logparser", logfile=str(path))
     assert "Another logparser is running" in capsys.readouterr().err

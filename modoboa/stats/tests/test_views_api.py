@@ -25,7 +25,7 @@ def world(hosted, domain, other_domain, make_account, log_copy):
     """
     now = timezone.now()
     logparser.parse_log(
-        str(log_copy("rfc3339_negative.log")),
+        str(log_copy("rfc3339_negative.txt")),
         now=datetime.datetime(2026, 3, 11, tzinfo=datetime.UTC),
     )
     # The counters of the fixture log, moved to the current hour (and its
