@@ -21,6 +21,7 @@ class ParametersForm(param_forms.AdminParametersForm):
     logfile = forms.CharField(
         label=_("Path to the log file"),
         initial="/var/log/mail.log",
+        max_length=255,
         help_text=_("Path to the log file Postfix writes (read by logparser)"),
     )
     message_log_retention = forms.IntegerField(

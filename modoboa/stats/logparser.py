@@ -21,6 +21,7 @@ half-way counts nothing twice when the next one starts again.
 import datetime
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -125,8 +126,12 @@ class Run:
     # Reading
 
     def execute(self):
+        if len(self.path) > LogState._meta.get_field("path").max_length:
+            raise LogFileError("the path of the log file is too long: %s" % self.path)
         try:
             info = os.stat(self.path)
+            if not stat.S_ISREG(info.st_mode):
+                raise LogFileError("the log file %s is not a regular file" % self.path)
             head = head_of(self.path)
         except FileNotFoundError:
             raise LogFileError("the log file %s does not exist" % self.path) from None

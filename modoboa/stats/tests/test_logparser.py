@@ -211,9 +211,32 @@ def test_a_missing_log_file_is_a_clear_error_and_changes_nothing(hosted, tmp_pat
         call_command("logparser", logfile=str(tmp_path / "missing.log"))
 
 
-def test_an_unreadable_log_file_is_a_clear_error(hosted, tmp_path):
-    with pytest.raises(CommandError, match="cannot read the log file"):
-        call_command("logparser", logfile=str(tmp_path))
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("{tmp}", "is not a regular file"),
+        ("/dev/zero", "is not a regular file"),
+        ("{tmp}/" + "x" * 300, "too long"),
+    ],
+)
+def test_what_is_not_a_log_file_is_a_clear_error(hosted, tmp_path, unchanged, path, message):
+    with unchanged(), pytest.raises(CommandError, match=message):
+        call_command("logparser", logfile=path.format(tmp=tmp_path))
+
+
+def test_an_unreadable_log_file_is_a_clear_error(hosted, log_copy, monkeypatch):
+    path = log_copy("syslog.txt")
+    real_open = open
+
+    def refusing_open(name, *args, **kwargs):
+        if str(name) == str(path):
+            raise PermissionError(13, "Permission denied")
+        return real_open(name, *args, **kwargs)
+
+    # The tests run as root, whom file modes do not stop.
+    monkeypatch.setattr("builtins.open", refusing_open)
+    with pytest.raises(CommandError, match="cannot read the log file .*: Permission denied"):
+        call_command("logparser", logfile=str(path))
 
 
 def test_the_logfile_parameter_is_the_default(hosted, log_copy):

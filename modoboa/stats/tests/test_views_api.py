@@ -199,6 +199,14 @@ def test_a_simple_user_sees_its_own_messages(client, make_account, world):
     assert response.status_code == 200
     assert "user@test.com" in content and "user@test2.com" not in content
     assert "stats.test" not in content
+    # Its menu has the message log, not the statistics.
+    assert 'href="/stats/maillog/"' in content and 'href="/stats/"' not in content
+
+
+def test_administrators_menu_has_both_pages(client, stats_admin, world):
+    client.force_login(stats_admin)
+    content = client.get("/stats/maillog/").content.decode()
+    assert 'href="/stats/maillog/"' in content and 'href="/stats/"' in content
 
 
 def test_bad_searches_are_clear_400s(client, superadmin, world):
