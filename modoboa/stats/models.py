@@ -75,7 +75,7 @@ class Maillog(models.Model):
     date = models.DateTimeField(db_index=True)
     sender = models.CharField(max_length=254, blank=True, db_index=True)
     rcpt = models.CharField(max_length=254, blank=True, db_index=True)
-    original_rcpt = models.CharField(max_length=254, blank=True)
+    original_rcpt = models.CharField(max_length=254, blank=True, db_index=True)
     size = models.BigIntegerField(default=0)
     status = models.CharField(max_length=16, db_index=True)
     relay = models.CharField(max_length=255, blank=True)
