@@ -40,7 +40,13 @@ class _Handler(socketserver.StreamRequestHandler):
                 sender, recipients = command.split(":", 1)[1].strip().strip("<>"), []
                 self.reply("250 OK")
             elif verb == "RCPT":
-                recipients.append(command.split(":", 1)[1].strip().strip("<>"))
+                recipient = command.split(":", 1)[1].strip().strip("<>")
+                if recipient.lower() in self.server.refuse:
+                    self.reply(
+                        "550 5.1.1 <%s>: Recipient address rejected: User unknown" % recipient
+                    )
+                    continue
+                recipients.append(recipient)
                 self.reply("250 OK")
             elif verb == "DATA":
                 self.reply("354 End data with <CR><LF>.<CR><LF>")
@@ -73,9 +79,11 @@ class SMTPSink(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self):
+    def __init__(self, refuse=()):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.messages = []
+        # Recipients answered "550 User unknown" at RCPT.
+        self.refuse = {address.lower() for address in refuse}
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property

@@ -34,9 +34,14 @@ CRON_PAGE = Path(__file__).resolve().parents[2] / "docs" / "cron.rst"
 CRON_LINE = re.compile(
     r"^\s*(?:\S+\s+){5}(?P<user>\S+)\s+\$PYTHON \$INSTANCE/manage\.py (?P<command>.+)$"
 )
-# The seed's crontab parses Postfix logs for the statistics extension,
-# which is not part of this package: its line says so on the page.
-EXTENSION_JOBS = {"logparser": "modoboa-stats"}
+# Jobs of built-in extensions (an instance without them has no command).
+EXTENSION_JOBS = {
+    "logparser": "stats",
+    "update_statistics": "stats",
+    "qcleanup": "amavis",
+    "amnotify": "amavis",
+}
+STATS_LOG = Path(__file__).resolve().parents[2] / "modoboa/stats/tests/logs/syslog.txt"
 
 # The local public API server of the command's own tests.
 public_api = test_public_api.public_api
@@ -61,6 +66,7 @@ def test_the_page_lists_the_seed_jobs():
         "cleanlogs",
         "clean_inactive_accounts",
         "logparser",
+        "update_statistics",
         "check_mx",
         "communicate_with_public_api",
         "manage_dkim_keys",
@@ -91,6 +97,11 @@ def work_to_do(tmp_path, mailboxes_owner, make_domain, make_account, superadmin,
     param_tools.set_global_parameter("valid_mxs", "192.0.2.0/24", app="admin")
     param_tools.set_global_parameter("inactive_account_threshold", 30, app="core")
     param_tools.set_global_parameter("log_maximum_age", 10, app="core")
+    mail_log = tmp_path / "mail.log"
+    shutil.copyfile(STATS_LOG, mail_log)
+    if "modoboa.stats" in settings.INSTALLED_APPS:
+        param_tools.set_global_parameter("logfile", str(mail_log), app="modoboa_stats")
+        param_tools.set_global_parameter("message_log_retention", 3650, app="modoboa_stats")
 
     MailboxOperation.objects.create(type="delete", argument=str(doomed))
     Session.objects.create(
@@ -127,7 +138,23 @@ def observable_state():
         "mx": sorted(MXRecord.objects.values_list("name", "address")),
         "dkim": sorted(Domain.objects.values_list("name", "dkim_public_key")),
         "instance": LocalConfig.objects.values_list("api_pk", flat=True).first(),
+        "stats": stats_state(),
     }
+
+
+def stats_state():
+    """The statistics' rows, when the extension is installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("modoboa.stats"):
+        return None
+    from modoboa.stats.models import AccountCounter, Counter, Maillog
+
+    return (
+        sorted(Counter.objects.values_list("step", "domain", "start", "recv", "sent")),
+        Maillog.objects.count(),
+        sorted(AccountCounter.objects.values_list("start", "new_accounts")),
+    )
 
 
 def test_every_cron_job_runs_twice_in_a_row(work_to_do, dns_settings, public_api, tmp_path):
@@ -138,7 +165,7 @@ def test_every_cron_job_runs_twice_in_a_row(work_to_do, dns_settings, public_api
             assert job[0] in EXTENSION_JOBS, "%s is not a command of this instance" % job[0]
             continue
         jobs.append(job)
-    assert len(jobs) == 9
+    assert len(jobs) == 7 + sum(job[0] in EXTENSION_JOBS for job in jobs)
 
     outputs = [run_job(job, tmp_path / "handle.pid") for job in jobs]
     assert not any("Traceback" in output for output in outputs)
@@ -154,6 +181,9 @@ def test_every_cron_job_runs_twice_in_a_row(work_to_do, dns_settings, public_api
     assert (work_to_do["dkim_dir"] / "good.org.pem").is_file()
     assert Domain.objects.get(name="good.org").dkim_public_key
     assert ("POST", "/1/instances/") in {call[:2] for call in public_api.calls}
+    if stats_state() is not None:
+        counters, messages, accounts = stats_state()
+        assert messages == 8 and counters and accounts
 
     # A minute later: nothing left to do, nothing changed, no error.
     before = observable_state()

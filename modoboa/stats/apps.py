@@ -1,0 +1,18 @@
+"""Django application configuration of the statistics application."""
+
+from django.apps import AppConfig
+
+
+class StatsConfig(AppConfig):
+    name = "modoboa.stats"
+    label = "stats"
+    verbose_name = "Modoboa statistics"
+    default_auto_field = "django.db.models.AutoField"
+
+    def ready(self):
+        from . import app_settings, handlers
+
+        # The parameters are needed by the commands too, which do not load
+        # the URLs (where the extensions are loaded).
+        app_settings.load_settings()
+        handlers.connect()

@@ -1,0 +1,319 @@
+"""Business rules of the statistics: who sees which scope, the series of a
+period, the message log search and the account creation counts. The
+console, the API and the commands all go through these functions.
+"""
+
+import datetime
+import math
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Mod
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from modoboa.admin.models import Domain, DomainAlias
+from modoboa.core.models import User
+from modoboa.lib.exceptions import BadRequest, PermDeniedException
+
+from .models import COUNTERS, GLOBAL, HOUR, MINUTE, AccountCounter, Counter, Maillog
+
+PERIODS = {
+    "day": datetime.timedelta(days=1),
+    "week": datetime.timedelta(days=7),
+    "month": datetime.timedelta(days=31),
+    "year": datetime.timedelta(days=365),
+}
+MAX_POINTS = 400
+# Seconds per point, from the finest: 1 min ... 1 day, 2 days, 1 week.
+STEPS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
+MAX_RANGE = datetime.timedelta(days=3 * 366)
+STATUSES = ("sent", "bounced", "deferred", "expired", "rejected", "greylisted")
+
+
+# Who sees what
+
+
+def can_see_statistics(user):
+    return user.is_authenticated and user.is_active and user.is_admin
+
+
+def domain_names(user):
+    """Subqueries of the domain and domain alias names ``user`` reaches."""
+    return (
+        Domain.objects.get_for_admin(user).values("name"),
+        DomainAlias.objects.get_for_admin(user).values("name"),
+    )
+
+
+def scopes(user, limit=None):
+    """The scopes ``user`` may choose, "" (the server) first for a
+    superadmin; a page shows ``limit`` at most.
+    """
+    if not can_see_statistics(user):
+        return []
+    result = [GLOBAL] if user.is_superuser else []
+    domains, aliases = domain_names(user)
+    result += sorted(Domain.objects.filter(name__in=domains).values_list("name", flat=True))
+    result += sorted(DomainAlias.objects.filter(name__in=aliases).values_list("name", flat=True))
+    return result[:limit] if limit else result
+
+
+def check_scope(user, scope):
+    """Return the scope named ``scope`` (``"global"`` or "" for the server,
+    or a domain or domain alias name) if ``user`` may see it.
+    """
+    if not can_see_statistics(user):
+        raise PermDeniedException(_("You may not see statistics"))
+    scope = (scope or "").strip().lower()
+    if scope in ("", "global"):
+        if not user.is_superuser:
+            raise PermDeniedException(_("Only super administrators see the server's statistics"))
+        return GLOBAL
+    domains, aliases = domain_names(user)
+    if (
+        Domain.objects.filter(name=scope, name__in=domains).exists()
+        or DomainAlias.objects.filter(name=scope, name__in=aliases).exists()
+    ):
+        return scope
+    raise PermDeniedException(_("You may not see the statistics of %s") % scope)
+
+
+# Series
+
+
+@dataclass
+class Range:
+    start: datetime.datetime
+    end: datetime.datetime
+    step: int  # seconds covered by one point
+
+    @property
+    def table_step(self):
+        return MINUTE if self.step < HOUR else HOUR
+
+
+def period_range(period="day", start=None, end=None, now=None):
+    """The range of ``period`` ending now, or the custom range ``start`` to
+    ``end`` (dates or datetimes); points of a whole number of minutes or
+    hours.
+    """
+    now = now or timezone.now()
+    if period == "custom":
+        if start is None or end is None:
+            raise BadRequest(_("Give the start and the end of the period"), field="start")
+        start, end = _aware(start), _aware(end, end_of_day=True)
+        if end <= start:
+            raise BadRequest(_("The end must come after the start"), field="end")
+        if end - start > MAX_RANGE:
+            raise BadRequest(_("The period cannot be longer than three years"), field="end")
+    elif period in PERIODS:
+        end = now
+        start = now - PERIODS[period]
+    else:
+        raise BadRequest(_("Unknown period: %s") % period, field="period")
+    seconds = (end - start).total_seconds()
+    unit = MINUTE if seconds <= 2 * 86400 else HOUR
+    wanted = max(unit, seconds / MAX_POINTS)
+    step = next(
+        (size for size in STEPS if size >= wanted and size % unit == 0),
+        math.ceil(wanted / 86400) * 86400,
+    )
+    # Whole periods: the first point starts at a multiple of the step.
+    first = int(start.timestamp()) // step * step
+    start = datetime.datetime.fromtimestamp(first, datetime.UTC)
+    return Range(start=start, end=end, step=step)
+
+
+def _aware(value, end_of_day=False):
+    if isinstance(value, datetime.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    moment = datetime.datetime.combine(value, datetime.time.min)
+    if end_of_day:
+        moment += datetime.timedelta(days=1)
+    return timezone.make_aware(moment)
+
+
+def series(user, scope, period="day", start=None, end=None):
+    """The traffic of ``scope`` over the period: ``{"start", "end", "step",
+    "points": [{"time": UNIX time, counter: total...}]}`` (one query).
+    """
+    scope = check_scope(user, scope)
+    window = period_range(period, start, end)
+    first = int(window.start.timestamp())
+    last = int(window.end.timestamp())
+    rows = (
+        Counter.objects.filter(
+            step=window.table_step, domain=scope, start__gte=first, start__lt=last
+        )
+        .annotate(bucket=F("start") - Mod(F("start") - Value(first), Value(window.step)))
+        .values("bucket")
+        .annotate(**{"total_%s" % name: Sum(name) for name in COUNTERS})
+        .order_by("bucket")
+    )
+    found = {row["bucket"]: row for row in rows}
+    points = []
+    for moment in range(first, last, window.step):
+        row = found.get(moment)
+        point = {"time": moment}
+        for name in COUNTERS:
+            point[name] = int(row["total_%s" % name] or 0) if row else 0
+        points.append(point)
+    return {
+        "scope": scope or "global",
+        "start": window.start,
+        "end": window.end,
+        "step": window.step,
+        "points": points,
+    }
+
+
+def account_series(user, period="day", start=None, end=None):
+    """Accounts created per point of the period (superadmins only)."""
+    if not user.is_superuser:
+        raise PermDeniedException(_("Only super administrators see the account statistics"))
+    window = period_range(period, start, end)
+    step = max(HOUR, window.step // HOUR * HOUR)
+    first = int(window.start.timestamp()) // step * step
+    last = int(window.end.timestamp())
+    rows = (
+        AccountCounter.objects.filter(start__gte=first, start__lt=last)
+        .annotate(bucket=F("start") - Mod(F("start") - Value(first), Value(step)))
+        .values("bucket")
+        .annotate(total=Sum("new_accounts"))
+        .order_by("bucket")
+    )
+    found = {row["bucket"]: int(row["total"] or 0) for row in rows}
+    return {
+        "start": datetime.datetime.fromtimestamp(first, datetime.UTC),
+        "end": window.end,
+        "step": step,
+        "points": [
+            {"time": moment, "new_accounts": found.get(moment, 0)}
+            for moment in range(first, last, step)
+        ],
+    }
+
+
+def today_totals(user, now=None):
+    """Today's totals (since local midnight) of what ``user`` may see: the
+    server for a superadmin, the sum of its domains otherwise (one query).
+    """
+    now = timezone.localtime(now or timezone.now())
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = Counter.objects.filter(step=HOUR, start__gte=int(midnight.timestamp()))
+    if user.is_superuser:
+        rows = rows.filter(domain=GLOBAL)
+    else:
+        domains, aliases = domain_names(user)
+        rows = rows.filter(Q(domain__in=domains) | Q(domain__in=aliases))
+    totals = rows.aggregate(**{name: Sum(name) for name in COUNTERS})
+    return {name: int(totals[name] or 0) for name in COUNTERS}
+
+
+# Message log
+
+
+def visible_messages(user):
+    """The message log rows ``user`` may see: all of them for a superadmin,
+    those from or to its domains for an administrator, its own otherwise.
+    """
+    rows = Maillog.objects.all()
+    if user.is_superuser:
+        return rows
+    if not user.is_authenticated or not user.is_active:
+        return rows.none()
+    if user.is_admin:
+        domains, aliases = domain_names(user)
+        return rows.filter(
+            Q(from_domain__in=domains)
+            | Q(from_domain__in=aliases)
+            | Q(to_domain__in=domains)
+            | Q(to_domain__in=aliases)
+        )
+    address = (user.email or user.username).lower()
+    return rows.filter(Q(sender=address) | Q(rcpt=address) | Q(original_rcpt=address))
+
+
+def search_messages(user, sender="", rcpt="", queue_id="", status="", start=None, end=None):
+    """Filter the message log; newest first. An address with an ``@``
+    matches exactly, a bare domain matches every address of the domain.
+    """
+    rows = visible_messages(user)
+    sender = (sender or "").strip().lower()
+    rcpt = (rcpt or "").strip().lower()
+    if sender:
+        rows = rows.filter(sender=sender) if "@" in sender else rows.filter(from_domain=sender)
+    if rcpt:
+        rows = (
+            rows.filter(Q(rcpt=rcpt) | Q(original_rcpt=rcpt))
+            if "@" in rcpt
+            else rows.filter(to_domain=rcpt)
+        )
+    if queue_id:
+        rows = rows.filter(queue_id=queue_id.strip())
+    if status:
+        if status not in STATUSES:
+            raise BadRequest(_("Unknown status: %s") % status, field="status")
+        rows = rows.filter(status=status)
+    if start is not None:
+        rows = rows.filter(date__gte=_aware(start))
+    if end is not None:
+        rows = rows.filter(date__lt=_aware(end, end_of_day=True))
+    if start is not None and end is not None and _aware(end, True) <= _aware(start):
+        raise BadRequest(_("The end must come after the start"), field="end")
+    return rows.order_by("-date", "-id")
+
+
+def page_of(rows, page, size):
+    """Rows of page ``page`` (from 1) and whether a next page exists, in one
+    query (no COUNT over a large table).
+    """
+    offset = (page - 1) * size
+    found = list(rows[offset : offset + size + 1])
+    return found[:size], len(found) > size
+
+
+# Accounts
+
+
+def update_account_statistics(rebuild=False, now=None):
+    """Count the accounts created per hour from ``core_user.date_joined``
+    (the last 48 hours, or everything with ``rebuild``); return the number
+    of hours written. Counting again gives the same numbers.
+    """
+    now = now or timezone.now()
+    accounts = User.objects.all()
+    if not rebuild:
+        since = now - datetime.timedelta(hours=48)
+        since = since.replace(minute=0, second=0, microsecond=0)
+        accounts = accounts.filter(date_joined__gte=since)
+    hours = {}
+    for joined in accounts.values_list("date_joined", flat=True).iterator():
+        moment = int(joined.timestamp()) // HOUR * HOUR
+        hours[moment] = hours.get(moment, 0) + 1
+    stale = AccountCounter.objects.all()
+    if not rebuild:
+        stale = stale.filter(start__gte=int(since.timestamp()))
+    stale.exclude(start__in=list(hours)).delete()
+    existing = dict(
+        AccountCounter.objects.filter(start__in=list(hours)).values_list("start", "pk")
+    )
+    for moment, total in hours.items():
+        if moment in existing:
+            AccountCounter.objects.filter(pk=existing[moment]).update(new_accounts=total)
+    AccountCounter.objects.bulk_create(
+        [
+            AccountCounter(start=moment, new_accounts=total)
+            for moment, total in hours.items()
+            if moment not in existing
+        ]
+    )
+    return len(hours)
+
+
+def message_counts(user):
+    """Number of rows per status in what ``user`` sees (for the summary)."""
+    return dict(
+        visible_messages(user).order_by().values_list("status").annotate(total=Count("id"))
+    )
