@@ -47,7 +47,7 @@ def _ceiling(value):
 
 
 def chart_svg(summary):
-    """A dict the ``dmarc/_chart.svg`` template draws."""
+    """A dict the ``dmarc/_chart.html`` template draws."""
     buckets = summary.buckets
     top = _ceiling(max((sum(values[1:]) for values in buckets), default=0))
     plot_height = HEIGHT - BOTTOM - TOP
