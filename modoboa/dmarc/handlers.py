@@ -29,6 +29,22 @@ def domain_list_badge(sender, user, **kwargs):
     }
 
 
+def domain_widget(sender, user, domain, **kwargs):
+    """The DMARC card of the domain's page: its record and the report link."""
+    from django.db.models import Max
+
+    latest = Record.objects.filter(header_from=domain).aggregate(last=Max("report__end_date"))
+    return [
+        {
+            "template": "dmarc/_domain_widget.html",
+            "context": {
+                "record": DomainRecord.objects.filter(domain=domain).first(),
+                "latest": latest["last"],
+            },
+        }
+    ]
+
+
 def _report_filter(user):
     return Exists(
         Record.objects.filter(
@@ -40,4 +56,7 @@ def _report_filter(user):
 def connect():
     admin_signals.domain_dns_checked.connect(check_dmarc_record, dispatch_uid="dmarc_dns_check")
     admin_signals.domain_list_dns_badges.connect(domain_list_badge, dispatch_uid="dmarc_badge")
+    admin_signals.extra_domain_dashboard_widgets.connect(
+        domain_widget, dispatch_uid="dmarc_widget"
+    )
     access.register(Report, _report_filter)

@@ -213,3 +213,26 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+def test_domain_page_has_a_dmarc_card(client, world):
+    DomainRecord.objects.create(
+        domain=world["domain"],
+        record="v=DMARC1; p=none; rua=mailto:rua@hosted.org",
+        policy="none",
+        checked=timezone.now(),
+    )
+    client.force_login(world["allowed"]["admin"])
+    response = client.get(reverse("admin:domain_detail", args=[world["domain"].pk]))
+    card = response.content.decode().split('id="dmarc-widget"')[1].split("</section>")[0]
+    assert "DMARC p=none" in card and "rua=mailto:rua@hosted.org" in card
+    assert reverse("dmarc:domain_report", args=[world["domain"].pk]) in card
+    assert "Latest report:" in card
+
+
+def test_report_page_in_french(client, world):
+    client.force_login(world["allowed"]["admin"])
+    response = client.get(page_url(world["domain"], week=WEEK), HTTP_ACCEPT_LANGUAGE="fr")
+    page = text(response)
+    assert "Semaine 49 de 2026" in page
+    assert "Sources de confiance" in page and "Menaces" in page and "Non résolu" in page
