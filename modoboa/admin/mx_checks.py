@@ -15,7 +15,7 @@ from django.utils import timezone
 from modoboa.core import access
 from modoboa.parameters import tools as param_tools
 
-from . import dns_checks, dns_records
+from . import dns_checks, dns_records, signals
 from .dnsbl_providers import get_providers
 from .lib import get_valid_mx_networks
 from .models import DNSBLResult, Domain, MXRecord
@@ -191,5 +191,8 @@ def run(
                     emails,
                     skip_admin_emails,
                 )
+        signals.domain_dns_checked.send(
+            sender="check_mx", domain=domain, resolver=resolver, report=report
+        )
         reports.append(report)
     return reports

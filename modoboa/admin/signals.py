@@ -18,3 +18,11 @@ get_domain_form_instances = Signal()  # user, domain
 import_object = Signal()  # objtype
 use_external_recipients = Signal()  # recipients
 new_dkim_keys = Signal()  # domains
+# Sent by ``modo check_mx`` for each domain checked: extensions add their
+# own DNS checks (domain, resolver, report: the mx_checks.DomainReport).
+domain_dns_checked = Signal()  # domain, resolver, report
+# Badges of the domain list's DNS column: each receiver returns
+# {"annotations": {name: expression}, "template": "<app>/<badge>.html"};
+# the annotations are added to the list's query, the template is included
+# once per domain (with ``domain`` in its context).
+domain_list_dns_badges = Signal()  # user

@@ -87,6 +87,13 @@ def _remember_filters(request):
 def domain_list(request):
     _remember_filters(request)
     now = timezone.now()
+    badges, annotations = [], {}
+    for _receiver, result in signals.domain_list_dns_badges.send(
+        sender="domain_list", user=request.user
+    ):
+        if result:
+            annotations.update(result.get("annotations", {}))
+            badges.append(result["template"])
     queryset = (
         filtered_domains(request.user, request.GET)
         .select_related("transport")
@@ -97,6 +104,7 @@ def domain_list(request):
             ),
             dnsbl_checked=Exists(DNSBLResult.objects.filter(domain=OuterRef("pk"))),
         )
+        .annotate(**annotations)
         .prefetch_related("domainalias_set")
     )
     listing = Listing(
@@ -114,6 +122,7 @@ def domain_list(request):
             "services": transport_manager.get_backend_choices(),
             "show_mx": admin_params.get("enable_mx_checks"),
             "show_dnsbl": admin_params.get("enable_dnsbl_checks"),
+            "dns_badges": badges,
             "awaiting_since": now - timezone.timedelta(hours=24),
         }
     )

@@ -1,0 +1,61 @@
+"""The report page of a domain: one period (a week by default), its
+totals, sources and chart.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from modoboa.admin.models import Domain
+from modoboa.core import access
+from modoboa.parameters import tools as param_tools
+
+from .chart import chart_svg
+from .services import summary as summary_service
+
+
+def get_domain(user, pk):
+    """The domain ``pk`` when ``user`` may see its reports (its
+    administrators, its reseller, superadmins), else 404.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    return get_object_or_404(access.filter_for_admin(user, Domain.objects.all()), pk=pk)
+
+
+def get_period(params, domain):
+    """The period asked by ``params``, else the week of the domain's latest
+    report; with the PeriodError of a bad request (or None).
+    """
+    error = None
+    if any(params.get(name) for name in ("week", "start", "end")):
+        try:
+            return summary_service.parse_period(params), None
+        except summary_service.PeriodError as exc:
+            error = exc
+    day = summary_service.latest_day(domain)
+    return summary_service.parse_period({}, default_day=day), error
+
+
+@login_required
+@require_GET
+def domain_report(request, pk):
+    domain = get_domain(request.user, pk)
+    period, error = get_period(request.GET, domain)
+    rlookups = param_tools.get_global_parameter("enable_rlookups", app="dmarc")
+    summary = summary_service.summarize(domain, period, rlookups=rlookups)
+    base = reverse("dmarc:domain_report", args=[domain.pk])
+    context = {
+        "domain": domain,
+        "summary": summary,
+        "period": period,
+        "error": error,
+        "previous_url": "%s?%s" % (base, urlencode(period.shifted(-1).query())),
+        "next_url": "%s?%s" % (base, urlencode(period.shifted(1).query())),
+        "chart": chart_svg(summary),
+    }
+    status = 400 if error else 200
+    return render(request, "dmarc/domain_report.html", context, status=status)
