@@ -264,6 +264,30 @@ LOGGING = {
 }
 
 
+def sqlite_options():
+    """The OPTIONS of an SQLite connection shared by the panel and the mail
+    path (see docs/configuration.rst, "SQLite").
+
+    - the file itself is in write-ahead-log mode (a property of the file,
+      set by deploy): Postfix and Dovecot read while the panel writes
+      (readers never wait for a writer, nor a writer for readers);
+    - ``synchronous=NORMAL``: safe with WAL (a power cut may lose the last
+      commits, never corrupt the file), and a commit needs no fsync;
+    - ``transaction_mode`` IMMEDIATE: a transaction takes the write lock
+      when it begins, so two requests that read then write queue up instead
+      of one failing with "database is locked" (a deferred transaction that
+      meets a newer write cannot wait: SQLite refuses it at once);
+    - ``timeout``: how long (seconds) a connection waits for the write lock,
+      shorter than gunicorn's 30 s worker timeout, so a request that waited
+      too long answers 503 instead of being killed.
+    """
+    return {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA synchronous=NORMAL",
+    }
+
+
 def apply_defaults(namespace):
     """Fill ``namespace`` (a settings module's globals) with the defaults it
     does not define.
