@@ -44,6 +44,10 @@ MIDDLEWARE = (
     "modoboa.core.security_middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "modoboa.core.security_middleware.ContentSecurityPolicyMiddleware",
+    # Before anything that reads the database: turns a 500 caused by an
+    # unreachable database into a 503.
+    "modoboa.lib.middleware.DatabaseUnavailableMiddleware",
+    "modoboa.lib.middleware.SQLiteReadsDeferredMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -262,6 +266,15 @@ LOGGING = {
         },
     },
 }
+
+
+def sqlite_connection():
+    """How long (seconds) a process keeps its SQLite connection, checked
+    before reuse: a connection that closes takes a lock for a moment, and a
+    Postfix lookup opening the file then fails (Postfix sets no busy
+    timeout).
+    """
+    return {"CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True}
 
 
 def sqlite_options():

@@ -30,10 +30,6 @@ class AlreadyRunning(Exception):
     """Another copy of the job holds the lock."""
 
 
-class DatabaseUnreachable(CommandError):
-    """The database does not answer: the job did nothing."""
-
-
 def _key(name, database):
     return "modoboa|%s|%s" % (database.get("NAME"), name)
 
@@ -63,7 +59,9 @@ def _open(using):
         wrapper.ensure_connection()
     except DatabaseError as exc:
         wrapper.close()
-        raise DatabaseUnreachable(
+        # A plain CommandError: the job exits with status 1 and prints
+        # "CommandError: <this line>".
+        raise CommandError(
             "Cannot reach the database %s: %s. Nothing done."
             % (current.settings_dict.get("NAME"), _first_line(exc))
         ) from None
@@ -132,8 +130,8 @@ def _file_lock(name, using):
 def job_lock(name, using="default"):
     """Hold the lock of job ``name`` for the block, or raise AlreadyRunning
     (another copy, on this machine or another one, holds it) or
-    DatabaseUnreachable (a CommandError: the job exits non-zero with one
-    clear line, before doing anything).
+    CommandError when the database does not answer (the job exits non-zero
+    with one clear line, before doing anything).
     """
     vendor = connections[using].vendor
     lock = _server_lock if vendor in ("postgresql", "mysql") else _file_lock

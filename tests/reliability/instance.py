@@ -5,6 +5,7 @@ The instance is made by ``modoboa-admin.py deploy`` exactly as a postmaster
 would make it, so its database settings are the ones deploy writes.
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -172,3 +173,43 @@ def account_payload(username, quota=1):
         "role": "SimpleUsers",
         "mailbox": {"full_address": username, "quota": quota},
     }
+
+
+@contextlib.contextmanager
+def serve_test_database(log_path, env, workers=4, top=None):
+    """gunicorn with ``workers`` workers serving the test settings (``env``
+    names the test database, see tests.fixtures.mailserver); yield its URL.
+    """
+    top = top or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - fixed argv
+        [
+            GUNICORN,
+            "--bind",
+            "127.0.0.1:%d" % port,
+            "--workers",
+            str(workers),
+            "--error-logfile",
+            str(log_path),
+            "tests.reliability.wsgi:application",
+        ],
+        cwd=top,
+        env=env,
+        start_new_session=True,
+    )
+    url = "http://127.0.0.1:%d" % port
+
+    def answers():
+        try:
+            return requests.get(url + "/accounts/login/", timeout=5).status_code == 200
+        except requests.RequestException:
+            return False
+
+    try:
+        if not wait_until(answers, timeout=60):
+            with open(log_path, encoding="utf-8", errors="replace") as fp:
+                raise RuntimeError("gunicorn did not answer: %s" % fp.read())
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)

@@ -93,6 +93,11 @@ def normalize_database(config):
         for key, value in settings_defaults.sqlite_options().items():
             options.setdefault(key, value)
         config["OPTIONS"] = options
+        # Each worker keeps its connection: a connection that closes takes
+        # a lock for a moment, which a Postfix lookup opening the file then
+        # meets (Postfix sets no busy timeout).
+        for key, value in settings_defaults.sqlite_connection().items():
+            config.setdefault(key, value)
     for key in (
         "CONN_MAX_AGE",
         "CONN_HEALTH_CHECKS",
