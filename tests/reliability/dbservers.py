@@ -63,6 +63,7 @@ class PostgreSQL(testrunner.PostgreSQL):
 class MariaDB(testrunner.MariaDB):
     def __init__(self):
         self.tmp = tempfile.mkdtemp(prefix="modoboa-fault-my-")
+        os.chmod(self.tmp, 0o755)  # noqa: S103 - the server runs as mysql
         super().__init__(self.tmp)
 
     def start(self):
