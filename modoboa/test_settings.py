@@ -15,7 +15,7 @@ import dj_database_url
 
 from modoboa.core import builtin_extensions
 from modoboa.core.settings_defaults import *  # noqa: F401,F403
-from modoboa.core.settings_defaults import apply_defaults
+from modoboa.core.settings_defaults import apply_defaults, sqlite_connection, sqlite_options
 
 BASE_DIR = os.path.realpath(os.path.dirname(os.path.dirname(__file__)))
 
@@ -47,6 +47,9 @@ elif ENGINE == "sqlite":
         "NAME": _SQLITE_PATH,
         # A file, not memory: Postfix and Dovecot read it in integration tests.
         "TEST": {"NAME": _SQLITE_PATH},
+        # What deployed instances get (WAL, busy timeout, IMMEDIATE).
+        "OPTIONS": sqlite_options(),
+        **sqlite_connection(),
     }
 else:
     raise RuntimeError("MODOBOA_TEST_DB must be sqlite, postgres or mysql, not %r" % ENGINE)

@@ -44,6 +44,10 @@ MIDDLEWARE = (
     "modoboa.core.security_middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "modoboa.core.security_middleware.ContentSecurityPolicyMiddleware",
+    # Before anything that reads the database: turns a 500 caused by an
+    # unreachable database into a 503.
+    "modoboa.lib.middleware.DatabaseUnavailableMiddleware",
+    "modoboa.lib.middleware.SQLiteReadsDeferredMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -265,6 +269,39 @@ LOGGING = {
         },
     },
 }
+
+
+def sqlite_connection():
+    """How long (seconds) a process keeps its SQLite connection, checked
+    before reuse: a connection that closes takes a lock for a moment, and a
+    Postfix lookup opening the file then fails (Postfix sets no busy
+    timeout).
+    """
+    return {"CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True}
+
+
+def sqlite_options():
+    """The OPTIONS of an SQLite connection shared by the panel and the mail
+    path (see docs/configuration.rst, "SQLite").
+
+    - the file itself is in write-ahead-log mode (a property of the file,
+      set by deploy): Postfix and Dovecot read while the panel writes
+      (readers never wait for a writer, nor a writer for readers);
+    - ``synchronous=NORMAL``: safe with WAL (a power cut may lose the last
+      commits, never corrupt the file), and a commit needs no fsync;
+    - ``transaction_mode`` IMMEDIATE: a transaction takes the write lock
+      when it begins, so two requests that read then write queue up instead
+      of one failing with "database is locked" (a deferred transaction that
+      meets a newer write cannot wait: SQLite refuses it at once);
+    - ``timeout``: how long (seconds) a connection waits for the write lock,
+      shorter than gunicorn's 30 s worker timeout, so a request that waited
+      too long answers 503 instead of being killed.
+    """
+    return {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA synchronous=NORMAL",
+    }
 
 
 def apply_defaults(namespace):

@@ -1,4 +1,20 @@
-"""A non-blocking lock for jobs that cron may start twice at once."""
+"""A non-blocking lock for jobs that cron may start twice at once, on one
+machine or on several machines sharing the database.
+
+The lock lives where every node sees it: in the database server.
+
+- PostgreSQL: a session advisory lock (``pg_try_advisory_lock``), per
+  database;
+- MySQL/MariaDB: a named lock (``GET_LOCK``), named after the database and
+  the job (the names are server-wide);
+- SQLite: every process using the database works on the same file, so the
+  lock is a ``flock`` on a file beside it (``<db>.<job>.lock``).
+
+Each lock is held by a connection of its own, opened for the job: the job's
+transactions, or its closing of its own connection, never release it. The
+database server (or the kernel, for SQLite) releases it when the process
+dies, so a job killed half-way never blocks the next run.
+"""
 
 import fcntl
 import hashlib
@@ -6,35 +22,97 @@ import os
 import tempfile
 from contextlib import contextmanager
 
-from django.conf import settings
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connections
 
 
 class AlreadyRunning(Exception):
     """Another copy of the job holds the lock."""
 
 
-def lock_path(name):
-    """One lock file per job and per database, in the temporary directory."""
-    database = settings.DATABASES["default"]
-    key = "%s|%s|%s|%s" % (
-        name,
-        database.get("ENGINE"),
-        database.get("HOST", ""),
-        database.get("NAME"),
-    )
-    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return os.path.join(tempfile.gettempdir(), "modoboa-%s-%s.lock" % (name, digest))
+def _key(name, database):
+    return "modoboa|%s|%s" % (database.get("NAME"), name)
+
+
+def lock_path(name, database=None):
+    """The SQLite lock file of job ``name``: beside the database file (the
+    temporary directory for a database in memory).
+    """
+    database = database or connections["default"].settings_dict
+    path = str(database.get("NAME") or "")
+    if not path or path == ":memory:" or path.startswith("file:"):
+        digest = hashlib.sha256(_key(name, database).encode()).hexdigest()[:16]
+        return os.path.join(tempfile.gettempdir(), "modoboa-%s-%s.lock" % (name, digest))
+    return "%s.%s.lock" % (path, name)
+
+
+def _first_line(exc):
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _open(using):
+    """A new connection to ``using``, outside Django's pool."""
+    current = connections[using]
+    wrapper = type(current)(dict(current.settings_dict), alias=using)
+    try:
+        wrapper.ensure_connection()
+    except DatabaseError as exc:
+        wrapper.close()
+        # A plain CommandError: the job exits with status 1 and prints
+        # "CommandError: <this line>".
+        raise CommandError(
+            "Cannot reach the database %s: %s. Nothing done."
+            % (current.settings_dict.get("NAME"), _first_line(exc))
+        ) from None
+    return wrapper
 
 
 @contextmanager
-def job_lock(name):
-    """Hold the lock of job ``name`` for the block, or raise AlreadyRunning.
+def _server_lock(name, using):
+    wrapper = _open(using)
+    try:
+        key = _key(name, wrapper.settings_dict)
+        with wrapper.cursor() as cursor:
+            if wrapper.vendor == "postgresql":
+                number = int.from_bytes(
+                    hashlib.sha256(key.encode()).digest()[:8], "big", signed=True
+                )
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [number])
+                acquired = bool(cursor.fetchone()[0])
+                release = ("SELECT pg_advisory_unlock(%s)", [number])
+            else:
+                # GET_LOCK names are at most 64 characters.
+                lock_name = "modoboa-%s" % hashlib.sha256(key.encode()).hexdigest()[:48]
+                cursor.execute("SELECT GET_LOCK(%s, 0)", [lock_name])
+                acquired = cursor.fetchone()[0] == 1
+                release = ("SELECT RELEASE_LOCK(%s)", [lock_name])
+        if not acquired:
+            raise AlreadyRunning(name)
+        try:
+            yield
+        finally:
+            try:
+                with wrapper.cursor() as cursor:
+                    cursor.execute(*release)
+            except DatabaseError:
+                pass  # the connection is gone, and the lock with it
+    finally:
+        wrapper.close()
 
-    The lock is released by the kernel when the process dies, so a job
-    killed half-way never blocks the next run.
-    """
-    path = lock_path(name)
-    handle = open(path, "a+")  # noqa: SIM115 - kept open while locked
+
+@contextmanager
+def _file_lock(name, using):
+    # The same check as the other engines: a job never starts on a
+    # database it cannot open.
+    _open(using).close()
+    path = lock_path(name, connections[using].settings_dict)
+    try:
+        handle = open(path, "a+")  # noqa: SIM115 - kept open while locked
+    except OSError as exc:
+        raise CommandError(
+            "Cannot open the lock file %s: %s. Nothing done." % (path, exc)
+        ) from None
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -46,3 +124,16 @@ def job_lock(name):
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
     finally:
         handle.close()
+
+
+@contextmanager
+def job_lock(name, using="default"):
+    """Hold the lock of job ``name`` for the block, or raise AlreadyRunning
+    (another copy, on this machine or another one, holds it) or
+    CommandError when the database does not answer (the job exits non-zero
+    with one clear line, before doing anything).
+    """
+    vendor = connections[using].vendor
+    lock = _server_lock if vendor in ("postgresql", "mysql") else _file_lock
+    with lock(name, using):
+        yield

@@ -6,7 +6,7 @@ administrator owns; a domain limit counts the objects inside the domain.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, F, Func, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -82,15 +82,30 @@ def create_domain_limits(domain):
     )
 
 
-def get_user_limit(user, name):
-    """Return the UserObjectLimit row ``name`` of ``user`` (created if
-    missing, for accounts made before limits existed).
+def _for_update(queryset):
+    """``queryset`` locking its rows until the transaction ends, when there
+    is one: two requests checking the same limit at once then take turns,
+    and the second counts what the first created (never both the last
+    slot).
     """
+    if connection.in_atomic_block:
+        return queryset.select_for_update()
+    return queryset
+
+
+def get_user_limit(user, name, lock=False):
+    """Return the UserObjectLimit row ``name`` of ``user`` (created if
+    missing, for accounts made before limits existed); with ``lock``, the
+    row stays locked until the transaction ends.
+    """
+    rows = UserObjectLimit.objects.all()
+    if lock:
+        rows = _for_update(rows)
     try:
-        return UserObjectLimit.objects.get(user=user, name=name)
+        return rows.get(user=user, name=name)
     except UserObjectLimit.DoesNotExist:
         create_user_limits(user)
-        return UserObjectLimit.objects.get(user=user, name=name)
+        return rows.get(user=user, name=name)
 
 
 def _consumed(user_id, name):
@@ -177,6 +192,8 @@ def check_user_limit(user, name, count=1, new_value=None, old_value=0):
     if user.role not in definition["roles"]:
         return
     limit = get_user_limit(user, name)
+    if limit.max_value > 0:
+        limit = get_user_limit(user, name, lock=True)
     if definition["type"] == "sum":
         if limit.max_value == 0:
             return
@@ -211,6 +228,9 @@ def check_domain_limit(domain, name, count=1):
     if limit is None:
         create_domain_limits(domain)
         limit = DomainObjectLimit.objects.get(domain=domain, name=name)
+    if limit.max_value < 0:
+        return
+    limit = _for_update(DomainObjectLimit.objects.filter(pk=limit.pk)).get()
     if limit.max_value < 0:
         return
     if domain_limit_current(limit) + count > limit.max_value:
@@ -277,7 +297,7 @@ def set_user_limit(account, name, value, *, acting_user):
     if limit.max_value == value:
         return limit
     if acting_user is not None and not acting_user.is_superuser and admin_limits_enabled():
-        own = get_user_limit(acting_user, name)
+        own = get_user_limit(acting_user, name, lock=True)
         if own.max_value >= 0:
             if value == -1:
                 raise UnsufficientResource(

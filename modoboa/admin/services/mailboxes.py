@@ -5,7 +5,7 @@ whose one recipient is the mailbox, and a row in ``admin_quota`` keyed by
 its full address.
 """
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,7 @@ from modoboa.lib.exceptions import BadRequest, Conflict
 from modoboa.limits import services as limits_services
 from modoboa.limits.models import UserObjectLimit
 
-from ..models import Alias, AliasRecipient, Mailbox, Quota, SenderAddress
+from ..models import Alias, AliasRecipient, Domain, Mailbox, Quota, SenderAddress
 from . import mailbox_operations
 from .common import (
     clean_email,
@@ -49,6 +49,11 @@ def apply_quota(mailbox, value, acting_user, override=None):
     if not value and domain.quota and not override:
         raise BadRequest(_("A quota is required"), field="quota")
     if domain.quota:
+        # Concurrent allocations in one domain take turns (never both the
+        # last megabytes): the domain's row stays locked until the end of
+        # the transaction.
+        if connection.in_atomic_block:
+            list(Domain.objects.select_for_update().filter(pk=domain.pk).values_list("pk"))
         allocated = (
             Mailbox.objects.filter(domain=domain)
             .exclude(pk=mailbox.pk)

@@ -89,6 +89,16 @@ def normalize_database(config):
         options.setdefault("charset", "utf8mb4")
         options.setdefault("init_command", "SET sql_mode='STRICT_TRANS_TABLES'")
         config["OPTIONS"] = options
+    elif config["ENGINE"].endswith("sqlite3"):
+        options = dict(config.get("OPTIONS") or {})
+        for key, value in settings_defaults.sqlite_options().items():
+            options.setdefault(key, value)
+        config["OPTIONS"] = options
+        # Each worker keeps its connection: a connection that closes takes
+        # a lock for a moment, which a Postfix lookup opening the file then
+        # meets (Postfix sets no busy timeout).
+        for key, value in settings_defaults.sqlite_connection().items():
+            config.setdefault(key, value)
     for key in (
         "CONN_MAX_AGE",
         "CONN_HEALTH_CHECKS",

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from modoboa.core.models import Log
+from modoboa.lib.cronlock import AlreadyRunning, job_lock
 from modoboa.parameters import tools as param_tools
 
 
@@ -32,7 +33,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        # A plain DELETE: two copies at once delete the same rows, harmlessly.
-        deleted = clean_logs()
+        # A plain DELETE: two copies at once would delete the same rows,
+        # harmlessly; the lock checks that the database answers.
+        try:
+            with job_lock("cleanlogs"):
+                deleted = clean_logs()
+        except AlreadyRunning:
+            return
         if options["verbose"] or options["debug"] or options["verbosity"] > 1:
             self.stdout.write("%d log line(s) deleted" % deleted)

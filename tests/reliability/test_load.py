@@ -1,0 +1,349 @@
+"""A bounded load run on loopback: the panel busy while mail flows.
+
+gunicorn (four workers) serves the test database while concurrent clients
+open console pages, read and write through the API (creations, quota
+changes, deletions), Postfix looks addresses up with ``postmap -q``, and
+Dovecot authenticates users and delivers mail over LMTP (each delivery
+updating ``admin_quota`` through the quota dict), all at once. Then it
+checks that nothing was lost: every 2xx write is in the database, every
+delivery is counted in the quota, no pool is exceeded, and no request,
+lookup or delivery failed.
+
+CI runs it small and short; ``bench/load.py`` runs it bigger and longer
+(``MODOBOA_LOAD_MAILBOXES``, ``MODOBOA_LOAD_SECONDS``) and writes the figures
+to ``MODOBOA_LOAD_RESULTS``.
+"""
+
+import itertools
+import json
+import os
+import random
+import threading
+import time
+from collections import defaultdict
+
+import pytest
+import requests
+from django.db import connection
+from django.db.models import Sum
+from rest_framework.authtoken.models import Token
+
+from modoboa.admin import services
+from modoboa.admin.models import Mailbox, Quota
+from modoboa.core import constants
+from modoboa.core.models import User
+from tests.fixtures.mailserver import manage_py_environment
+
+from .instance import PASSWORD, account_payload, serve_test_database
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+MAILBOXES = int(os.environ.get("MODOBOA_LOAD_MAILBOXES", "30"))
+SECONDS = float(os.environ.get("MODOBOA_LOAD_SECONDS", "6"))
+RESULTS = os.environ.get("MODOBOA_LOAD_RESULTS")
+POOL_QUOTA = 200  # MB shared by the mailboxes of pool.example
+CLIENTS = {"console": 2, "api_read": 2, "api_write": 2, "postmap": 1, "auth": 1, "lmtp": 2}
+
+
+def message(index):
+    return (
+        "From: sender@outside.test\r\nTo: someone\r\nSubject: load %d\r\n\r\n%s\r\n"
+        % (index, "x" * (200 + index % 300))
+    ).encode()
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latencies = defaultdict(list)
+        self.errors = defaultdict(list)
+
+    def measure(self, kind, action):
+        started = time.perf_counter()
+        try:
+            problem = action()
+        except Exception as exc:  # noqa: BLE001 - every failure is counted
+            problem = "%s: %s" % (type(exc).__name__, exc)
+        elapsed = time.perf_counter() - started
+        with self.lock:
+            self.latencies[kind].append(elapsed)
+            if problem:
+                self.errors[kind].append(str(problem)[:300])
+
+    def summary(self, duration):
+        kinds = {}
+        for kind, values in sorted(self.latencies.items()):
+            ordered = sorted(values)
+
+            def pct(fraction, ordered=ordered):
+                return round(
+                    ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000, 1
+                )
+
+            kinds[kind] = {
+                "count": len(ordered),
+                "per_second": round(len(ordered) / duration, 1),
+                "p50_ms": pct(0.50),
+                "p95_ms": pct(0.95),
+                "p99_ms": pct(0.99),
+                "errors": len(self.errors.get(kind, [])),
+            }
+        return kinds
+
+
+def status_problem(response, *expected):
+    if response.status_code not in expected:
+        return "HTTP %d: %s" % (response.status_code, response.text[:200])
+    return None
+
+
+def console_session(url):
+    session = requests.Session()
+    session.get(url + "/accounts/login/", timeout=60)
+    response = session.post(
+        url + "/accounts/login/",
+        data={
+            "username": "admin",
+            "password": "password",
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        },
+        headers={"Referer": url + "/accounts/login/"},
+        timeout=60,
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, response.text[:500]
+    return session
+
+
+def test_load_run_loses_nothing(tmp_path, superadmin, dovecot, postfix_maps):
+    superadmin.set_password("password")
+    superadmin.save()
+    load = services.create_domain(
+        acting_user=superadmin, name="load.example", quota=0, default_mailbox_quota=0
+    )
+    pool = services.create_domain(
+        acting_user=superadmin, name="pool.example", quota=POOL_QUOTA, default_mailbox_quota=10
+    )
+    addresses = []
+    for index in range(MAILBOXES):
+        address = "user%d@load.example" % index
+        services.create_account(
+            acting_user=superadmin,
+            username=address,
+            role=constants.SIMPLEUSERS,
+            password=PASSWORD,
+            mailbox={"address": address, "quota": 0},
+        )
+        addresses.append(address)
+    pool_ids = [
+        services.create_account(
+            acting_user=superadmin,
+            username="pool%d@pool.example" % index,
+            role=constants.SIMPLEUSERS,
+            password=PASSWORD,
+            mailbox={"address": "pool%d@pool.example" % index, "quota": 10},
+        ).pk
+        for index in range(10)
+    ]
+    token = Token.objects.get_or_create(user=superadmin)[0].key
+    recorder = Recorder()
+    created, deleted, delivered = {}, set(), defaultdict(int)
+    state = threading.Lock()
+    counter = itertools.count()
+
+    with serve_test_database(tmp_path / "gunicorn.log", manage_py_environment()) as url:
+        deadline = time.monotonic() + SECONDS
+
+        def api():
+            session = requests.Session()
+            session.headers["Authorization"] = "Token %s" % token
+            return session
+
+        def console():
+            session = console_session(url)
+            pages = ["/dashboard/", "/admin/domains/", "/admin/identities/"]
+            while time.monotonic() < deadline:
+                page = random.choice(pages)  # noqa: S311 - not security
+                recorder.measure(
+                    "console",
+                    lambda page=page: status_problem(session.get(url + page, timeout=60), 200),
+                )
+
+        def api_read():
+            session = api()
+            while time.monotonic() < deadline:
+                page = random.randint(1, max(1, MAILBOXES // 50))  # noqa: S311
+                recorder.measure(
+                    "api_read",
+                    lambda page=page: status_problem(
+                        session.get(
+                            url + "/api/v1/accounts/?page=%d&page_size=50" % page, timeout=60
+                        ),
+                        200,
+                    ),
+                )
+
+        def api_write():
+            session = api()
+            mine = []
+            while time.monotonic() < deadline:
+                username = "w%d@load.example" % next(counter)
+
+                def create(username=username):
+                    response = session.post(
+                        url + "/api/v1/accounts/", json=account_payload(username, 0), timeout=60
+                    )
+                    if response.status_code == 201:
+                        with state:
+                            created[username] = response.json()["pk"]
+                        mine.append(username)
+                    return status_problem(response, 201)
+
+                recorder.measure("api_create", create)
+                target = random.choice(pool_ids)  # noqa: S311
+                quota = random.randint(5, 40)  # noqa: S311
+                recorder.measure(
+                    "api_quota",
+                    lambda target=target, quota=quota: status_problem(
+                        session.patch(
+                            url + "/api/v1/accounts/%d/" % target,
+                            json={"mailbox": {"quota": quota}},
+                            timeout=60,
+                        ),
+                        200,
+                        400,  # the pool is full: refused, as it should be
+                    ),
+                )
+                if len(mine) >= 2:
+                    victim = mine.pop(0)
+
+                    def delete(victim=victim):
+                        response = session.delete(
+                            url + "/api/v1/accounts/%d/" % created[victim], timeout=60
+                        )
+                        if response.status_code == 204:
+                            with state:
+                                deleted.add(victim)
+                        return status_problem(response, 204)
+
+                    recorder.measure("api_delete", delete)
+
+        def postmap():
+            while time.monotonic() < deadline:
+                address = random.choice(addresses)  # noqa: S311
+
+                def lookup(address=address):
+                    answer = postfix_maps.query("sql-aliases.cf", address)
+                    return None if answer == address else "postmap answered %r" % answer
+
+                recorder.measure("postmap", lookup)
+
+        def auth():
+            while time.monotonic() < deadline:
+                address = random.choice(addresses)  # noqa: S311
+                recorder.measure(
+                    "dovecot_auth",
+                    lambda address=address: (
+                        None if dovecot.auth_ok(address, PASSWORD) else "refused"
+                    ),
+                )
+
+        def lmtp():
+            while time.monotonic() < deadline:
+                address = random.choice(addresses)  # noqa: S311
+
+                def deliver(address=address):
+                    refused = dovecot.lmtp([address], message(next(counter)))
+                    if refused:
+                        return "refused: %r" % refused
+                    with state:
+                        delivered[address] += 1
+                    return None
+
+                recorder.measure("lmtp", deliver)
+
+        targets = {
+            "console": console,
+            "api_read": api_read,
+            "api_write": api_write,
+            "postmap": postmap,
+            "auth": auth,
+            "lmtp": lmtp,
+        }
+        threads = [
+            threading.Thread(target=targets[kind])
+            for kind, count in CLIENTS.items()
+            for _ in range(count)
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        duration = time.monotonic() - started
+        server_log = (tmp_path / "gunicorn.log").read_text()
+
+    # Nothing lost.
+    lost = []
+    existing = set(
+        User.objects.filter(username__in=list(created)).values_list("username", flat=True)
+    )
+    for username in created:
+        if username in deleted and username in existing:
+            lost.append("%s deleted (204) but still there" % username)
+        if username not in deleted and username not in existing:
+            lost.append("%s created (201) but missing" % username)
+
+    def counted():
+        rows = dict(
+            Quota.objects.filter(username__in=list(delivered)).values_list("username", "messages")
+        )
+        return {a: (rows.get(a), n) for a, n in delivered.items() if rows.get(a) != n}
+
+    wait_until = time.monotonic() + 15
+    while counted() and time.monotonic() < wait_until:
+        time.sleep(0.5)
+    # On SQLite, Dovecot's quota dict waits 1 s at most for the write lock
+    # (its driver's busy timeout) while a panel write holds it: under
+    # concurrent panel writes some quota updates are dropped (Dovecot logs
+    # them; ``doveadm quota recalc`` repairs the counts). That is where
+    # SQLite stops being the right choice (docs/configuration.rst): the run
+    # reports them, and requires none on the server engines.
+    quota_misses = [
+        "%s: %s messages counted, %s delivered" % (a, q, n) for a, (q, n) in counted().items()
+    ]
+    if connection.vendor != "sqlite":
+        lost += quota_misses
+    dict_errors = [
+        line for line in dovecot.log_text().splitlines() if "dict" in line and "rror" in line
+    ]
+    pool_total = Mailbox.objects.filter(domain=pool).aggregate(total=Sum("quota"))["total"]
+    if pool_total > POOL_QUOTA:
+        lost.append("pool.example: %d MB allocated of %d" % (pool_total, POOL_QUOTA))
+    assert Mailbox.objects.filter(domain=load).count() >= MAILBOXES
+
+    summary = {
+        "engine": connection.vendor,
+        "mailboxes": MAILBOXES,
+        "seconds": round(duration, 1),
+        "gunicorn_workers": 4,
+        "clients": CLIENTS,
+        "errors": sum(len(v) for v in recorder.errors.values()),
+        "lost": len(lost),
+        "kinds": recorder.summary(duration),
+        "deliveries": sum(delivered.values()),
+        "created": len(created),
+        "deleted": len(deleted),
+        "error_samples": {k: v[:5] for k, v in recorder.errors.items()},
+        "lost_samples": lost[:10],
+        "quota_misses": len(quota_misses),
+        "quota_miss_samples": quota_misses[:5],
+        "dovecot_dict_errors": len(dict_errors),
+        "dovecot_dict_error_samples": dict_errors[:3],
+    }
+    if RESULTS:
+        with open(RESULTS, "w", encoding="utf-8") as fp:
+            json.dump(summary, fp, indent=2)
+    assert summary["kinds"].keys() >= {"console", "api_read", "api_create", "postmap", "lmtp"}
+    assert dict(recorder.errors) == {}, (summary, server_log[-3000:])
+    assert lost == [], summary
