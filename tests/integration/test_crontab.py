@@ -36,7 +36,7 @@ CRON_LINE = re.compile(
 )
 # The seed's crontab parses Postfix logs for the statistics extension,
 # which is not part of this package: its line says so on the page.
-EXTENSION_JOBS = {"logparser": "modoboa-stats"}
+EXTENSION_JOBS = {"logparser": "modoboa-stats", "generate_rights": "radicale"}
 
 # The local public API server of the command's own tests.
 public_api = test_public_api.public_api
@@ -64,6 +64,7 @@ def test_the_page_lists_the_seed_jobs():
         "check_mx",
         "communicate_with_public_api",
         "manage_dkim_keys",
+        "generate_rights",
     ]
 
 
@@ -89,6 +90,13 @@ def work_to_do(tmp_path, mailboxes_owner, make_domain, make_account, superadmin,
     param_tools.set_global_parameter("valid_mxs", "192.0.2.0/24", app="admin")
     param_tools.set_global_parameter("inactive_account_threshold", 30, app="core")
     param_tools.set_global_parameter("log_maximum_age", 10, app="core")
+    from django.apps import apps
+
+    if apps.is_installed("modoboa.radicale"):
+        # A sharing rule newer than the (missing) rights file.
+        param_tools.set_global_parameter(
+            "rights_file_path", str(root / "radicale-rights"), app="modoboa_radicale"
+        )
 
     MailboxOperation.objects.create(type="delete", argument=str(doomed))
     Session.objects.create(
@@ -101,7 +109,7 @@ def work_to_do(tmp_path, mailboxes_owner, make_domain, make_account, superadmin,
     User.objects.filter(username="sleepy@good.org").update(
         last_login=timezone.now() - timedelta(days=31)
     )
-    yield {"doomed": doomed, "dkim_dir": dkim_dir}
+    yield {"doomed": doomed, "dkim_dir": dkim_dir, "rights": root / "radicale-rights"}
     shutil.rmtree(root, ignore_errors=True)
 
 
@@ -136,7 +144,7 @@ def test_every_cron_job_runs_twice_in_a_row(work_to_do, dns_settings, public_api
             assert job[0] in EXTENSION_JOBS, "%s is not a command of this instance" % job[0]
             continue
         jobs.append(job)
-    assert len(jobs) == 7
+    assert len(jobs) == 7 + sum(job[0] in EXTENSION_JOBS for job in jobs)
 
     outputs = [run_job(job, tmp_path / "handle.pid") for job in jobs]
     assert not any("Traceback" in output for output in outputs)
@@ -152,6 +160,8 @@ def test_every_cron_job_runs_twice_in_a_row(work_to_do, dns_settings, public_api
     assert (work_to_do["dkim_dir"] / "good.org.pem").is_file()
     assert Domain.objects.get(name="good.org").dkim_public_key
     assert ("POST", "/1/instances/") in {call[:2] for call in public_api.calls}
+    if any(job[0] == "generate_rights" for job in jobs):
+        assert "[principal]" in work_to_do["rights"].read_text()
 
     # A minute later: nothing left to do, nothing changed, no error.
     before = observable_state()
