@@ -57,7 +57,7 @@ class Auth(auth.BaseAuth):
             headers={"Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(  # noqa: S310 - the configured panel URL
+            with urllib.request.urlopen(  # noqa: S310 - http(s) only, checked above
                 request, timeout=self._timeout, context=self._context
             ) as response:
                 answer = json.loads(response.read().decode("utf-8"))

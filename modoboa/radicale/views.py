@@ -168,13 +168,7 @@ def calendar_share(request, pk):
     return render(request, "radicale/calendar_share.html", context, status=status)
 
 
-@login_required
-@require_POST
-def calendar_delete(request, kind, pk):
-    if kind == "user":
-        calendar = _user_calendar(request, pk)
-    else:
-        calendar = get_object_or_404(SharedCalendar.objects.select_related("domain"), pk=pk)
+def _delete(request, calendar):
     try:
         services.delete_calendar(calendar, acting_user=request.user)
     except ModoboaException as exc:
@@ -182,3 +176,18 @@ def calendar_delete(request, kind, pk):
     else:
         messages.success(request, _("Calendar %s deleted") % calendar.name)
     return redirect("modoboa_radicale:calendar_list")
+
+
+@login_required
+@require_POST
+def user_calendar_delete(request, pk):
+    return _delete(request, _user_calendar(request, pk))
+
+
+@login_required
+@require_POST
+def shared_calendar_delete(request, pk):
+    calendar = get_object_or_404(SharedCalendar.objects.select_related("domain"), pk=pk)
+    if not services.shared_calendars_for(request.user).filter(pk=calendar.pk).exists():
+        raise PermissionDenied(_("You are not allowed to manage this calendar"))
+    return _delete(request, calendar)
