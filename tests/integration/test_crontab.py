@@ -40,6 +40,7 @@ EXTENSION_JOBS = {
     "update_statistics": "stats",
     "qcleanup": "amavis",
     "amnotify": "amavis",
+    "generate_rights": "radicale",
 }
 STATS_LOG = Path(__file__).resolve().parents[2] / "modoboa/stats/tests/logs/syslog.txt"
 
@@ -72,6 +73,7 @@ def test_the_page_lists_the_seed_jobs():
         "manage_dkim_keys",
         "qcleanup",
         "amnotify",
+        "generate_rights",
     ]
 
 
@@ -102,6 +104,11 @@ def work_to_do(tmp_path, mailboxes_owner, make_domain, make_account, superadmin,
     if "modoboa.stats" in settings.INSTALLED_APPS:
         param_tools.set_global_parameter("logfile", str(mail_log), app="modoboa_stats")
         param_tools.set_global_parameter("message_log_retention", 3650, app="modoboa_stats")
+    if "modoboa.radicale" in settings.INSTALLED_APPS:
+        # A sharing rule newer than the (missing) rights file.
+        param_tools.set_global_parameter(
+            "rights_file_path", str(root / "radicale-rights"), app="modoboa_radicale"
+        )
 
     MailboxOperation.objects.create(type="delete", argument=str(doomed))
     Session.objects.create(
@@ -114,7 +121,7 @@ def work_to_do(tmp_path, mailboxes_owner, make_domain, make_account, superadmin,
     User.objects.filter(username="sleepy@good.org").update(
         last_login=timezone.now() - timedelta(days=31)
     )
-    yield {"doomed": doomed, "dkim_dir": dkim_dir}
+    yield {"doomed": doomed, "dkim_dir": dkim_dir, "rights": root / "radicale-rights"}
     shutil.rmtree(root, ignore_errors=True)
 
 
@@ -184,6 +191,8 @@ def test_every_cron_job_runs_twice_in_a_row(work_to_do, dns_settings, public_api
     if stats_state() is not None:
         counters, messages, accounts = stats_state()
         assert messages == 8 and counters and accounts
+    if any(job[0] == "generate_rights" for job in jobs):
+        assert "[principal]" in work_to_do["rights"].read_text()
 
     # A minute later: nothing left to do, nothing changed, no error.
     before = observable_state()

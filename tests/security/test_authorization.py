@@ -34,6 +34,8 @@ PUBLIC = {
     "api-schema": "the API's shape, no data",
     "api-docs": "Swagger UI for the shape above",
     "javascript-catalog": "translations of the interface",
+    "modoboa_radicale:auth_check": "Radicale's login check: credentials in, yes or no out "
+    "(throttled like the login page)",
 }
 
 #: Pages of the "Modoboa" settings area: super administrators only.

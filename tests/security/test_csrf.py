@@ -22,6 +22,8 @@ EXEMPT = {
     # Exchanges credentials for a token: no cookie is read, so a forged
     # request from another site gains nothing (it must know the password).
     "api:token": "no ambient credentials",
+    # Radicale's plugin sends the credentials to check; no cookie is read.
+    "modoboa_radicale:auth_check": "no ambient credentials",
 }
 
 METHODS = ("post", "put", "patch", "delete")

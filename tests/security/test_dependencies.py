@@ -106,6 +106,9 @@ ACCEPTED = {
         "upstream's documented first password, only when none is given (docs/deployment.rst)"
     ),
     ("modoboa/test_settings.py", "B105"): "the test suite's secret key",
+    ("modoboa/radicale/radicale_auth.py", "B310"): (
+        "the panel's URL from Radicale's configuration; only http(s) is accepted"
+    ),
 }
 
 

@@ -1,0 +1,28 @@
+"""Django application configuration of the calendars."""
+
+from django.apps import AppConfig
+
+
+class RadicaleConfig(AppConfig):
+    name = "modoboa.radicale"
+    # 1.10's label: its tables and migrations keep their names.
+    label = "modoboa_radicale"
+    verbose_name = "Modoboa calendars"
+    default_auto_field = "django.db.models.AutoField"
+
+    def ready(self):
+        from modoboa.core.extensions import exts_pool
+
+        exts_pool.load_extension(self.name)
+        from django.db.models.signals import post_delete
+
+        from . import services
+        from .models import AccessRule, UserCalendar
+
+        # Cascades (a mailbox or a domain deleted) change the rights too.
+        for model in (AccessRule, UserCalendar):
+            post_delete.connect(
+                services.rights_changed,
+                sender=model,
+                dispatch_uid="radicale_rights_%s" % model.__name__,
+            )

@@ -1,0 +1,207 @@
+"""Calendars: who may create, share and remove them, in one place.
+
+The console, the API and the commands call these functions only. A
+calendar's collection is created on the Radicale server inside the same
+transaction (a server that refuses it leaves no row behind); the rights
+file is written again once the change is committed.
+"""
+
+import hmac
+import logging
+import re
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from modoboa.admin.models import Domain, Mailbox
+from modoboa.lib.exceptions import BadRequest, Conflict, ModoboaException, PermDeniedException
+
+from . import client, rights
+from .models import AccessRule, SharedCalendar, UserCalendar
+
+logger = logging.getLogger("modoboa.admin")
+
+# Letters (any script), digits, spaces, dots, dashes and underscores: a
+# name is part of the calendar's URL, so no slash and no leading dot.
+NAME_RE = re.compile(r"^[^\W_][\w .-]{0,199}$")
+
+
+def clean_name(value):
+    name = (value or "").strip() if isinstance(value, str) else ""
+    if not NAME_RE.match(name) or name.endswith("."):
+        raise BadRequest(
+            _(
+                "Use letters, digits, spaces, dots, dashes and underscores, starting with a "
+                "letter or a digit (200 characters at most)."
+            ),
+            field="name",
+        )
+    return name
+
+
+def _may_manage_mailbox(user, mailbox):
+    if user.is_superuser:
+        return True
+    if user.pk == mailbox.user_id:
+        return True
+    return user.is_admin and user.can_access(mailbox.user)
+
+
+def require_mailbox(user, mailbox):
+    if not _may_manage_mailbox(user, mailbox):
+        raise PermDeniedException(_("You are not allowed to manage this calendar"))
+
+
+def require_domain(user, domain):
+    if not user.is_admin or not (user.is_superuser or user.can_access(domain)):
+        raise PermDeniedException(_("You are not allowed to manage this calendar"))
+
+
+def user_calendars_for(user):
+    """The user calendars ``user`` manages: its own, and for administrators
+    those of the mailboxes they reach.
+    """
+    queryset = UserCalendar.objects.select_related("mailbox__domain", "mailbox__user")
+    if user.is_superuser:
+        return queryset
+    own = queryset.filter(mailbox__user=user)
+    if user.is_admin:
+        reachable = Mailbox.objects.get_for_admin(user)
+        return (own | queryset.filter(mailbox__in=reachable)).distinct()
+    return own
+
+
+def shared_calendars_for(user):
+    """The shared calendars ``user`` sees: those of its mailbox's domain,
+    and for administrators those of the domains they reach.
+    """
+    queryset = SharedCalendar.objects.select_related("domain")
+    if user.is_superuser:
+        return queryset
+    domains = Domain.objects.get_for_admin(user) if user.is_admin else Domain.objects.none()
+    mailbox = user.mailbox_or_none
+    condition = queryset.filter(domain__in=domains)
+    if mailbox is not None:
+        condition = condition | queryset.filter(domain=mailbox.domain_id)
+    return condition.distinct()
+
+
+def calendars_shared_with(user):
+    mailbox = user.mailbox_or_none
+    if mailbox is None:
+        return AccessRule.objects.none()
+    return AccessRule.objects.filter(mailbox=mailbox, read=True).select_related(
+        "calendar__mailbox__domain"
+    )
+
+
+def _regenerate_rights():
+    def write():
+        try:
+            rights.write_rights_file()
+        except ModoboaException as exc:
+            # The previous file stays in force; generate_rights retries.
+            logger.error("%s", exc)
+
+    transaction.on_commit(write)
+
+
+def rights_changed(sender, **kwargs):
+    """Receiver of post_delete: the rights file follows cascades."""
+    _regenerate_rights()
+
+
+@transaction.atomic
+def create_user_calendar(*, acting_user, mailbox, name):
+    require_mailbox(acting_user, mailbox)
+    name = clean_name(name)
+    if UserCalendar.objects.filter(mailbox=mailbox, name=name).exists():
+        raise Conflict(_("A calendar with this name already exists"), field="name")
+    calendar = UserCalendar.objects.create(mailbox=mailbox, name=name)
+    client.create_calendar(calendar.path, name)
+    _regenerate_rights()
+    return calendar
+
+
+@transaction.atomic
+def create_shared_calendar(*, acting_user, domain, name):
+    require_domain(acting_user, domain)
+    name = clean_name(name)
+    if SharedCalendar.objects.filter(domain=domain, name=name).exists():
+        raise Conflict(_("A calendar with this name already exists"), field="name")
+    calendar = SharedCalendar.objects.create(domain=domain, name=name)
+    client.create_calendar(calendar.path, name)
+    _regenerate_rights()
+    return calendar
+
+
+@transaction.atomic
+def delete_calendar(calendar, *, acting_user):
+    if isinstance(calendar, UserCalendar):
+        require_mailbox(acting_user, calendar.mailbox)
+    else:
+        require_domain(acting_user, calendar.domain)
+    path = calendar.path
+    calendar.delete()
+    client.delete_calendar(path)
+    _regenerate_rights()
+
+
+@transaction.atomic
+def set_access_rule(calendar, *, acting_user, address, read, write):
+    """Let the mailbox ``address`` read (and write) ``calendar``; with
+    neither, the rule goes. A simple user shares within its domain; an
+    administrator with the mailboxes it reaches.
+    """
+    require_mailbox(acting_user, calendar.mailbox)
+    address = (address or "").strip().lower() if isinstance(address, str) else ""
+    local, sep, domain_name = address.partition("@")
+    mailbox = None
+    if sep:
+        mailbox = (
+            Mailbox.objects.select_related("user", "domain")
+            .filter(address=local, domain__name=domain_name)
+            .first()
+        )
+    allowed = mailbox is not None and (
+        mailbox.domain_id == calendar.mailbox.domain_id
+        or (acting_user.is_admin and _may_manage_mailbox(acting_user, mailbox))
+    )
+    if not allowed:
+        raise BadRequest(_("No mailbox %s to share with") % address, field="mailbox")
+    if mailbox.pk == calendar.mailbox_id:
+        raise BadRequest(_("A calendar is not shared with its owner"), field="mailbox")
+    write = bool(write)
+    read = bool(read) or write
+    if not read:
+        AccessRule.objects.filter(calendar=calendar, mailbox=mailbox).delete()
+        _regenerate_rights()
+        return None
+    rule, _created = AccessRule.objects.update_or_create(
+        calendar=calendar,
+        mailbox=mailbox,
+        defaults={"read": read, "write": write, "last_update": timezone.now()},
+    )
+    _regenerate_rights()
+    return rule
+
+
+def check_login(request, username, password):
+    """What the Radicale plugin asks: the login Radicale should use, or
+    None. Modoboa's service login is checked against its derived secret;
+    anyone else must be an active mailbox owner of an enabled domain with
+    the right password (throttled like the console's logins).
+    """
+    from modoboa.core import auth
+
+    service, secret = client.service_credentials()
+    if username == service:
+        return service if hmac.compare_digest(password.encode(), secret.encode()) else None
+    user = auth.check_credentials(request, username, password)
+    if user is None:
+        return None
+    mailbox = user.mailbox_or_none
+    if mailbox is None or not mailbox.domain.enabled:
+        return None
+    return mailbox.full_address
