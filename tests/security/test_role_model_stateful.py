@@ -1,8 +1,9 @@
 """The role model as invariants (issue 14): random sequences of operations by
 random actors of the four roles over two tenants.
 
-After each step of a run the database is checked; at the end of each run the
-Postfix maps are checked with the real ``postmap -q``:
+After each step of a run the routing rules are checked in the database; at
+the end of each run the Postfix maps are checked with the real ``postmap -q``
+and the limits are checked:
 
 - an operation that succeeded was allowed by the rules of docs/security.rst,
   restated here in plain Python (the implementation uses SQL filters);
@@ -377,12 +378,12 @@ class RoleModel(RuleBasedStateMachine):
         if not hasattr(self, "routes"):
             return
         self.steps += 1
-        _check_routing(self, _db_aliases, _db_logins)
-        _check_limits()
+        _check_routing(self, *_db_routing())
 
     def teardown(self):
         if hasattr(self, "routes") and self.maps is not None:
             COUNTS["postmap checkpoints"] += 1
+            _check_limits()
             _check_routing(
                 self,
                 lambda a: self.maps.values(ALIASES, a),
@@ -399,35 +400,27 @@ def _universe(machine):
     return sorted(a for a in addresses if not a.startswith("@"))
 
 
-def _db_aliases(address):
+def _db_routing():
+    """The alias and sender-login lookups as the database holds them, in
+    four queries (the maps' rules: enabled aliases of enabled domains).
+    """
     from modoboa.admin.models import AliasRecipient
 
-    return sorted(
-        AliasRecipient.objects.filter(
-            alias__address=address, alias__enabled=True, alias__domain__enabled=True
-        ).values_list("address", flat=True)
-    )
-
-
-def _db_logins(address):
-    logins = set(
-        SenderAddress.objects.filter(address=address).values_list(
-            "mailbox__user__email", flat=True
-        )
-    )
-    logins |= {
-        "%s@%s" % (local, name)
-        for local, name in Alias.objects.filter(address=address, enabled=True).values_list(
-            "aliasrecipient__r_mailbox__address", "aliasrecipient__r_mailbox__domain__name"
-        )
-        if local
-    }
-    if (
-        Mailbox.objects.filter(user__email=address).exists()
-        or User.objects.filter(email=address).exists()
+    live = AliasRecipient.objects.filter(alias__enabled=True, alias__domain__enabled=True)
+    routes = defaultdict(set)
+    for address, recipient in live.values_list("alias__address", "address"):
+        routes[address].add(recipient)
+    logins = defaultdict(set)
+    for address, email in SenderAddress.objects.values_list("address", "mailbox__user__email"):
+        logins[address].add(email)
+    boxes = AliasRecipient.objects.filter(alias__enabled=True, r_mailbox__isnull=False)
+    for address, local, name in boxes.values_list(
+        "alias__address", "r_mailbox__address", "r_mailbox__domain__name"
     ):
-        logins.add(address)
-    return sorted(logins)
+        logins[address].add("%s@%s" % (local, name))
+    for email in User.objects.exclude(email="").values_list("email", flat=True):
+        logins[email].add(email)
+    return lambda a: routes.get(a, set()), lambda a: logins.get(a, set())
 
 
 def _check_routing(machine, aliases, logins):
