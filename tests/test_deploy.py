@@ -155,6 +155,11 @@ def test_silent_sqlite_deploy_makes_a_secure_instance(workdir):
 
     with sqlite3.connect(db) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    # Password hashes and API tokens: no other local user reads them (issue
+    # 14); the group (Postfix, Dovecot) reads and writes in WAL mode.
+    for path in (db, db + "-wal", db + "-shm"):
+        if os.path.exists(path):
+            assert oct(os.stat(path).st_mode)[-3:] == "660", path
     assert password != "password"
     check = manage(instance, "check", "--deploy", "--fail-level", "WARNING")
     assert check.returncode == 0, check.stdout + check.stderr

@@ -27,7 +27,14 @@ from django.utils.translation import gettext as _
 
 from modoboa.core import constants as core_constants
 from modoboa.core import signals as core_signals
-from modoboa.lib.exceptions import BadRequest, Conflict, ModoboaException, NotFound
+from modoboa.lib.exceptions import (
+    BadRequest,
+    Conflict,
+    LimitReached,
+    ModoboaException,
+    NotFound,
+    PermDeniedException,
+)
 
 from . import signals
 from .csv_cells import restore
@@ -443,13 +450,21 @@ class _Context:
         self.crypt_passwords = crypt_passwords
         self.progress = progress
         self.hashes = {}
+        self.refused = {}
         self.done = 0
 
     def password_hash(self, row):
+        if row.line in self.refused:
+            # Refused before any hashing (see _authorise_rows).
+            raise self.refused[row.line]
         password = row.values["password"]
         if not password:
             raise BadRequest(_("This field is required."), field="password")
         if not self.crypt_passwords:
+            if self.acting_user is not None and not self.acting_user.is_superuser:
+                from modoboa.core.services import check_password_hash
+
+                check_password_hash(password, field="password")
             return password
         # Clear passwords follow the password policy, as in the console.
         from modoboa.core.services import validate_password
@@ -581,11 +596,104 @@ def _run_batch(rows, context):
         context.record(row, error)
 
 
+def _authorise_rows(rows, context):
+    """Refuse, before any costly work (hashing), the account rows the
+    importing administrator may not create: a role it may not give, a domain
+    out of its reach (neither reachable nor created by an earlier line), an
+    address of an account it cannot administer, a password the policy
+    refuses, or more mailboxes than its limit leaves. The refusal is
+    raised when the row is processed, as its line's error.
+    """
+    from modoboa.core import services as core_services
+    from modoboa.core.services import check_password_hash, validate_password
+    from modoboa.limits import services as limits_services
+
+    from . import access as admin_access
+    from .models import Domain
+
+    actor = context.acting_user
+    accounts = [row for row in rows if row.type == "account"]
+    if not accounts:
+        return
+    declared = set()
+    reachable = set()
+    if actor is not None and not actor.is_superuser:
+        names = set()
+        for row in accounts:
+            names.add(_row_address(row).rpartition("@")[2])
+            names.update(name.lower() for name in row.values["domains"])
+        reachable = set(
+            Domain.objects.get_for_admin(actor)
+            .filter(name__in=names)
+            .values_list("name", flat=True)
+        )
+    left, label = _mailboxes_left(actor, limits_services)
+    for row in rows:
+        if row.type in ("domain", "relaydomain"):
+            declared.add(row.values["name"].lower())
+        if row.type != "account":
+            continue
+        try:
+            core_services.check_role_allowed(actor, row.values["role"])
+            address = _row_address(row)
+            if actor is not None and not actor.is_superuser:
+                wanted = [(address.rpartition("@")[2], "email")]
+                wanted += [(name, "domains") for name in row.values["domains"]]
+                for name, field_name in wanted:
+                    name = name.lower()
+                    if name and name not in reachable and name not in declared:
+                        raise PermDeniedException(
+                            _("You don't have access to domain %s") % name, field=field_name
+                        )
+                if "@" in address:
+                    admin_access.check_address(actor, address, field="username")
+            password = row.values["password"]
+            if password and context.crypt_passwords:
+                validate_password(password, field="password")
+            elif password and actor is not None and not actor.is_superuser:
+                check_password_hash(password, field="password")
+            if "@" in address and left is not None:
+                if left <= 0:
+                    raise LimitReached(_("%s: limit reached") % label)
+                left -= 1
+        except ModoboaException as exc:
+            context.refused[row.line] = exc
+
+
+def _row_address(row):
+    values = row.values
+    if values["email"]:
+        return values["email"].strip().lower()
+    if values["role"] == core_constants.SIMPLEUSERS:
+        return values["username"].strip().lower()
+    return ""
+
+
+def _mailboxes_left(actor, limits_services):
+    """How many more mailboxes ``actor`` may create (None: no limit), and
+    the limit's label.
+    """
+    if actor is None or actor.is_superuser or not limits_services.admin_limits_enabled():
+        return None, None
+    if actor.role not in (core_constants.RESELLERS, core_constants.DOMAINADMINS):
+        return None, None
+    limit = limits_services.get_user_limit(actor, "mailboxes")
+    if limit.max_value < 0:
+        return None, None
+    return limit.max_value - limits_services.user_limit_current(limit), limit.label
+
+
 def _hash_passwords(rows, context):
-    """Hash the clear passwords of every account row, on every core."""
+    """Hash the clear passwords of the authorised account rows, in a
+    bounded pool of processes.
+    """
     from .services import bulk
 
-    pending = [row for row in rows if row.type == "account" and row.values["password"]]
+    pending = [
+        row
+        for row in rows
+        if row.type == "account" and row.values["password"] and row.line not in context.refused
+    ]
     if not pending:
         return
     from modoboa.core.app_settings import password_settings
@@ -604,6 +712,7 @@ def import_rows(
     """
     result.total = len(rows)
     context = _Context(acting_user, result, continue_if_exists, crypt_passwords, progress)
+    _authorise_rows(rows, context)
     if crypt_passwords:
         _hash_passwords(rows, context)
     index = 0

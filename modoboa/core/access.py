@@ -16,7 +16,7 @@ any model.
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from . import constants
 
@@ -55,10 +55,17 @@ def direct_access(user, model):
 
 
 def accessible_domain_ids(user):
-    """Subquery of the ids of the domains ``user`` owns or administers."""
+    """Subquery of the ids of the domains ``user`` owns or administers.
+
+    A domain administrator's disabled domains are out of its reach (see
+    ``modoboa.admin.access``); their owners and superusers keep them.
+    """
     from modoboa.admin.models import Domain
 
-    return object_access_rows(user, Domain).values("object_id")
+    rows = object_access_rows(user, Domain).values("object_id")
+    if user.role == constants.DOMAINADMINS:
+        return Domain.objects.filter(pk__in=rows, enabled=True).values("pk")
+    return rows
 
 
 def filter_for_admin(user, queryset):
@@ -96,32 +103,36 @@ def accessible_users(user, queryset):
     return filter_for_admin(user, queryset)
 
 
-def _user_filter(user):
-    """Accounts reachable by a non-superuser administrator.
-
-    Itself, the accounts it created, and the accounts owning a mailbox in
-    one of its domains, except superusers and resellers (which a domain
-    administrator must never be able to edit).
-    """
-    from django.contrib.auth.models import Group
-
-    from modoboa.admin.models import Mailbox
-
-    from .models import User
-
-    reseller_group = Group.objects.filter(name=constants.RESELLERS, user=OuterRef("user_id"))
-    in_domains = (
-        Mailbox.objects.filter(domain_id__in=accessible_domain_ids(user), user__is_superuser=False)
-        .exclude(Exists(reseller_group))
-        .values("user_id")
-    )
-    return Q(pk=user.pk) | direct_access(user, User) | Q(pk__in=in_domains)
-
-
 def register_core_filters():
-    from .models import User
+    """Accounts are filtered by the admin application's role model
+    (``modoboa.admin.access``), which knows mailboxes and domains.
+    """
 
-    register(User, _user_filter)
+
+_LOGIN_CHECKS = []
+
+
+def register_login_check(check):
+    """Declare a rule that may end an account's console and API access.
+
+    ``check(user)`` returns a message saying why ``user`` may not use the
+    console or the API (or None).
+    """
+    if check not in _LOGIN_CHECKS:
+        _LOGIN_CHECKS.append(check)
+
+
+def login_refusal(user):
+    """Why ``user`` may not log in or keep using a session or a token
+    (None when it may): a disabled account, or any registered rule.
+    """
+    if not user.is_active:
+        return "disabled"
+    for check in _LOGIN_CHECKS:
+        reason = check(user)
+        if reason:
+            return reason
+    return None
 
 
 def grant_access(obj, user, is_owner=False):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import throttling
+from . import access, throttling
 
 auth_logger = logging.getLogger("modoboa.auth")
 
@@ -78,7 +78,7 @@ def check_credentials(request, username, password):
     throttle(request, username)
     address = client_address(request)
     user = authenticate(request, username=username, password=password)
-    if user is None or not user.is_active:
+    if user is None or access.login_refusal(user):
         auth_logger.warning(
             "Failed connection attempt from '%s' as user '%s'",
             throttling.for_log(address),

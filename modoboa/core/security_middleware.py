@@ -53,10 +53,35 @@ class TrustedProxyMiddleware:
 
     def __call__(self, request):
         meta = request.META
+        if "HTTP_X_FORWARDED_PROTO" in meta and not from_trusted_proxy(
+            meta.get("REMOTE_ADDR", "")
+        ):
+            # SECURE_PROXY_SSL_HEADER believes it: only a proxy may say
+            # the client used HTTPS.
+            del meta["HTTP_X_FORWARDED_PROTO"]
         meta["REMOTE_ADDR"] = client_address(
             meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", "")
         )
         return self.get_response(request)
+
+
+def from_trusted_proxy(remote_addr, trusted_proxies=None):
+    """Tell whether a request from ``remote_addr`` comes from a trusted
+    proxy (an empty address is a Unix socket).
+    """
+    if trusted_proxies is None:
+        trusted_proxies = getattr(
+            settings, "MODOBOA_TRUSTED_PROXIES", settings_defaults.MODOBOA_TRUSTED_PROXIES
+        )
+    if isinstance(trusted_proxies, str):
+        trusted_proxies = trusted_proxies.split(",")
+    networks, unix = _networks(trusted_proxies)
+    if not remote_addr:
+        return unix
+    remote = _address(remote_addr)
+    return remote is not None and any(
+        remote.version == net.version and remote in net for net in networks
+    )
 
 
 def client_address(remote_addr, forwarded_for, trusted_proxies=None):

@@ -90,6 +90,25 @@ def validate_password(password, account=None, field="password"):
         raise BadRequest(" ".join(exc.messages), field=field) from None
 
 
+#: Dovecot schemes that store the password itself.
+PLAIN_SCHEMES = ("PLAIN", "CLEAR", "CLEARTEXT", "PLAIN-TRUNC")
+
+
+def check_password_hash(value, field="password"):
+    """A ``{SCHEME}...`` value given as is (imports): one of a plain scheme
+    holds the password itself, which must then follow the policy like any
+    clear password.
+    """
+    if not isinstance(value, str) or not value.startswith("{") or "}" not in value:
+        return
+    scheme, _sep, rest = value[1:].partition("}")
+    if scheme.upper() not in PLAIN_SCHEMES:
+        return
+    if scheme.upper() == "PLAIN-TRUNC":
+        rest = rest.partition("-")[2]
+    validate_password(rest, field=field)
+
+
 def set_password(
     account, password, *, created=False, validate=True, field="password", old_password=None
 ):
@@ -113,6 +132,8 @@ def set_password(
     if len(account.password) > User._meta.get_field("password").max_length:
         # Only reachable with the PLAIN scheme: the column holds 256.
         raise BadRequest(_("This password is too long."), field=field)
+    if account.pk and not created:
+        rotate_api_token(account)
     signals.account_password_updated.send(
         sender=User, account=account, password=password, created=created
     )
@@ -186,6 +207,7 @@ def set_role(account, role, *, acting_user=None):
         account.save(update_fields=["is_superuser"])
     else:
         if old_role == constants.SUPERADMINS:
+            revoke_api_token(account, "role changed")
             account.is_superuser = False
             account.master_user = False
             account.save(update_fields=["is_superuser", "master_user"])
@@ -270,6 +292,27 @@ def get_api_token(user):
 
     token = Token.objects.filter(user=user).first()
     return token.key if token else None
+
+
+def rotate_api_token(account):
+    """Replace ``account``'s API token (if any) by a new one: a password
+    change ends what the old password let anyone obtain.
+    """
+    from rest_framework.authtoken.models import Token
+
+    deleted, _rows = Token.objects.filter(user_id=account.pk).delete()
+    if deleted:
+        Token.objects.create(user=account)
+        audit.log_message("API token of %s replaced (password changed)", account.username)
+
+
+def revoke_api_token(account, reason):
+    """Delete ``account``'s API token (demoted or disabled account)."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _rows = Token.objects.filter(user_id=account.pk).delete()
+    if deleted:
+        audit.log_message("API token of %s revoked (%s)", account.username, reason)
 
 
 @transaction.atomic

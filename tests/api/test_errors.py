@@ -141,3 +141,16 @@ def test_method_not_allowed_is_405(client, domain):
     assert response.status_code == 405
     response = client.delete("/api/v1/accounts/exists/")
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize("path", ["/api/v1/token/", "/api/v1/domains/"])
+def test_json_nested_too_deeply_is_400(client, unchanged, path):
+    """A body nested 100,000 deep exceeded the recursion limit of the JSON
+    decoder: a 500 (issue 14, finding 9).
+    """
+    depth = 100000
+    for body in ("[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth):
+        with unchanged():
+            response = client.generic("POST", path, body, content_type="application/json")
+        assert response.status_code == 400, body[:10]
+        assert "JSON parse error" in response.body["detail"]

@@ -181,6 +181,8 @@ def test_cookies_set_at_login_are_secure_httponly_and_same_site(client, simple_u
         "SESSION_COOKIE_HTTPONLY",
         "SESSION_COOKIE_SAMESITE",
         "CSRF_COOKIE_SAMESITE",
+        "LANGUAGE_COOKIE_SECURE",
+        "LANGUAGE_COOKIE_SAMESITE",
     ]
     cookie_settings = {name: values[name] for name in names if name in values}
     with override_settings(**cookie_settings):
@@ -197,6 +199,30 @@ def test_cookies_set_at_login_are_secure_httponly_and_same_site(client, simple_u
     csrf = response.cookies.get("csrftoken") or client.cookies["csrftoken"]
     assert csrf["secure"]
     assert csrf["samesite"] in ("Lax", "Strict")
+    # The language chosen at login too (issue 14).
+    language = response.cookies["django_language"]
+    assert language["secure"]
+    assert language["samesite"] in ("Lax", "Strict")
+
+
+def test_forwarded_proto_is_believed_from_trusted_proxies_only(client, db, tmp_path):
+    """With SECURE_PROXY_SSL_HEADER (production settings), a client that
+    says ``X-Forwarded-Proto: https`` itself must not pass for HTTPS
+    (issue 14).
+    """
+    values = production_settings(tmp_path)
+    with override_settings(
+        SECURE_PROXY_SSL_HEADER=values["SECURE_PROXY_SSL_HEADER"], SECURE_SSL_REDIRECT=True
+    ):
+        forged = client.get(
+            "/accounts/login/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_PROTO="https"
+        )
+        proxied = client.get(
+            "/accounts/login/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_PROTO="https"
+        )
+    assert forged.status_code == 301
+    assert forged["Location"].startswith("https://")
+    assert proxied.status_code == 200
 
 
 @pytest.mark.browser

@@ -164,6 +164,9 @@ def create_account(
         setattr(account, field, value)
     clear_password = None
     if password_hash:
+        if acting_user is not None and not acting_user.is_superuser:
+            # Superusers may carry over weak legacy passwords (migrations).
+            core_services.check_password_hash(password_hash)
         account.password = password_hash
     elif random_password:
         clear_password = core_services.random_password()
@@ -269,6 +272,8 @@ def update_account(account, *, acting_user, **changes):
         if is_active != account.is_active and mailbox is not None and not mailbox.domain.enabled:
             raise BadRequest(_("The domain of this account is disabled"), field="is_active")
         account.is_active = is_active
+        if not is_active:
+            core_services.revoke_api_token(account, "account disabled")
     if changes.get("master_user") is not None:
         if changes["master_user"] and role != core_constants.SUPERADMINS:
             raise BadRequest(
@@ -339,11 +344,7 @@ def update_account(account, *, acting_user, **changes):
                     mailbox, changes["sender_addresses"], acting_user=acting_user
                 )
             if changes.get("is_active") is not None:
-                from ..models import Alias
-
-                Alias.objects.filter(internal=False, aliasrecipient__r_mailbox=mailbox).update(
-                    enabled=account.is_active
-                )
+                _follow_account_state(mailbox, account.is_active, acting_user)
         if changes.get("domains") is not None and account.role in (
             core_constants.DOMAINADMINS,
             core_constants.RESELLERS,
@@ -354,6 +355,28 @@ def update_account(account, *, acting_user, **changes):
     account.clear_password = clear_password
     audit.log_modified(account, acting_user)
     return account
+
+
+def _follow_account_state(mailbox, is_active, acting_user):
+    """The aliases of ``mailbox`` follow its account's state: those whose
+    only recipient it is and that ``acting_user`` reaches. An alias that
+    also delivers elsewhere, or that another tenant made, is not the
+    account's to switch.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from ..models import Alias, AliasRecipient
+
+    others = AliasRecipient.objects.filter(alias=OuterRef("pk")).exclude(r_mailbox=mailbox)
+    own = Alias.objects.filter(
+        internal=False,
+        pk__in=AliasRecipient.objects.filter(r_mailbox=mailbox).values("alias_id"),
+    ).exclude(Exists(others))
+    if acting_user is not None:
+        own = access.filter_for_admin(acting_user, own)
+    ids = list(own.exclude(enabled=is_active).values_list("pk", flat=True))
+    if ids:
+        Alias.objects.filter(pk__in=ids).update(enabled=is_active)
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from modoboa.core import access, audit
 from modoboa.lib.exceptions import BadRequest, Conflict, NotFound, PermDeniedException
 from modoboa.limits import services as limits_services
 
+from .. import access as admin_access
 from .. import signals
 from ..models import Alias, AliasRecipient, Domain, Mailbox
 from .common import (
@@ -204,8 +205,11 @@ def create_alias(
             raise BadRequest(_("This field is required."), field="domain")
         address = "%s@%s" % (random_local_part(), domain_name.strip().lower())
     address = clean_alias_address(address)
-    _local_part, domain_name = split_address(address)
+    local_part, domain_name = split_address(address)
     domain = get_domain(domain_name, acting_user, field="address")
+    admin_access.check_address(
+        acting_user, address, field="address", must_be_local=True, catchall=not local_part
+    )
     if not clean_recipients(recipients):
         raise BadRequest(_("At least one recipient is required"), field="recipients")
     if Alias.objects.filter(address=address, internal=False).exists():
@@ -245,13 +249,19 @@ def update_alias(
     require_access(acting_user, alias)
     if alias.internal:
         raise PermDeniedException(_("Internal aliases cannot be modified"))
+    admin_access.check_address(
+        acting_user, alias.address, field="address", catchall=alias.address.startswith("@")
+    )
     alias = Alias.objects.select_for_update().get(pk=alias.pk)
     old_address = alias.address
     if address is not None:
         address = clean_alias_address(address)
         if address != alias.address:
-            _local, domain_name = split_address(address)
+            local_part, domain_name = split_address(address)
             domain = get_domain(domain_name, acting_user, field="address")
+            admin_access.check_address(
+                acting_user, address, field="address", must_be_local=True, catchall=not local_part
+            )
             if Alias.objects.filter(address=address, internal=False).exclude(pk=alias.pk).exists():
                 raise Conflict(_("Alias %s already exists") % address, field="address")
             if domain.pk != alias.domain_id:
@@ -282,6 +292,9 @@ def delete_alias(alias, *, acting_user):
     require_access(acting_user, alias)
     if alias.internal:
         raise PermDeniedException(_("Internal aliases cannot be deleted"))
+    admin_access.check_address(
+        acting_user, alias.address, field="address", catchall=alias.address.startswith("@")
+    )
     _delete_aliases([alias], acting_user)
 
 
@@ -328,6 +341,12 @@ def delete_aliases(ids, *, acting_user):
         raise NotFound(_("Alias not found"), field="selection")
     for alias in aliases:
         require_access(acting_user, alias)
+        admin_access.check_address(
+            acting_user,
+            alias.address,
+            field="selection",
+            catchall=alias.address.startswith("@"),
+        )
     _delete_aliases(aliases, acting_user)
     return len(aliases)
 

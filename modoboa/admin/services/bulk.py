@@ -67,15 +67,62 @@ def _hash_one(args):
     return password_hashers.make_password(raw, scheme, rounds)
 
 
+def hash_workers():
+    """How many processes hash passwords: ``MODOBOA_HASH_WORKERS`` (default:
+    half the cores, at most 4), so that one import never takes every core
+    of a server that also answers other requests.
+    """
+    from django.conf import settings
+
+    default = max(1, min(4, (os.cpu_count() or 1) // 2))
+    return max(1, int(getattr(settings, "MODOBOA_HASH_WORKERS", default) or default))
+
+
+def _worker_start():
+    """Make a hashing process die with the one that started it.
+
+    A gunicorn worker killed for its timeout (SIGKILL) leaves its children
+    behind; those forked from it also inherit its SIGTERM handler, which
+    does not exit. The kernel kills this process when its parent dies
+    (Linux ``PR_SET_PDEATHSIG``), and SIGTERM/SIGINT get their default
+    action back.
+    """
+    import ctypes
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:
+        # The parent died before the call above.
+        os._exit(1)
+
+
 def hash_passwords(passwords, scheme, rounds, workers=None):
-    """Return the ``{SCHEME}hash`` of each password, hashed on every core."""
+    """Return the ``{SCHEME}hash`` of each password, hashed in a bounded
+    pool of processes that dies with the caller (see :func:`_worker_start`)
+    and is torn down, pending work cancelled, if the caller fails.
+    """
     jobs = [(raw, scheme, rounds) for raw in passwords]
-    workers = workers or os.cpu_count() or 1
+    workers = workers or hash_workers()
     if len(jobs) < PARALLEL_HASH_THRESHOLD or workers < 2:
         return [_hash_one(job) for job in jobs]
     chunksize = max(1, min(64, len(jobs) // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_hash_one, jobs, chunksize=chunksize))
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start)
+    try:
+        results = list(pool.map(_hash_one, jobs, chunksize=chunksize))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        raise
+    pool.shutdown(wait=True)
+    return results
 
 
 @dataclass

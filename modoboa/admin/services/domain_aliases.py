@@ -11,6 +11,7 @@ from modoboa.core import access, audit
 from modoboa.lib.exceptions import Conflict
 from modoboa.limits import services as limits_services
 
+from .. import access as admin_access
 from ..models import Alias, AliasRecipient, Domain, DomainAlias
 from .common import clean_domain_name, require_access, require_perm
 
@@ -64,12 +65,14 @@ def create_domain_alias(*, acting_user, name, target, enabled=True):
     name = clean_domain_name(name)
     target = _resolve_target(target, acting_user)
     _check_name_free(name)
+    admin_access.check_domain_name(acting_user, name)
     limits_services.check_can_create(acting_user, DomainAlias, "domain_aliases")
     limits_services.check_domain_limit(target, "domain_aliases")
     domain_alias = DomainAlias(name=name, target=target, enabled=bool(enabled))
     with audit.revision(acting_user):
         domain_alias.save()
     _set_internal_alias(domain_alias)
+    admin_access.drop_foreign_sender_addresses(name, target)
     if acting_user is not None:
         access.grant_access(domain_alias, acting_user, is_owner=True)
     audit.log_created(domain_alias, acting_user)
@@ -85,6 +88,7 @@ def update_domain_alias(domain_alias, *, acting_user, name=None, target=None, en
         name = clean_domain_name(name)
         if name != old_name:
             _check_name_free(name, exclude=domain_alias)
+            admin_access.check_domain_name(acting_user, name)
         domain_alias.name = name
     if target is not None:
         new_target = _resolve_target(target, acting_user)
@@ -96,6 +100,7 @@ def update_domain_alias(domain_alias, *, acting_user, name=None, target=None, en
     with audit.revision(acting_user):
         domain_alias.save()
     _set_internal_alias(domain_alias, old_name=old_name)
+    admin_access.drop_foreign_sender_addresses(domain_alias.name, domain_alias.target)
     audit.log_modified(domain_alias, acting_user)
     return domain_alias
 

@@ -18,6 +18,7 @@ from modoboa.lib.exceptions import BadRequest, Conflict, PermDeniedException
 from modoboa.limits import services as limits_services
 from modoboa.parameters import tools as param_tools
 
+from .. import access as admin_access
 from ..lib import domain_has_authorized_mx
 from ..models import Alias, AliasRecipient, Domain, DomainAlias, Mailbox, Quota
 from . import mailbox_operations
@@ -124,6 +125,7 @@ def create_domain(
     if type not in DOMAIN_TYPES:
         raise BadRequest(_("Unknown domain type"), field="type")
     _check_name_free(name)
+    admin_access.check_domain_name(acting_user, name)
     limits_services.check_can_create(acting_user, Domain, "domains")
     admin_params = param_tools.get_global_parameters("admin")
     quota = clean_quota(quota)
@@ -159,6 +161,7 @@ def create_domain(
 
             attach_relay_transport(domain, transport or {}, acting_user=acting_user)
         domain.save()
+    admin_access.drop_foreign_sender_addresses(name, domain)
     if acting_user is not None:
         access.grant_access(domain, acting_user, is_owner=True)
     limits_services.create_domain_limits(domain)
@@ -223,6 +226,7 @@ def update_domain(domain, *, acting_user, **changes):
         new_name = clean_domain_name(changes["name"])
         if new_name != old_name:
             _check_name_free(new_name, exclude=domain)
+            admin_access.check_domain_name(acting_user, new_name)
     quota = clean_quota(changes.get("quota"))
     if quota is None:
         quota = domain.quota
@@ -286,6 +290,7 @@ def update_domain(domain, *, acting_user, **changes):
         domain.save()
     if renamed:
         _rename_addresses(domain, old_name, new_name)
+        admin_access.drop_foreign_sender_addresses(new_name, domain)
     if default_mailbox_quota != old_default:
         Mailbox.objects.filter(domain=domain, use_domain_quota=True).update(
             quota=default_mailbox_quota

@@ -15,6 +15,7 @@ from modoboa.lib.exceptions import BadRequest, Conflict
 from modoboa.limits import services as limits_services
 from modoboa.limits.models import UserObjectLimit
 
+from .. import access as admin_access
 from ..models import Alias, AliasRecipient, Domain, Mailbox, Quota, SenderAddress
 from . import mailbox_operations
 from .common import (
@@ -98,6 +99,7 @@ def create_mailbox(account, address, *, acting_user, quota=None, use_domain_quot
     address = clean_email(address, field="email")
     local_part, domain_name = split_address(address)
     domain = get_domain(domain_name, acting_user, field="email")
+    admin_access.check_address(acting_user, address, field="email", must_be_local=True)
     if Mailbox.objects.filter(address=local_part, domain=domain).exists():
         raise Conflict(_("Mailbox %s already exists") % address, field="email")
     if Alias.objects.filter(address=address, internal=False).exists():
@@ -163,6 +165,7 @@ def rename_mailbox(mailbox, new_address, *, acting_user, create_alias=False):
     old_local_part = mailbox.address
     local_part, domain_name = split_address(new_address)
     domain = get_domain(domain_name, acting_user, field="email")
+    admin_access.check_address(acting_user, new_address, field="email", must_be_local=True)
     if Mailbox.objects.filter(address=local_part, domain=domain).exists():
         raise Conflict(_("Mailbox %s already exists") % new_address, field="email")
     if Alias.objects.filter(address=new_address, internal=False).exists():
@@ -307,6 +310,12 @@ def set_mailbox_aliases(mailbox, addresses, *, acting_user):
         if existing is not None:
             require_perm(acting_user, "admin.change_alias")
             require_access(acting_user, existing)
+            admin_access.check_address(
+                acting_user,
+                existing.address,
+                field="aliases",
+                catchall=existing.address.startswith("@"),
+            )
             AliasRecipient.objects.get_or_create(
                 alias=existing, r_mailbox=mailbox, defaults={"address": mailbox.full_address}
             )

@@ -4,23 +4,20 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from modoboa.core import audit
-from modoboa.lib.exceptions import Conflict, PermDeniedException
+from modoboa.lib.exceptions import Conflict
 
-from ..models import Domain, SenderAddress
-from .common import clean_sender_format, require_access, require_perm, split_address
+from .. import access as admin_access
+from ..models import SenderAddress
+from .common import clean_sender_format, require_access, require_perm
 
 
 def clean_sender_address(value, acting_user, field="address"):
     """Validate ``value`` (a full address, or ``@domain`` for any address of
-    the domain); a local domain must be reachable by the user.
+    the domain); the role model (``admin.access``) says whether
+    ``acting_user`` may let a mailbox send as it.
     """
     address = clean_sender_format(value, field=field)
-    _local, domain_name = split_address(address)
-    domain = Domain.objects.filter(name=domain_name).first()
-    if domain is not None and acting_user is not None and not acting_user.can_access(domain):
-        raise PermDeniedException(
-            _("You don't have access to domain %s") % domain_name, field=field
-        )
+    admin_access.check_address(acting_user, address, field=field)
     return address
 
 

@@ -194,8 +194,10 @@ def test_administered_domains_list_only_what_the_caller_reaches(
         role=constants.DOMAINADMINS,
         domains=["test.com"],
     )
-    body = api(reseller_view).get("/api/v1/accounts/%d/" % domain_admin.pk).body
-    assert body["domains"] == ["test.com"]
+    # An administrator of test.com alone does not reach one of test.com and
+    # test2.com at all (issue 14): its reach is wider.
+    response = api(reseller_view).get("/api/v1/accounts/%d/" % domain_admin.pk)
+    assert response.status_code == 404
 
 
 def test_unknown_administered_domain_is_400(api, superadmin, unchanged):

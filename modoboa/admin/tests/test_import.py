@@ -170,8 +170,8 @@ def test_unknown_row_type_is_skipped(superadmin):
 
 def test_domain_admin_cannot_import_into_foreign_domain(domain_admin, other_domain):
     content = (
-        "account; x@test.com; {PLAIN}x; ; ; 1; SimpleUsers; x@test.com; 5\n"
-        "account; y@test2.com; {PLAIN}x; ; ; 1; SimpleUsers; y@test2.com; 5\n"
+        "account; x@test.com; {PLAIN}Secret1234; ; ; 1; SimpleUsers; x@test.com; 5\n"
+        "account; y@test2.com; {PLAIN}Secret1234; ; ; 1; SimpleUsers; y@test2.com; 5\n"
     )
     result = csv_import.import_csv(content, acting_user=domain_admin, continue_if_exists=True)
     assert result.created == 1
@@ -182,7 +182,7 @@ def test_domain_admin_cannot_import_into_foreign_domain(domain_admin, other_doma
 
 def test_domain_admin_mailbox_limit_is_applied(domain_admin):
     lines = "".join(
-        "account; m%d@test.com; {PLAIN}x; ; ; 1; SimpleUsers; m%d@test.com; 1\n" % (i, i)
+        "account; m%d@test.com; {PLAIN}Secret1234; ; ; 1; SimpleUsers; m%d@test.com; 1\n" % (i, i)
         for i in range(6)
     )
     result = csv_import.import_csv(lines, acting_user=domain_admin, continue_if_exists=True)
@@ -320,3 +320,127 @@ def test_imported_objects_are_audited(superadmin, domain):
 
     assert access.get_owner(account) == superadmin
     assert access.get_owner(account.mailbox) == superadmin
+
+
+def test_refused_lines_are_never_hashed(domain_admin, other_domain, monkeypatch):
+    """Every line is authorised before any password is hashed: a thousand
+    lines for a foreign domain cost no hashing at all (issue 14).
+    """
+    from modoboa.core import password_hashers
+
+    calls = []
+    real = password_hashers.make_password
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(password_hashers, "make_password", counting)
+    lines = "".join(
+        "account; f%d@test2.com; Strong-Pass-%d; ; ; 1; SimpleUsers; f%d@test2.com; 1\n"
+        % (i, i, i)
+        for i in range(1000)
+    )
+    lines += "account; mine@test.com; Strong-Pass-0; ; ; 1; SimpleUsers; mine@test.com; 1\n"
+    lines += "account; boss; Strong-Pass-1; ; ; 1; SuperAdmins\n"
+    result = csv_import.import_csv(
+        lines, acting_user=domain_admin, crypt_passwords=True, continue_if_exists=True
+    )
+    assert result.created == 1
+    assert result.failed == 1001
+    assert calls == ["Strong-Pass-0"]
+    assert result.errors[0].line == 1 and "test2.com" in result.errors[0].message
+    assert result.errors[-1].field == "role"
+
+
+def test_mailboxes_beyond_the_limit_are_refused_before_hashing(domain_admin, monkeypatch):
+    from modoboa.core import password_hashers
+
+    calls = []
+    real = password_hashers.make_password
+    monkeypatch.setattr(
+        password_hashers, "make_password", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    lines = "".join(
+        "account; m%d@test.com; Strong-Pass-%d; ; ; 1; SimpleUsers; m%d@test.com; 1\n" % (i, i, i)
+        for i in range(40)
+    )
+    result = csv_import.import_csv(
+        lines, acting_user=domain_admin, crypt_passwords=True, continue_if_exists=True
+    )
+    # The fixture allows the domain administrator 5 mailboxes of its own.
+    assert result.created == 5
+    assert len(calls) == 5
+    assert all("limit" in e.message.lower() for e in result.errors)
+
+
+def test_plain_hashes_follow_the_password_policy_for_administrators(domain_admin, superadmin):
+    line = "account; weak@test.com; {PLAIN}password; ; ; 1; SimpleUsers; weak@test.com; 1\n"
+    result = csv_import.import_csv(line, acting_user=domain_admin)
+    assert result.failed == 1 and result.errors[0].field == "password"
+    assert not User.objects.filter(username="weak@test.com").exists()
+    # Legacy hashes carried over by a super administrator are its choice.
+    assert csv_import.import_csv(line, acting_user=superadmin).created == 1
+
+
+def test_import_cannot_take_the_address_of_an_account_above(domain_admin, superadmin):
+    from modoboa.admin import services
+
+    services.update_account(superadmin, acting_user=superadmin, secondary_email="root@test.com")
+    line = "account; root@test.com; Strong-Pass-1; ; ; 1; SimpleUsers; root@test.com; 1\n"
+    result = csv_import.import_csv(line, acting_user=domain_admin, crypt_passwords=True)
+    assert result.failed == 1 and "cannot administer" in result.errors[0].message
+    assert not User.objects.filter(username="root@test.com").exists()
+
+
+def test_hashing_processes_die_with_their_parent(tmp_path):
+    """A gunicorn worker killed for its timeout must not leave hashing
+    processes behind (issue 14): they ignore SIGTERM no longer, and die with
+    their parent.
+    """
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import signal, sys\n"
+        "signal.signal(signal.SIGTERM, lambda *a: None)  # like a gunicorn worker\n"
+        "from modoboa.admin.services import bulk\n"
+        "print('started', flush=True)\n"
+        "bulk.hash_passwords(['Strong-Pass-1'] * 4000, 'sha512crypt', 200000, workers=2)\n"
+    )
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="modoboa.test_settings")
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import django; django.setup()\n" + script],
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    assert parent.stdout.readline().strip() == b"started"
+    children = []
+    deadline = time.monotonic() + 30
+    while len(children) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        path = "/proc/%d/task/%d/children" % (parent.pid, parent.pid)
+        with open(path) as fp:
+            children = [int(pid) for pid in fp.read().split()]
+    assert len(children) >= 2
+    assert parent.poll() is None, "the hashing ended too early"
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    # Each process has a minute of hashing queued: it must not finish it.
+    deadline = time.monotonic() + 5
+    alive = children
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [pid for pid in children if _running(pid)]
+    assert alive == []
+
+
+def _running(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as fp:
+            return fp.read().split(")")[-1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False

@@ -174,6 +174,20 @@ def use_wal(path):
         connection.close()
 
 
+def create_private_file(path, mode=0o660):
+    """Create the empty file ``path`` (a new SQLite database) with ``mode``.
+
+    The database holds password hashes and API tokens: no other local user
+    may read it. Its group keeps read-write access because Postfix, Dovecot
+    and OpenDKIM read it in WAL mode, which needs write access to the
+    ``-shm`` and ``-wal`` files SQLite creates with the database's mode (see
+    docs/postfix.rst). SQLite takes an empty file for a new database.
+    """
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    os.close(descriptor)
+    os.chmod(path, mode)  # whatever the umask
+
+
 def random_key(length=50):
     alphabet = string.ascii_letters + string.digits + "!#%&()*+,-./:;<=>?@[]^_{|}~"
     return "".join(secrets.choice(alphabet) for _ in range(length))
@@ -357,6 +371,8 @@ class DeployCommand(Command):
                 "CSRF_COOKIE_SECURE = True\n"
                 "SESSION_COOKIE_HTTPONLY = True\n"
                 'SESSION_COOKIE_SAMESITE = "Lax"\n'
+                "LANGUAGE_COOKIE_SECURE = True\n"
+                'LANGUAGE_COOKIE_SAMESITE = "Lax"\n'
                 'X_FRAME_OPTIONS = "DENY"\n'
                 "CSRF_TRUSTED_ORIGINS = %s"
                 % _pformat(["https://%s" % host for host in self.allowed_hosts if host != "*"])
@@ -466,6 +482,8 @@ class DeployCommand(Command):
             for config in databases.values()
             if config["ENGINE"].endswith("sqlite3") and not os.path.exists(config["NAME"])
         ]
+        for path in created_sqlite:
+            create_private_file(path)
         try:
             self._create(instance_dir, name, databases, options, extensions, domain)
         except BaseException:

@@ -111,8 +111,10 @@ def test_a_reseller_or_superuser_with_a_mailbox_in_the_domain_is_out_of_reach(
     )
     assert not domain_admin.can_access(boss)
     assert not domain_admin.can_access(root)
-    # Their mailboxes are in the domain, hence in reach.
-    assert domain_admin.can_access(boss.mailbox)
+    # A mailbox is its account's: in the domain, yet out of reach (its
+    # forward would capture the reseller's mail, issue 14).
+    assert not domain_admin.can_access(boss.mailbox)
+    assert not domain_admin.can_access(root.mailbox)
 
 
 def test_an_inactive_administrator_reaches_nothing(domain_admin, domain, superadmin):
@@ -142,9 +144,13 @@ def test_adding_and_removing_a_domain_administrator(
     assert exc.value.field == "domains"
 
 
-def test_set_administered_domains_keeps_what_the_acting_user_cannot_see(
+def test_an_administrator_reaching_beyond_the_reseller_is_out_of_its_reach(
     superadmin, reseller, reseller_domain, domain
 ):
+    """Once a superuser also gives it test.com, the reseller's domain
+    administrator reaches more than the reseller: the reseller may no longer
+    act on it (issue 14, finding 2), not even to take its own domain back.
+    """
     admin = services.create_account(
         acting_user=reseller,
         username="admin@reseller.com",
@@ -152,8 +158,12 @@ def test_set_administered_domains_keeps_what_the_acting_user_cannot_see(
         role=constants.DOMAINADMINS,
         domains=["reseller.com"],
     )
+    assert reseller.can_access(admin)
     services.add_domain_admin(domain, admin, acting_user=superadmin)
-    services.set_administered_domains(admin, [], acting_user=reseller)
+    assert not reseller.can_access(admin)
+    with pytest.raises(PermDeniedException):
+        services.set_administered_domains(admin, [], acting_user=reseller)
+    services.set_administered_domains(admin, ["test.com"], acting_user=superadmin)
     assert not admin.can_access(reseller_domain)
     assert Domain.objects.get_for_admin(User.objects.get(pk=admin.pk)).get() == domain
 

@@ -4,7 +4,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -14,6 +13,7 @@ from modoboa.lib.exceptions import ModoboaException
 from .exceptions import remap_fields
 from .fields import MAX_INT
 from .pagination import OptionalPageNumberPagination
+from .parsers import JSONParser
 from .permissions import IsAdministrator, ModelPermissions
 from .streaming import stream_queryset
 
