@@ -114,3 +114,22 @@ def test_list_answers_are_an_array_or_a_page(schema):
     shapes = schema["components"]["schemas"][reference]["oneOf"]
     assert shapes[0]["type"] == "array"
     assert set(shapes[1]["properties"]) == {"count", "next", "previous", "results"}
+
+
+def test_error_answers_are_the_ones_api_v1_gives(schema):
+    """The schema documents 1.10's answers: no 409 (a taken name is a 400),
+    a limit reached as a bare string, 424 only where resources are set.
+    """
+    error = schema["components"]["schemas"]["Error"]
+    assert [shape["type"] for shape in error["oneOf"]] == ["object", "string"]
+    for path, method, operation in endpoint_operations(schema):
+        responses = operation["responses"]
+        assert "409" not in responses, (path, method)
+        assert ("424" in responses) == ("/resources/" in path and method in ("put", "patch")), (
+            path,
+            method,
+        )
+    create = schema["paths"]["/api/v1/accounts/"]["post"]["responses"]["400"]["description"]
+    assert "limit reached" in create and '"domain"' in create
+    sender = schema["components"]["schemas"]["SenderAddress"]["properties"]["address"]
+    assert "@domain.tld" in sender["description"]

@@ -10,7 +10,6 @@ reasons, in docs/decisions.rst ("API v1 compatibility").
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -31,11 +30,8 @@ from modoboa.lib.exceptions import (
 # Body shapes.
 FIELDS = "fields"  # {"field": ["message", ...]}
 STRING = "string"  # "message" (a bare JSON string, as 1.10's middleware sent)
+CLASS_STRING = "class-string"  # the class's default message, as a bare string
 DETAIL = "detail"  # {"detail": "message"} (DRF's shape for 404)
-
-
-def _unlimited_message(exc):
-    return _("You're not allowed to define unlimited values")
 
 
 def _out_of_reach(exc, action):
@@ -50,7 +46,8 @@ def _out_of_reach(exc, action):
 # Error class -> (status, body shape), most specific classes first. A
 # callable computes them from the error and the view's action.
 V1_ANSWERS = (
-    (UnlimitedValueRefused, (status.HTTP_400_BAD_REQUEST, STRING)),
+    # 1.10's text, without the name of the limit.
+    (UnlimitedValueRefused, (status.HTTP_400_BAD_REQUEST, CLASS_STRING)),
     (BadLimitValue, (status.HTTP_400_BAD_REQUEST, FIELDS)),
     # 1.10: 400 with the message as a bare string ("Domains: limit reached").
     (LimitReached, (status.HTTP_400_BAD_REQUEST, STRING)),
@@ -93,9 +90,9 @@ def v1_body(exc, errors, shape, field=None):
     """The body of shape ``shape`` for ``exc`` whose field errors are
     ``errors`` (already renamed to the API's field names).
     """
+    if shape == CLASS_STRING:
+        return str(exc.default_message)
     if shape == STRING:
-        if isinstance(exc, UnlimitedValueRefused):
-            return _unlimited_message(exc)
         return exc.message
     if shape == DETAIL:
         return {"detail": exc.message}
