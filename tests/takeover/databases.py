@@ -151,6 +151,33 @@ class Database:
             raise AssertionError("The 1.10.7 fixture exists for SQLite and PostgreSQL only")
         return self
 
+    def copy_to(self, other):
+        """Fill the empty database ``other`` with this one's schema and rows."""
+        if self.vendor == "sqlite":
+            shutil.copyfile(self.path, other.path)
+        elif self.vendor == "postgresql":
+            dump = subprocess.run(
+                ["pg_dump", "-O", "-x", self.url], capture_output=True, check=True
+            ).stdout
+            subprocess.run(
+                ["psql", "-q", "-v", "ON_ERROR_STOP=1", other.url],
+                input=dump,
+                capture_output=True,
+                check=True,
+            )
+        else:
+            server = self.server
+            args = ["-h", server.hostname, "-P", str(server.port), "-u", server.username]
+            if server.password:
+                args.append("-p%s" % server.password)
+            dump = subprocess.run(
+                ["mariadb-dump", *args, self.name], capture_output=True, check=True
+            ).stdout
+            subprocess.run(
+                ["mariadb", *args, other.name], input=dump, capture_output=True, check=True
+            )
+        return other
+
     def environment(self):
         env = dict(os.environ)
         env["PYTHONPATH"] = TOP
