@@ -127,7 +127,7 @@ class Database:
             sql = sql.replace("%s", "?")
         with self.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchall()
+            return [tuple(row) for row in cursor.fetchall()]
 
     def load_110_fixture(self):
         """Fill the (empty) database with the genuine 1.10.7 database."""

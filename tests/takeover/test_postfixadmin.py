@@ -55,13 +55,6 @@ def test_everything_postfixadmin_had_is_taken_or_reported(source, target):
         for line in lines
     )
     assert lines[-1] == "Done: 14 taken, 2 already present, 3 not taken"
-    assert (
-        target.query(
-            "SELECT name, quota, default_mailbox_quota, enabled FROM admin_domain ORDER BY name"
-        )
-        == [("example.com", 1000, 100, 1), ("example.org", 0, 0, 1)]
-        or target.vendor == "postgresql"
-    )
     domains = {
         row[0]: row[1:]
         for row in target.query("SELECT name, quota, default_mailbox_quota FROM admin_domain")

@@ -73,10 +73,14 @@ class Command(BaseCommand):
             progress = self._progress
         importer = Importer(source, scheme, report=self.stdout.write, progress=progress)
         try:
-            with transaction.atomic():
-                outcomes = importer.run()
-                if options["dry_run"]:
+            if options["dry_run"]:
+                # Everything in one transaction, rolled back.
+                with transaction.atomic():
+                    importer.run()
                     raise _DryRun
+            # Each object in its own transaction: an interrupted run keeps
+            # what it imported, and the next run skips it.
+            outcomes = importer.run()
         except _DryRun:
             outcomes = importer.outcomes
         except ModoboaException as error:
