@@ -27,9 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-FIXTURE = os.path.join(
-    os.path.dirname(ROOT), "shared", "fixtures", "modoboa-1.10.7", "modoboa-1.10.7.sqlite3"
-)
+from tests.takeover.databases import fixture_path  # noqa: E402
+
+FIXTURE = fixture_path("modoboa-1.10.7.sqlite3")
 MD5_HASH = "$1$c9809462$2m1UpgVYe4FYOp69lEmRf/"  # md5crypt of Toto12345
 
 

@@ -121,7 +121,7 @@ class Importer:
             "SELECT username, password, name, maildir, quota, local_part, domain, active "
             "FROM mailbox ORDER BY username"
         )
-        self.each("mailbox", mailboxes, lambda row: row["username"], self.mailbox)
+        self.mailboxes(mailboxes)
         aliases = self.rows("SELECT address, goto, active FROM alias ORDER BY address")
         self.each("alias", aliases, lambda row: row["address"], self.alias)
         admins = self.rows("SELECT username, password, superadmin, active FROM admin")
@@ -182,21 +182,64 @@ class Importer:
         )
         return True
 
-    def mailbox(self, row):
-        from modoboa.admin.services import create_account
+    def mailboxes(self, rows, batch=1000):
+        """Mailboxes, in batches through the bulk path of ``modo import``
+        (rows it does not accept go through ``create_account`` one by one).
+        """
+        from modoboa.admin.services import bulk
         from modoboa.core.models import User
 
-        username = row["username"].lower()
-        if User.objects.filter(username=username).exists():
-            return False
-        expected = "%s/%s/" % (row["domain"].lower(), row["local_part"].lower())
-        if (row["maildir"] or "").lower().rstrip("/") + "/" != expected:
-            raise ModoboaException(
-                "its maildir %r is not <domain>/<local part>/, the home Dovecot gets "
-                "from Modoboa (%%Ld/%%Ln): move it there first" % row["maildir"]
+        names = [row["username"].lower() for row in rows]
+        existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+        pending = []
+        for row in rows:
+            username = row["username"].lower()
+            expected = "%s/%s/" % (row["domain"].lower(), row["local_part"].lower())
+            if username in existing:
+                self.record("mailbox", username, False, present=True)
+            elif (row["maildir"] or "").lower().rstrip("/") + "/" != expected:
+                self.record(
+                    "mailbox",
+                    username,
+                    False,
+                    "its maildir %r is not <domain>/<local part>/, the home Dovecot gets "
+                    "from Modoboa (%%Ld/%%Ln): move it there first" % row["maildir"],
+                )
+            else:
+                pending.append(row)
+        for start in range(0, len(pending), batch):
+            chunk = pending[start : start + batch]
+            specs = []
+            for row in chunk:
+                first, _sep, last = (row["name"] or "").partition(" ")
+                specs.append(
+                    bulk.AccountSpec(
+                        username=row["username"].lower(),
+                        password_hash=self.hashed(row["password"]),
+                        first_name=first[:30],
+                        last_name=last[:30],
+                        is_active=_true(row["active"]),
+                        email=row["username"].lower(),
+                        quota=_quota(row["quota"]),
+                    )
+                )
+            outcomes = bulk.create_simple_accounts(
+                specs,
+                acting_user=None,
+                fallback=lambda index, chunk=chunk: self.mailbox(chunk[index]),
             )
+            for row, outcome in zip(chunk, outcomes, strict=True):
+                if outcome is None:
+                    self.record("mailbox", row["username"].lower(), True)
+                else:
+                    self.record("mailbox", row["username"].lower(), False, str(outcome))
+            self.progress("mailbox", start + len(chunk), len(pending))
+
+    def mailbox(self, row):
+        from modoboa.admin.services import create_account
+
+        username = row["username"].lower()
         first, _sep, last = (row["name"] or "").partition(" ")
-        quota = _int(row["quota"])
         create_account(
             acting_user=None,
             username=username,
@@ -207,7 +250,7 @@ class Importer:
             is_active=_true(row["active"]),
             mailbox={
                 "address": username,
-                "quota": -(-quota // QUOTA_MULTIPLIER) if quota > 0 else 0,
+                "quota": _quota(row["quota"]),
                 "use_domain_quota": False,
             },
             validate_password=False,
@@ -280,6 +323,12 @@ def _true(value):
     if isinstance(value, str):
         return value.strip().lower() in ("1", "t", "true", "y", "yes")
     return bool(value)
+
+
+def _quota(value):
+    """PostfixAdmin's quota in bytes, as MB rounded up (0: unlimited)."""
+    quota = _int(value)
+    return -(-quota // QUOTA_MULTIPLIER) if quota > 0 else 0
 
 
 def _int(value):

@@ -19,12 +19,21 @@ from urllib.parse import urlsplit
 import pytest
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(os.path.dirname(TOP), "shared", "fixtures", "modoboa-1.10.7")
-SHARED_FIXTURES = os.environ.get("MODOBOA_TAKEOVER_FIXTURES", FIXTURES)
+
+
+def _fixture_directories():
+    """``shared/fixtures/modoboa-1.10.7`` next to the checkout or one of its
+    parents (a worktree sits one level deeper), or MODOBOA_TAKEOVER_FIXTURES."""
+    if os.environ.get("MODOBOA_TAKEOVER_FIXTURES"):
+        yield os.environ["MODOBOA_TAKEOVER_FIXTURES"]
+    directory = TOP
+    while os.path.dirname(directory) != directory:
+        directory = os.path.dirname(directory)
+        yield os.path.join(directory, "shared", "fixtures", "modoboa-1.10.7")
 
 
 def fixture_path(name):
-    for directory in (SHARED_FIXTURES, "/work/shared/fixtures/modoboa-1.10.7"):
+    for directory in _fixture_directories():
         path = os.path.join(directory, name)
         if os.path.exists(path):
             return path
