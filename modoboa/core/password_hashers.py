@@ -447,6 +447,11 @@ _BY_PREFIX["ARGON2I"] = _BY_PREFIX["ARGON2ID"]
 SCHEME_CHOICES = [(scheme.name, scheme.label) for scheme in WRITABLE_SCHEMES]
 
 
+def verifiable_prefixes():
+    """Return the ``{SCHEME}`` prefixes (without braces) Modoboa verifies."""
+    return set(_BY_PREFIX)
+
+
 def get_scheme(name):
     """Return the scheme object for a ``password_scheme`` parameter value."""
     try:

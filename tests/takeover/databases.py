@@ -19,12 +19,21 @@ from urllib.parse import urlsplit
 import pytest
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(os.path.dirname(TOP), "shared", "fixtures", "modoboa-1.10.7")
-SHARED_FIXTURES = os.environ.get("MODOBOA_TAKEOVER_FIXTURES", FIXTURES)
+
+
+def _fixture_directories():
+    """``shared/fixtures/modoboa-1.10.7`` next to the checkout or one of its
+    parents (a worktree sits one level deeper), or MODOBOA_TAKEOVER_FIXTURES."""
+    if os.environ.get("MODOBOA_TAKEOVER_FIXTURES"):
+        yield os.environ["MODOBOA_TAKEOVER_FIXTURES"]
+    directory = TOP
+    while os.path.dirname(directory) != directory:
+        directory = os.path.dirname(directory)
+        yield os.path.join(directory, "shared", "fixtures", "modoboa-1.10.7")
 
 
 def fixture_path(name):
-    for directory in (SHARED_FIXTURES, "/work/shared/fixtures/modoboa-1.10.7"):
+    for directory in _fixture_directories():
         path = os.path.join(directory, name)
         if os.path.exists(path):
             return path
@@ -127,7 +136,7 @@ class Database:
             sql = sql.replace("%s", "?")
         with self.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchall()
+            return [tuple(row) for row in cursor.fetchall()]
 
     def load_110_fixture(self):
         """Fill the (empty) database with the genuine 1.10.7 database."""
@@ -150,6 +159,33 @@ class Database:
         else:
             raise AssertionError("The 1.10.7 fixture exists for SQLite and PostgreSQL only")
         return self
+
+    def copy_to(self, other):
+        """Fill the empty database ``other`` with this one's schema and rows."""
+        if self.vendor == "sqlite":
+            shutil.copyfile(self.path, other.path)
+        elif self.vendor == "postgresql":
+            dump = subprocess.run(
+                ["pg_dump", "-O", "-x", self.url], capture_output=True, check=True
+            ).stdout
+            subprocess.run(
+                ["psql", "-q", "-v", "ON_ERROR_STOP=1", other.url],
+                input=dump,
+                capture_output=True,
+                check=True,
+            )
+        else:
+            server = self.server
+            args = ["-h", server.hostname, "-P", str(server.port), "-u", server.username]
+            if server.password:
+                args.append("-p%s" % server.password)
+            dump = subprocess.run(
+                ["mariadb-dump", *args, self.name], capture_output=True, check=True
+            ).stdout
+            subprocess.run(
+                ["mariadb", *args, other.name], input=dump, capture_output=True, check=True
+            )
+        return other
 
     def environment(self):
         env = dict(os.environ)

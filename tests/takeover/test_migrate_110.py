@@ -65,3 +65,36 @@ def test_migrate_again_changes_nothing(make_database):
     assert "Taking over" not in result.stdout
     assert database.schema() == schema
     assert database.query("SELECT app, name FROM django_migrations") == history
+
+
+@pytest.mark.engines("sqlite")
+def test_deploy_on_a_110_database_takes_it_over_and_keeps_the_passwords(
+    make_database, fresh_schema, tmp_path
+):
+    import os
+    import subprocess
+    import sys
+
+    from .databases import TOP
+
+    database = make_database().load_110_fixture()
+    passwords = database.query("SELECT username, password FROM core_user ORDER BY username")
+    env = dict(os.environ, PYTHONPATH=TOP)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+    result = subprocess.run(
+        [sys.executable, os.path.join(TOP, "modoboa_admin.py"), "deploy", "instance",
+         "--dburl", "default:sqlite:///%s" % database.path, "--domain", "mail.example.com"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "The existing Modoboa 1.10 database was taken over" in result.stdout
+    assert "Every account of the database keeps its password." in result.stdout
+    assert "Log in as admin with password" not in result.stdout
+    assert (
+        database.query("SELECT username, password FROM core_user ORDER BY username") == passwords
+    )
+    # deploy switches SQLite to WAL mode, which is not part of the schema.
+    assert database.schema() == fresh_schema

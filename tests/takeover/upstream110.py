@@ -98,6 +98,9 @@ plain@example.org; 0
 account; md5@example.org; %(md5)s; Md5; Crypt; true; SimpleUsers; md5@example.org; 0
 """
 
+# The passwords of the accounts made above (1.10's deploy makes "admin").
+PASSWORDS = {"admin": "password"}
+
 # The Postfix and Dovecot keys the tests ask both sides about.
 KEYS = [
     "example.com",
@@ -207,6 +210,19 @@ def _patch(version):
     )
     with open(postgresql, "w") as handle:
         handle.write(text)
+    # mysqlclient 2 has no encoder for str (Django 2.2 stopped asking).
+    mysql = os.path.join(site, "django", "db", "backends", "mysql", "base.py")
+    with open(mysql) as handle:
+        text = handle.read()
+    text = text.replace(
+        "        conn.encoders[SafeText] = conn.encoders[six.text_type]\n"
+        "        conn.encoders[SafeBytes] = conn.encoders[bytes]\n",
+        "        if six.text_type in conn.encoders:\n"
+        "            conn.encoders[SafeText] = conn.encoders[six.text_type]\n"
+        "            conn.encoders[SafeBytes] = conn.encoders[bytes]\n",
+    )
+    with open(mysql, "w") as handle:
+        handle.write(text)
 
 
 def ensure(version):
@@ -288,10 +304,10 @@ def build(version, dburl, directory):
             "manage.py",
             "shell",
             "-c",
-            "from rest_framework.authtoken.models import Token; "
-            "from modoboa.core.models import User; "
-            "[print(Token.objects.create(user=User.objects.get(username=name)).key) "
-            "for name in ('admin', 'reseller1')]",
+            "from rest_framework.authtoken.models import Token\n"
+            "from modoboa.core.models import User\n"
+            "for name in ('admin', 'reseller1'):\n"
+            "    print(Token.objects.create(user=User.objects.get(username=name)).key)\n",
         ],
         instance,
     )

@@ -509,7 +509,13 @@ class DeployCommand(Command):
             fp.write(self.render_settings(name, databases, options, extensions, random_key()))
         os.chmod(settings_path, 0o640)
         self.stdout.write("Instance files written to %s\n" % instance_dir)
-        self._manage(instance_dir, "migrate", "--noinput")
+        migrated = self._manage(instance_dir, "migrate", "--noinput")
+        took_over = "Taking over a Modoboa" in migrated
+        if took_over:
+            self.stdout.write(
+                "The existing Modoboa 1.10 database was taken over: see "
+                "'manage.py modo takeover --check'\n"
+            )
         for config in databases.values():
             if config["ENGINE"].endswith("sqlite3"):
                 use_wal(config["NAME"])
@@ -530,6 +536,12 @@ class DeployCommand(Command):
             self._manage(instance_dir, "collectstatic", "--noinput")
             self.stdout.write("Static files collected\n")
         self._manage(instance_dir, "set_default_site", domain)
+        if took_over:
+            self.stdout.write(
+                "Modoboa instance %s is ready. Every account of the database keeps its "
+                "password.\n" % name
+            )
+            return
         kept = [line for line in output.splitlines() if line.startswith(KEPT_ADMIN_MARKER)]
         if kept:
             # The database was already in use: its administrators are

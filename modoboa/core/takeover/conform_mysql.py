@@ -8,6 +8,8 @@ statement is computed from the difference, so a run interrupted half-way
 is completed by the next one.
 """
 
+import re
+
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
@@ -32,8 +34,8 @@ FOREIGN_KEYS = (
     "REFERENCED_TABLE_NAME"
 )
 CHECKS = (
-    "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
-    "WHERE CONSTRAINT_SCHEMA = %s"
+    "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL "
+    "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = %s"
 )
 
 
@@ -79,7 +81,7 @@ def build_reference(connection):
     return name
 
 
-def _column_definition(kind, nullable, default, extra, charset, collation):
+def _column_definition(kind, nullable, default, extra, charset, collation, check=None):
     parts = [kind]
     if charset:
         parts.append("CHARACTER SET %s COLLATE %s" % (charset, collation))
@@ -88,6 +90,8 @@ def _column_definition(kind, nullable, default, extra, charset, collation):
         parts.append("DEFAULT %s" % default)
     if "auto_increment" in (extra or ""):
         parts.append("AUTO_INCREMENT")
+    if check:
+        parts.append("CHECK (%s)" % check)
     return " ".join(parts)
 
 
@@ -101,13 +105,19 @@ def plan(actual, reference):
     for key, definition in sorted(checks.items()):
         if ref_checks.get(key) != definition:
             first.append("ALTER TABLE %s DROP CONSTRAINT %s" % (_q(key[0]), _q(key[1])))
+    # A column-level check (MariaDB names it after the column) is part of
+    # the column's definition.
+    column_checks = {
+        key: clause for key, (clause, level) in ref_checks.items() if level == "Column"
+    }
     for key, definition in sorted(ref_columns.items()):
         if key not in columns:
             raise RuntimeError("Column %s.%s is missing: not a 1.10 table" % key)
-        if columns[key] != definition:
+        check = column_checks.get(key)
+        if columns[key] != definition or (check and checks.get(key) != ref_checks[key]):
             middle.append(
                 "ALTER TABLE %s MODIFY %s %s"
-                % (_q(key[0]), _q(key[1]), _column_definition(*definition))
+                % (_q(key[0]), _q(key[1]), _column_definition(*definition, check=check))
             )
     by_definition = {}
     for key, definition in indexes.items():
@@ -145,7 +155,7 @@ def plan(actual, reference):
         if key not in kept and key not in ref_indexes:
             last.append("ALTER TABLE %s DROP INDEX %s" % (_q(key[0]), _q(key[1])))
     for key, definition in sorted(ref_checks.items()):
-        if checks.get(key) != definition:
+        if checks.get(key) != definition and key not in column_checks:
             last.append(
                 "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s)"
                 % (_q(key[0]), _q(key[1]), definition[0])
@@ -166,6 +176,18 @@ def plan(actual, reference):
     return first + middle + last
 
 
+def _index_gone(cursor, statement):
+    match = re.match(r"ALTER TABLE `(\w+)` DROP INDEX `(\w+)`$", statement)
+    if not match:
+        return False
+    cursor.execute(
+        "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() "
+        "AND TABLE_NAME = %s AND INDEX_NAME = %s",
+        list(match.groups()),
+    )
+    return cursor.fetchone()[0] == 0
+
+
 def conform(connection, tables, log):
     scratch = build_reference(connection)
     try:
@@ -176,6 +198,10 @@ def conform(connection, tables, log):
             cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
             try:
                 for statement in statements:
+                    if _index_gone(cursor, statement):
+                        # InnoDB drops the index it made for a foreign key
+                        # by itself once another index serves the key.
+                        continue
                     log(statement)
                     cursor.execute(statement)
             finally:

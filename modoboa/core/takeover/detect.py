@@ -103,7 +103,11 @@ def inspect(connection):
             ),
         )
     heads = {}
-    for app, name in upstream:
+    # Every row of these applications is upstream's here (the names they
+    # share with this project's, such as transport.0001_initial, included).
+    for app, name in rows:
+        if app not in UPSTREAM_HEADS:
+            continue
         number = _number(name)
         if number is not None:
             heads[app] = max(heads.get(app, 0), number)

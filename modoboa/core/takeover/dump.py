@@ -123,7 +123,7 @@ MYSQL_QUERIES = [
     ),
     (
         "check",
-        """SELECT CONCAT(TABLE_NAME, '.', CONSTRAINT_NAME), CHECK_CLAUSE
+        """SELECT CONCAT(TABLE_NAME, '.', CONSTRAINT_NAME), CONCAT(LEVEL, ' ', CHECK_CLAUSE)
            FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()""",
     ),
     (
@@ -147,11 +147,14 @@ MYSQL_QUERIES = [
 
 
 def _mysql(cursor):
+    cursor.execute("SELECT DATABASE()")
+    qualifier = "`%s`." % cursor.fetchone()[0]
     lines = []
     for kind, query in MYSQL_QUERIES:
         cursor.execute(query)
         lines += [
-            "%s %s: %s" % (kind, name, _normalise(str(text))) for name, text in cursor.fetchall()
+            "%s %s: %s" % (kind, name, _normalise(str(text).replace(qualifier, "")))
+            for name, text in cursor.fetchall()
         ]
     return lines
 
