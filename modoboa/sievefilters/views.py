@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import forms, services
 from . import rules as rules_module
+from .app_settings import APP
 from .client import ScriptRejected, SieveError
 from .imap import ImapUnavailable
 
@@ -63,6 +64,13 @@ def index(request):
     current = request.GET.get("set") or sets.active or (sets.names[0] if sets.names else None)
     if current not in sets.names:
         current = sets.active
+    if (
+        current
+        and "set" not in request.GET
+        and request.user.parameters.get_value("editor_mode", app=APP) == "raw"
+    ):
+        # The user prefers the raw editor (Preferences > Message filters).
+        return redirect("sievefilters:raw", name=current)
     context.update(sets=sets, current=current)
     if current:
         try:

@@ -174,3 +174,13 @@ def test_an_administrator_sets_the_away_message_in_the_account_tab(
     assert ARmessage.objects.get(mbox=alice).subject == "Admin set"
     away = services.read_filter_set(alice, services.list_filter_sets(alice).active).away_text()
     assert '"Admin set"' in away
+
+
+def test_the_raw_editor_preference_opens_the_raw_editor(client, alice, sieve_env):
+    services.create_filter_set(alice, "main", activate=True)
+    alice.user.parameters.set_value("editor_mode", "raw", app=APP)
+    client.force_login(alice.user)
+    response = client.get(reverse("sievefilters:index"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("sievefilters:raw", args=["main"])
+    assert client.get(reverse("sievefilters:index") + "?set=main").status_code == 200
