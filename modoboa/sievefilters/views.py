@@ -80,9 +80,7 @@ def index(request):
         else:
             context["script"] = script
             context["rules"] = list(enumerate(script.rules()))
-            context["kept_parts"] = sum(
-                1 for part in script.parts if part.kind == "text" and part.text.strip()
-            )
+            context["kept_parts"] = script.has_other_commands()
             context["has_away"] = script.away_text() is not None
             context["rename_form"] = forms.RenameForm(initial={"new_name": current})
     return render(request, "sievefilters/index.html", context)

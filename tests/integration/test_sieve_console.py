@@ -184,3 +184,11 @@ def test_the_raw_editor_preference_opens_the_raw_editor(client, alice, sieve_env
     assert response.status_code == 302
     assert response["Location"] == reverse("sievefilters:raw", args=["main"])
     assert client.get(reverse("sievefilters:index") + "?set=main").status_code == 200
+
+
+def test_the_page_says_when_a_set_holds_hand_written_commands(client, alice, sieve_env):
+    services.create_filter_set(alice, "main", activate=True)
+    client.force_login(alice.user)
+    assert 'id="kept-parts"' not in client.get(reverse("sievefilters:index")).content.decode()
+    services.save_raw(alice, "main", "# mine\nkeep;\n")
+    assert 'id="kept-parts"' in client.get(reverse("sievefilters:index")).content.decode()
