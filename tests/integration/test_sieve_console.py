@@ -192,3 +192,26 @@ def test_the_page_says_when_a_set_holds_hand_written_commands(client, alice, sie
     assert 'id="kept-parts"' not in client.get(reverse("sievefilters:index")).content.decode()
     services.save_raw(alice, "main", "# mine\nkeep;\n")
     assert 'id="kept-parts"' in client.get(reverse("sievefilters:index")).content.decode()
+
+
+def test_editing_an_account_without_touching_the_tab_needs_no_mail_server(
+    client, alice, superadmin
+):
+    param_tools.set_global_parameter("port", free_port(), app=APP)
+    client.force_login(superadmin)
+    url = reverse("admin:account_change", args=[alice.user.pk])
+    form = {
+        "general-username": "alice@sieve.test",
+        "general-role": "SimpleUsers",
+        "general-is_active": "on",
+        "general-last_name": "Changed",
+        "mail-email": "alice@sieve.test",
+        "mail-quota_act": "on",
+        "profile-language": "en",
+    }
+    assert client.post(url, form).status_code == 302
+    form.update({"autoreply-%s" % key: value for key, value in away_post(enabled="").items()})
+    assert client.post(url, form).status_code == 302
+    alice.user.refresh_from_db()
+    assert alice.user.last_name == "Changed"
+    assert not ARmessage.objects.filter(mbox=alice).exists()
