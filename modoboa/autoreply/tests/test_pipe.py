@@ -155,3 +155,16 @@ def test_bad_input_is_refused_and_nothing_changes(pipe_mode, simple_user):
             services.set_message(simple_user.mailbox, acting_user=simple_user, **values)
         assert field in error.value.errors
     assert not ARmessage.objects.exists()
+
+
+def test_repair_removes_autoreply_recipients_without_an_enabled_message(away, simple_user):
+    from modoboa.autoreply.known_problems import StaleAutoreplyRecipients
+
+    problem = StaleAutoreplyRecipients()
+    assert problem.find() == []
+    ARmessage.objects.filter(pk=away.pk).update(enabled=False)
+    found = problem.find()
+    assert [row.address for row in found] == ["user@test.com@autoreply.test.com"]
+    problem.fix(found)
+    assert problem.find() == []
+    assert AliasRecipient.objects.filter(address="user@test.com").exists()
