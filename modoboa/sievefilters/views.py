@@ -28,7 +28,7 @@ def _mailbox(request):
 
 
 def _context(**extra):
-    extra.update({"sidebar_template": SIDEBAR, "section": "filters"})
+    extra.update({"sidebar_template": SIDEBAR, "section": "sievefilters"})
     return extra
 
 

@@ -215,3 +215,10 @@ def test_editing_an_account_without_touching_the_tab_needs_no_mail_server(
     alice.user.refresh_from_db()
     assert alice.user.last_name == "Changed"
     assert not ARmessage.objects.filter(mbox=alice).exists()
+
+
+def test_the_settings_menu_marks_the_filters_and_away_pages(client, alice, sieve_env):
+    client.force_login(alice.user)
+    page = client.get(reverse("postfix_autoreply:index")).content.decode()
+    assert 'active" aria-current="page" href="/autoreply/"' in page
+    assert 'href="/sfilters/">Message filters</a>' in page
