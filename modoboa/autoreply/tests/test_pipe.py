@@ -168,3 +168,37 @@ def test_repair_removes_autoreply_recipients_without_an_enabled_message(away, si
     problem.fix(found)
     assert problem.find() == []
     assert AliasRecipient.objects.filter(address="user@test.com").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_run_as_postfix_runs_it(make_domain, make_account):
+    """A new process, the message on its standard input, as pipe(8) runs
+    it: the reply is recorded; a list message is not answered; exit 0.
+    """
+    import subprocess
+
+    from tests.fixtures.mailserver import manage_py_environment
+
+    param_tools.set_global_parameter("mode", "pipe", app=APP)
+    make_domain("proc.test")
+    account = make_account("ann@proc.test", mailbox={"address": "ann@proc.test"})
+    services.set_message(
+        account.mailbox,
+        acting_user=account,
+        subject="Off",
+        content="Away",
+        enabled=True,
+        fromdate=timezone.now() - datetime.timedelta(hours=1),
+    )
+    command = [sys.executable, "-m", "django", "autoreply"]
+    for sender, extra in (("bob@outside.test", ""), ("news@outside.test", "List-Id: <l>\r\n")):
+        result = subprocess.run(  # noqa: S603 - fixed argv
+            [*command, sender, "ann@proc.test@autoreply.proc.test"],
+            input=raw(extra=extra),
+            env=manage_py_environment(),
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+    assert list(ARhistoric.objects.values_list("sender", flat=True)) == ["bob@outside.test"]
