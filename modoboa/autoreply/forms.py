@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from modoboa.lib.views import apply_service_error
 
@@ -21,7 +22,7 @@ class ARmessageForm(forms.Form):
         ),
     )
     fromdate = forms.DateTimeField(
-        label=_("From"),
+        label=pgettext_lazy("away message start", "From"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"],
         help_text=_("Activate your auto reply from this date"),
