@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from modoboa.parameters import forms as param_forms
 
 APP = "modoboa_postfix_autoreply"
-DEFAULT_CONTENT = _(
+# Stored values: plain strings (a parameter's default is saved as JSON).
+DEFAULT_SUBJECT = "I'm off"
+DEFAULT_CONTENT = (
     "I'm currently off. I'll answer as soon as I come back.\n\nBest regards,\n%(name)s\n"
 )
 PLACEHOLDERS = {"name": "", "fromdate": "", "untildate": ""}
@@ -40,7 +42,7 @@ class ParametersForm(param_forms.AdminParametersForm):
     )
     default_subject = forms.CharField(
         label=_("Default subject"),
-        initial=_("I'm off"),
+        initial=DEFAULT_SUBJECT,
         help_text=_("Default subject used when an auto-reply message is created automatically"),
     )
     default_content = forms.CharField(

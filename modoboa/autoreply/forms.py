@@ -2,10 +2,12 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from modoboa.lib.views import apply_service_error
 
 from . import services
+from .models import ARmessage
 
 
 class ARmessageForm(forms.Form):
@@ -20,7 +22,7 @@ class ARmessageForm(forms.Form):
         ),
     )
     fromdate = forms.DateTimeField(
-        label=_("From"),
+        label=pgettext_lazy("away message start", "From"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"],
         help_text=_("Activate your auto reply from this date"),
@@ -59,8 +61,26 @@ class AccountAutoreplyTab(ARmessageForm):
     """The "Auto reply" tab of the account form (``extra_account_forms``)."""
 
     def __init__(self, user, account, data=None, prefix=None):
-        super().__init__(data, prefix=prefix, mailbox=account.mailbox_or_none)
+        # A request without the tab's fields (another client, an older
+        # page) leaves the away message alone.
+        self.untouched = data is not None and not any(
+            key.startswith("%s-" % prefix) for key in data
+        )
+        super().__init__(
+            None if self.untouched else data, prefix=prefix, mailbox=account.mailbox_or_none
+        )
         self.acting = user
 
+    def is_valid(self):
+        return True if self.untouched else super().is_valid()
+
     def save(self, acting_user=None):
+        # Unchanged: no round trip to the mail server.
+        if self.untouched or not self.has_changed():
+            return None
+        if (
+            not self.cleaned_data["enabled"]
+            and not ARmessage.objects.filter(mbox=self.mailbox).exists()
+        ):
+            return None  # nothing to turn off
         return super().save(acting_user or self.acting)

@@ -2,10 +2,11 @@
 
 from django.utils.translation import gettext_lazy
 
+from modoboa.core import signals as core_signals
 from modoboa.core.extensions import ModoExtension, exts_pool
 from modoboa.parameters import tools as param_tools
 
-from . import app_settings, handlers
+from . import app_settings, handlers, postfix_maps
 
 
 class PostfixAutoreply(ModoExtension):
@@ -22,6 +23,9 @@ class PostfixAutoreply(ModoExtension):
             "global", app_settings.ParametersForm, gettext_lazy("Automatic replies")
         )
         handlers.connect()
+        core_signals.register_postfix_maps.connect(
+            postfix_maps.register_postfix_maps, dispatch_uid="autoreply_postfix_maps"
+        )
 
 
 exts_pool.register_extension(PostfixAutoreply)

@@ -173,8 +173,11 @@ def _utc(value):
 def addresses(mailbox):
     """The addresses the user receives mail at: its own and its aliases."""
     result = [mailbox.full_address]
+    # Catch-alls (@domain) are not addresses Sieve can compare.
     result += [
-        address for address in mailbox.alias_addresses if address not in result and "@" in address
+        address
+        for address in mailbox.alias_addresses
+        if address not in result and "@" in address and not address.startswith("@")
     ]
     return result
 

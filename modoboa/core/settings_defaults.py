@@ -215,6 +215,13 @@ MODOBOA_CONTENT_SECURITY_POLICY = {
     "frame-ancestors": ["'none'"],
 }
 
+# The panel acts for users on Dovecot (filters, away messages...) through a
+# master user whose secret is in this file (see docs/mail_access.rst and
+# "manage.py mail_master_secret"); None: those features say it is missing.
+MODOBOA_MAIL_MASTER_SECRET_FILE = None
+MODOBOA_MAIL_MASTER_USER = "modoboa"
+MODOBOA_MAIL_MASTER_SEPARATOR = "*"
+
 MODOBOA_API_URL = "https://api.modoboa.org/1/"
 MODOBOA_CUSTOM_LOGO = None
 DOVECOT_LOOKUP_PATH = ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot")

@@ -130,6 +130,20 @@ class Script:
     def _rule_parts(self):
         return [part for part in self.parts if part.kind == "rule"]
 
+    def has_other_commands(self):
+        """Whether text outside the form's rules holds commands (not only
+        comments and blank lines).
+        """
+        for part in self.parts:
+            if part.kind != "text":
+                continue
+            try:
+                if statements(tokenize(part.text)):
+                    return True
+            except SieveSyntaxError:
+                return True
+        return False
+
     def away_text(self):
         for part in self.parts:
             if part.kind == "away":

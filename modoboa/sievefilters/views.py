@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import forms, services
 from . import rules as rules_module
+from .app_settings import APP
 from .client import ScriptRejected, SieveError
 from .imap import ImapUnavailable
 
@@ -27,7 +28,7 @@ def _mailbox(request):
 
 
 def _context(**extra):
-    extra.update({"sidebar_template": SIDEBAR, "section": "filters"})
+    extra.update({"sidebar_template": SIDEBAR, "section": "sievefilters"})
     return extra
 
 
@@ -63,6 +64,13 @@ def index(request):
     current = request.GET.get("set") or sets.active or (sets.names[0] if sets.names else None)
     if current not in sets.names:
         current = sets.active
+    if (
+        current
+        and "set" not in request.GET
+        and request.user.parameters.get_value("editor_mode", app=APP) == "raw"
+    ):
+        # The user prefers the raw editor (Preferences > Message filters).
+        return redirect("sievefilters:raw", name=current)
     context.update(sets=sets, current=current)
     if current:
         try:
@@ -72,9 +80,7 @@ def index(request):
         else:
             context["script"] = script
             context["rules"] = list(enumerate(script.rules()))
-            context["kept_parts"] = sum(
-                1 for part in script.parts if part.kind == "text" and part.text.strip()
-            )
+            context["kept_parts"] = script.has_other_commands()
             context["has_away"] = script.away_text() is not None
             context["rename_form"] = forms.RenameForm(initial={"new_name": current})
     return render(request, "sievefilters/index.html", context)

@@ -132,3 +132,24 @@ def test_server_down_leaves_the_database_unchanged(alice, sieve_env):
     with pytest.raises(services.AutoreplyError, match="does not answer"):
         enable(alice, alice.user)
     assert not ARmessage.objects.filter(mbox=alice).exists()
+
+
+def test_mail_to_an_alias_of_the_user_is_answered(alice, sieve_env, superadmin):
+    from modoboa.admin import services as admin_services
+
+    admin_services.create_alias(
+        acting_user=superadmin, address="ali@sieve.test", recipients=["alice@sieve.test"]
+    )
+    admin_services.create_alias(
+        acting_user=superadmin, address="@sieve.test", recipients=["alice@sieve.test"]
+    )
+    enable(alice, alice.user)
+    away = sieve_services.read_filter_set(
+        alice, sieve_services.list_filter_sets(alice).active
+    ).away_text()
+    assert ':addresses ["alice@sieve.test", "ali@sieve.test"]' in away
+    to_alias = mail("gina@outside.test").replace(
+        b"To: Alice <alice@sieve.test>", b"To: ali@sieve.test"
+    )
+    assert sieve_env.lmtp(["alice@sieve.test"], to_alias, "gina@outside.test") == {}
+    assert len(replies_to(sieve_env, "gina@outside.test")) == 1

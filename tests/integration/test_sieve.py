@@ -173,3 +173,11 @@ def test_filter_sets_create_activate_rename_delete(alice, sieve_env):
         with pytest.raises(services.FilterError):
             services.create_filter_set(alice, hostile)
     assert services.list_filter_sets(alice).names == ["second"]
+
+
+def test_the_quota_of_scripts_gives_a_clear_message(alice, sieve_env):
+    for number in range(8):
+        services.create_filter_set(alice, "set%d" % number)
+    with pytest.raises(sieve_client.QuotaExceeded, match="no room"):
+        services.create_filter_set(alice, "one too many")
+    assert len(services.list_filter_sets(alice).names) == 8

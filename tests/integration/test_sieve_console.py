@@ -174,3 +174,51 @@ def test_an_administrator_sets_the_away_message_in_the_account_tab(
     assert ARmessage.objects.get(mbox=alice).subject == "Admin set"
     away = services.read_filter_set(alice, services.list_filter_sets(alice).active).away_text()
     assert '"Admin set"' in away
+
+
+def test_the_raw_editor_preference_opens_the_raw_editor(client, alice, sieve_env):
+    services.create_filter_set(alice, "main", activate=True)
+    alice.user.parameters.set_value("editor_mode", "raw", app=APP)
+    client.force_login(alice.user)
+    response = client.get(reverse("sievefilters:index"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("sievefilters:raw", args=["main"])
+    assert client.get(reverse("sievefilters:index") + "?set=main").status_code == 200
+
+
+def test_the_page_says_when_a_set_holds_hand_written_commands(client, alice, sieve_env):
+    services.create_filter_set(alice, "main", activate=True)
+    client.force_login(alice.user)
+    assert 'id="kept-parts"' not in client.get(reverse("sievefilters:index")).content.decode()
+    services.save_raw(alice, "main", "# mine\nkeep;\n")
+    assert 'id="kept-parts"' in client.get(reverse("sievefilters:index")).content.decode()
+
+
+def test_editing_an_account_without_touching_the_tab_needs_no_mail_server(
+    client, alice, superadmin
+):
+    param_tools.set_global_parameter("port", free_port(), app=APP)
+    client.force_login(superadmin)
+    url = reverse("admin:account_change", args=[alice.user.pk])
+    form = {
+        "general-username": "alice@sieve.test",
+        "general-role": "SimpleUsers",
+        "general-is_active": "on",
+        "general-last_name": "Changed",
+        "mail-email": "alice@sieve.test",
+        "mail-quota_act": "on",
+        "profile-language": "en",
+    }
+    assert client.post(url, form).status_code == 302
+    form.update({"autoreply-%s" % key: value for key, value in away_post(enabled="").items()})
+    assert client.post(url, form).status_code == 302
+    alice.user.refresh_from_db()
+    assert alice.user.last_name == "Changed"
+    assert not ARmessage.objects.filter(mbox=alice).exists()
+
+
+def test_the_settings_menu_marks_the_filters_and_away_pages(client, alice, sieve_env):
+    client.force_login(alice.user)
+    page = client.get(reverse("postfix_autoreply:index")).content.decode()
+    assert 'active" aria-current="page" href="/autoreply/"' in page
+    assert 'href="/sfilters/">Message filters</a>' in page

@@ -49,6 +49,8 @@ def test_hand_written_script_is_kept_byte_for_byte():
     script = Script.parse(HAND)
     assert [part.kind for part in script.parts] == ["text"]
     assert script.render() == HAND
+    assert script.has_other_commands()
+    assert not Script.parse("# Empty script\n\n/* nothing */\n").has_other_commands()
 
 
 def test_every_rule_round_trips():

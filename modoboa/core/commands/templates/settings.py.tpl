@@ -107,6 +107,11 @@ MODOBOA_API_URL = $modoboa_api_url
 # MODOBOA_CUSTOM_LOGO = os.path.join(MEDIA_URL, "custom_logo.png")
 MODOBOA_CUSTOM_LOGO = None
 
+# Filters, away messages and the webmail act for users on Dovecot through a
+# master user whose secret is in this file (docs/mail_access.rst): create it
+# with "python manage.py mail_master_secret --secret-file <path>".
+MODOBOA_MAIL_MASTER_SECRET_FILE = None
+
 # Where to look for the dovecot binary (after `which dovecot`).
 DOVECOT_LOOKUP_PATH = $dovecot_lookup_path
 
