@@ -147,3 +147,24 @@ def test_user_level_learning_gives_the_address_its_bayes_database(
 
     admin_services.delete_domain(Domain.objects.get(name="test.com"), acting_user=None)
     assert not Users.objects.filter(email__in=["user@test.com", "@test.com"]).exists()
+
+
+def test_domain_alias_rows_follow_rename_and_new_target(superadmin, make_domain):
+    make_domain("first.com")
+    second = make_domain("second.com")
+    alias = admin_services.create_domain_alias(
+        acting_user=superadmin, name="nick.com", target="first.com"
+    )
+    first_policy = Users.objects.get(email="@first.com").policy_id
+    assert Users.objects.get(email="@nick.com").policy_id == first_policy
+    admin_services.update_domain_alias(
+        alias, acting_user=superadmin, name="nick2.com", target=second
+    )
+    assert not Users.objects.filter(email="@nick.com").exists()
+    assert (
+        Users.objects.get(email="@nick2.com").policy_id
+        == Users.objects.get(email="@second.com").policy_id
+    )
+    admin_services.delete_domain_alias(alias, acting_user=superadmin)
+    assert not Users.objects.filter(email="@nick2.com").exists()
+    assert Policy.objects.filter(pk=first_policy).exists()
