@@ -4,8 +4,8 @@
         DJANGO_SETTINGS_MODULE=modoboa.test_settings \
         python bench/quarantine.py --messages 100000
 
-(``MODOBOA_TEST_DB=postgres`` or ``mysql`` with ``MODOBOA_TEST_PG_URL`` /
-``MODOBOA_TEST_MYSQL_URL`` for the other engines.) The database is migrated,
+``--postgres`` starts a throwaway PostgreSQL server (``bench/servers.py``)
+and runs there instead. The database is migrated,
 then filled by bulk inserts with N messages for 100 domains (one recipient
 each); it prints, for the super administrator and for the administrator of
 one domain, the time and the number of queries of the first page, the last
@@ -120,7 +120,24 @@ def measure(label, user, **filters):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=10000)
+    parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL")
     args = parser.parse_args()
+    server = None
+    if args.postgres:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import servers
+
+        server = servers.PostgreSQL().start()
+        os.environ["MODOBOA_TEST_DB"] = "postgres"
+        os.environ["MODOBOA_TEST_PG_URL"] = server.create_database("quarantine")
+    try:
+        run(args)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def run(args):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modoboa.test_settings")
     import django
 
@@ -147,6 +164,10 @@ def main():
     began = time.perf_counter()
     fill(args.messages)
     print("%d messages written in %.1f s" % (args.messages, time.perf_counter() - began))
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     for label, user in (("superadmin", superadmin), ("domain admin", admin)):
         measure(label, user)
         measure(label, user, search="Offer 5", search_in="subject")

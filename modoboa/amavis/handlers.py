@@ -120,7 +120,12 @@ def top_notifications(sender, include_all=False, user=None, **kwargs):
 
     if user is None or not quarantine.is_admin(user):
         return []
-    count = quarantine.pending_requests_count(user)
+    try:
+        with transaction.atomic(using=amavis_alias()):
+            count = quarantine.pending_requests_count(user)
+    except DatabaseError as exc:
+        logger.error("Amavis database error: %s", exc)
+        return []
     if not count:
         return []
     return [

@@ -2,8 +2,12 @@
 lists and the self-service page of Amavis' notification links.
 """
 
+import functools
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,7 +18,34 @@ from modoboa.lib.exceptions import ModoboaException
 from modoboa.lib.listing import Listing
 
 from . import app_settings, constants, forms, message
+from .dbrouter import amavis_alias
 from .services import learning, quarantine, wblist
+
+logger = logging.getLogger("modoboa.amavis")
+
+
+def amavis_database(view):
+    """Answer a clear page, not a 500, when Amavis' database cannot be read
+    (tables not created, server down); the savepoint keeps the request's
+    transaction usable.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            with transaction.atomic(using=amavis_alias()):
+                return view(request, *args, **kwargs)
+        except DatabaseError as exc:
+            logger.error("Amavis database error: %s", exc)
+            return render(
+                request,
+                "amavis/error.html",
+                {"error": _("The quarantine database cannot be read: %s") % exc},
+                status=503,
+            )
+
+    return wrapper
+
 
 # Every key ends with the message id (the tie breaker): "date" is then the
 # order of the msgs (time_num, mail_id) index, the pages read in index order.
@@ -46,6 +77,7 @@ def _filters(request):
 
 @login_required
 @require_GET
+@amavis_database
 def index(request):
     filters = _filters(request)
     status = 200
@@ -110,6 +142,7 @@ def _apply(user, action, mail_id, rcpt=None, level=None):
 
 @login_required
 @require_GET
+@amavis_database
 def detail(request, mail_id):
     rcpt = request.GET.get("rcpt") or None
     try:
@@ -132,6 +165,7 @@ def detail(request, mail_id):
 
 @login_required
 @require_POST
+@amavis_database
 def action(request, mail_id, name):
     if name not in ACTIONS:
         messages.error(request, _("Unknown action: %s") % name)
@@ -154,6 +188,7 @@ def action(request, mail_id, name):
 
 @login_required
 @require_POST
+@amavis_database
 def bulk(request):
     name = request.POST.get("action", "")
     selection = [value for value in request.POST.getlist("selection") if value][:500]
@@ -179,6 +214,7 @@ def bulk(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@amavis_database
 def lists(request):
     """Allow and block lists of one recipient (a domain or an address)."""
     user = request.user
@@ -223,6 +259,7 @@ def lists(request):
 
 
 @require_http_methods(["GET", "POST"])
+@amavis_database
 def self_service(request, mail_id):
     """A message opened from the link of an Amavis notification."""
     secret_id = request.POST.get("secret_id") or request.GET.get("secret_id") or ""

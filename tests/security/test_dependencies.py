@@ -78,6 +78,11 @@ ACCEPTED = {
     ("modoboa/admin/lib.py", "B404"): "argv lists only, never a shell (see test_injection)",
     ("modoboa/admin/lib.py", "B603"): "doveadm with a fixed argv; the address is one argument",
     ("modoboa/core/commands/deploy.py", "B404"): "argv lists only, never a shell",
+    ("modoboa/amavis/services/learning.py", "B404"): "argv lists only, never a shell",
+    ("modoboa/amavis/services/learning.py", "B603"): (
+        "sa-learn/spamc with a fixed argv; the message goes to stdin, the Bayes user is one "
+        "argument"
+    ),
     ("modoboa/core/commands/deploy.py", "B603"): "pip and manage.py with fixed argv",
     ("modoboa/core/commands/deploy.py", "B103"): "manage.py is a script: 0755 is intended",
     ("modoboa/admin/mailbox_operations_runner.py", "B108"): (

@@ -1,6 +1,10 @@
 """Quarantine endpoints: the same services and permission model as the console."""
 
+import logging
+
+from django.db import DatabaseError, transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.pagination import PageNumberPagination
@@ -11,6 +15,7 @@ from modoboa.admin.models import Domain
 from modoboa.lib.exceptions import BadRequest, NotFound
 
 from .. import message
+from ..dbrouter import amavis_alias
 from ..services import learning, policies, quarantine, wblist
 from . import serializers
 
@@ -23,6 +28,27 @@ STATUS_NAMES = {
     "H": "ham",
 }
 ERRORS = {code: OpenApiTypes.OBJECT for code in (400, 401, 403, 404)}
+logger = logging.getLogger("modoboa.amavis")
+
+
+class AmavisAPIView(APIView):
+    """A 503 with a clear message, not a 500, when Amavis' database cannot
+    be read; the savepoint keeps the request's transaction usable.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            with transaction.atomic(using=amavis_alias()):
+                return super().dispatch(request, *args, **kwargs)
+        except DatabaseError as exc:
+            logger.error("Amavis database error: %s", exc)
+            response = Response(
+                {"non_field_errors": [_("The quarantine database cannot be read: %s") % exc]},
+                status=503,
+            )
+            return self.finalize_response(
+                getattr(self, "request", request), response, *args, **kwargs
+            )
 
 
 def _row(row):
@@ -45,7 +71,7 @@ class QuarantinePagination(PageNumberPagination):
     max_page_size = 500
 
 
-class QuarantineList(APIView):
+class QuarantineList(AmavisAPIView):
     """Quarantined messages you may see, one row per recipient, newest first."""
 
     @extend_schema(
@@ -78,7 +104,7 @@ class QuarantineList(APIView):
         return paginator.get_paginated_response([_row(row) for row in page])
 
 
-class QuarantineDetail(APIView):
+class QuarantineDetail(AmavisAPIView):
     """One quarantined message."""
 
     @extend_schema(
@@ -102,7 +128,7 @@ class QuarantineDetail(APIView):
         )
 
 
-class QuarantineAction(APIView):
+class QuarantineAction(AmavisAPIView):
     """Release, delete, or mark a message as spam or not spam."""
 
     action_name = None
@@ -137,7 +163,7 @@ class QuarantineAction(APIView):
         return Response({"result": result})
 
 
-class ContentFilter(APIView):
+class ContentFilter(AmavisAPIView):
     """The content-filter settings of a domain."""
 
     def _domain(self, request, pk):
@@ -171,7 +197,7 @@ class ContentFilter(APIView):
         return Response(result)
 
 
-class SenderLists(APIView):
+class SenderLists(AmavisAPIView):
     """Allow and block lists of senders of a recipient (@domain or address)."""
 
     @extend_schema(

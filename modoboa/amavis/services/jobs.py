@@ -7,6 +7,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from .. import app_settings, constants
@@ -130,7 +131,7 @@ def notify(base_url="", smtp_host=None, smtp_port=None, limit=10):
                     {
                         "counter": len(rows),
                         "requests": rows[:limit],
-                        "base_url": base_url.rstrip("/"),
+                        "link": base_url.rstrip("/") + reverse("amavis:index") + "?pending=1",
                     },
                 )
                 subject = translation.gettext("[modoboa] Pending release requests")
@@ -185,7 +186,7 @@ def send_digests(base_url="", now=None, connection=None, limit=50):
                     {
                         "rows": rows[:limit],
                         "more": len(rows) > limit,
-                        "base_url": base_url.rstrip("/"),
+                        "link": base_url.rstrip("/") + reverse("amavis:index"),
                     },
                 )
                 subject = translation.gettext("[modoboa] New messages in your quarantine")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from modoboa.lib.exceptions import BadRequest, InternalError, PermDeniedException
 
 from .. import app_settings, constants
-from . import quarantine
+from . import policies, quarantine
 
 TIMEOUT = 120
 LEVELS = ("global", "domain", "user")
@@ -124,5 +124,6 @@ def mark(user, mail_id, *, spam, level=None, rcpt=None):
         if username not in learned:
             learn_source(source, spam=spam, username=username)
             learned.add(username)
+        policies.use_bayes_database(level, row.rid.email)
     quarantine._set_status(rows, constants.RS_SPAM if spam else constants.RS_HAM)
     return level

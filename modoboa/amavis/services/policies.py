@@ -55,19 +55,31 @@ def rename_domain_policy(old_name, new_name):
 
 
 def delete_policy_user(name):
-    """Remove the ``users`` row of a domain or domain alias, its
-    allow/block list, and its policy once no row uses it.
+    """Remove the ``users`` rows of a domain or domain alias (``@name`` and
+    its addresses' own), their allow/block lists, and the policies no row
+    uses any more.
     """
+    from django.db.models import Q
+
+    from ..lookups import OctetsAsText
     from ..models import Wblist
 
     with transaction.atomic(using=amavis_alias()):
-        row = Users.objects.filter(email=_key(name)).first()
-        if row is None:
+        rows = list(
+            Users.objects.annotate(email_text=OctetsAsText("email"))
+            .filter(Q(email=_key(name)) | Q(email_text__endswith=_key(name)))
+            .values_list("pk", "policy_id")
+        )
+        if not rows:
             return
-        Wblist.objects.filter(rid=row).delete()
-        row.delete()
-        if not Users.objects.filter(policy_id=row.policy_id).exists():
-            Policy.objects.filter(pk=row.policy_id).delete()
+        ids = [pk for pk, _policy in rows]
+        Wblist.objects.filter(rid__in=ids).delete()
+        Users.objects.filter(pk__in=ids).delete()
+        policy_ids = {policy for _pk, policy in rows}
+        used = set(
+            Users.objects.filter(policy_id__in=policy_ids).values_list("policy_id", flat=True)
+        )
+        Policy.objects.filter(pk__in=policy_ids - used).delete()
 
 
 def create_alias_policy(alias_name, target_name):
@@ -168,3 +180,34 @@ def update_content_filter(domain, *, acting_user, **values):
     if changes:
         Policy.objects.filter(pk=policy.pk).update(**changes)
     return get_content_filter(domain)
+
+
+def use_bayes_database(level, address):
+    """Make Amavis scan ``address``'s mail with the Bayes database that
+    learning at ``level`` trains: the domain's policy gets ``sa_username`` =
+    the domain; for the user level, the address gets a policy of its own (a
+    copy of its domain's) with ``sa_username`` = the address, as 1.10 did at
+    the first learning.
+    """
+    domain = address.rsplit("@", 1)[1]
+    if level == "domain":
+        policy = create_domain_policy(domain)
+        if policy.sa_username != domain:
+            Policy.objects.filter(pk=policy.pk).update(sa_username=domain)
+        return
+    if level != "user":
+        return
+    with transaction.atomic(using=amavis_alias()):
+        row = Users.objects.select_related("policy").filter(email=address).first()
+        if row is not None and row.policy.sa_username == address:
+            return
+        base = row.policy if row is not None else create_domain_policy(domain)
+        policy = Policy.objects.get(pk=base.pk)
+        policy.pk = None
+        policy.policy_name = address[:32]
+        policy.sa_username = address
+        policy.save()
+        if row is None:
+            Users.objects.create(email=address, fullname=address, priority=10, policy=policy)
+        else:
+            Users.objects.filter(pk=row.pk).update(policy=policy)

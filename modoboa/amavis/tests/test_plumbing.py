@@ -70,6 +70,18 @@ def test_domain_operations_survive_missing_amavis_tables(superadmin, make_domain
         domain = make_domain("notables.com")
         assert domain.pk
         assert "Amavis policy rows not updated" in caplog.text
+        from django.test import Client
+        from django.urls import reverse
+
+        client = Client()
+        client.force_login(superadmin)
+        page = client.get(reverse("amavis:index"))
+        assert page.status_code == 503
+        assert "The quarantine database cannot be read" in page.content.decode()
+        assert client.get(reverse("core:top_notifications_check")).status_code == 200
+        answer = client.get("/api/v1/quarantine/")
+        assert answer.status_code == 503
+        assert "The quarantine database cannot be read" in answer.json()["non_field_errors"][0]
     finally:
         schema.create_tables()
     policies.sync_all_domains()

@@ -125,3 +125,46 @@ def test_domain_policy_rows_follow_the_domain(superadmin, make_domain):
     admin_services.delete_domain(domain, acting_user=superadmin)
     assert not Users.objects.filter(email__in=["@renamed.com", "@pal.com"]).exists()
     assert not Policy.objects.filter(pk=row.policy_id).exists()
+
+
+def test_user_level_learning_gives_the_address_its_bayes_database(
+    simple_user, mails, settings, tmp_path
+):
+    from modoboa.amavis.services import learning
+    from modoboa.parameters import tools as param_tools
+
+    # sa-learn comes with spamassassin (scripts/debian-packages.txt).
+    settings.AMAVIS_SA_LEARN = ["sa-learn", "--dbpath", str(tmp_path / "bayes")]
+    param_tools.set_global_parameter("user_level_learning", True, app="modoboa_amavis")
+    assert learning.mark(simple_user, mails["user"], spam=True) == "user"
+    row = Users.objects.select_related("policy").get(email="user@test.com")
+    assert row.priority == 10 and row.policy.sa_username == "user@test.com"
+    domain_policy = Users.objects.get(email="@test.com").policy
+    assert domain_policy.sa_username is None
+    assert Msgrcpt.objects.get(mail_id=mails["user"]).rs == constants.RS_SPAM
+    # The domain goes: so do the rows of its addresses.
+    from modoboa.admin.models import Domain
+
+    admin_services.delete_domain(Domain.objects.get(name="test.com"), acting_user=None)
+    assert not Users.objects.filter(email__in=["user@test.com", "@test.com"]).exists()
+
+
+def test_domain_alias_rows_follow_rename_and_new_target(superadmin, make_domain):
+    make_domain("first.com")
+    second = make_domain("second.com")
+    alias = admin_services.create_domain_alias(
+        acting_user=superadmin, name="nick.com", target="first.com"
+    )
+    first_policy = Users.objects.get(email="@first.com").policy_id
+    assert Users.objects.get(email="@nick.com").policy_id == first_policy
+    admin_services.update_domain_alias(
+        alias, acting_user=superadmin, name="nick2.com", target=second
+    )
+    assert not Users.objects.filter(email="@nick.com").exists()
+    assert (
+        Users.objects.get(email="@nick2.com").policy_id
+        == Users.objects.get(email="@second.com").policy_id
+    )
+    admin_services.delete_domain_alias(alias, acting_user=superadmin)
+    assert not Users.objects.filter(email="@nick2.com").exists()
+    assert Policy.objects.filter(pk=first_policy).exists()

@@ -47,6 +47,7 @@ def test_domain_admin_lists_its_quarantine_only(
     assert page.status_code == 200
     html = page.content.decode()
     assert "user@test.com" in html
+    assert 'title="S">Spam</span>' in html
     assert "&lt;script&gt;alert(&quot;subject&quot;)&lt;/script&gt;Win" in html
     assert '<script>alert("subject")' not in html
     client.force_login(other_admin)
