@@ -264,24 +264,27 @@ class Run:
             quote("domain"),
             quote("start"),
         )
-        groups = {}
-        for (step, scope, start), values in counters.items():
-            groups.setdefault((step, scope), {})[start] = values
         new, changed = [], []
-        for (step, scope), periods in groups.items():
-            starts = sorted(periods)
-            # Only the periods already in the table are updated; on a
-            # regular run that is the first minutes and hour of the batch.
-            existing = set(
-                Counter.objects.filter(
-                    step=step, domain=scope, start__gte=starts[0], start__lte=starts[-1]
-                ).values_list("start", flat=True)
+        steps = {}
+        for step, _scope, start in counters:
+            low, high = steps.get(step, (start, start))
+            steps[step] = (min(low, start), max(high, start))
+        # One query per step: the periods of the batch already in the table
+        # (on a regular run, the first minutes and hour of the batch).
+        existing = set()
+        for step, (low, high) in steps.items():
+            existing.update(
+                (step, scope, start)
+                for scope, start in Counter.objects.filter(
+                    step=step, start__gte=low, start__lte=high
+                ).values_list("domain", "start")
             )
-            for start in starts:
-                if start in existing:
-                    changed.append((*periods[start], step, scope, start))
-                else:
-                    new.append((step, scope, start, *periods[start]))
+        for key, values in counters.items():
+            step, scope, start = key
+            if key in existing:
+                changed.append((*values, step, scope, start))
+            else:
+                new.append((step, scope, start, *values))
         with connection.cursor() as cursor:
             for index in range(0, len(changed), 2000):
                 cursor.executemany(update, changed[index : index + 2000])
