@@ -34,6 +34,7 @@ from .events import MAILLOG_COLUMNS, Accumulator
 from .models import COUNTERS, Counter, LogState, Maillog, QueueEntry
 
 BATCH_LINES = 20000
+MAX_LINE = 1 << 16
 HEAD_BYTES = 512
 # A message whose deliveries never showed up in the log is forgotten after
 # this time (Postfix keeps a message five days by default).
@@ -184,6 +185,10 @@ class Run:
                 data = pending + block
                 cut = data.rfind(b"\n")
                 if cut < 0:
+                    if len(data) > MAX_LINE:
+                        # No log line is that long: skip it as garbage.
+                        self.line(data[:MAX_LINE])
+                        data = b""
                     pending = data
                     continue
                 pending = data[cut + 1 :]

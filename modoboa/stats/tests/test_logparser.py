@@ -196,6 +196,16 @@ def test_bad_lines_are_skipped_and_counted(hosted, log_copy, capsys):
     assert minute("stats.test", 0) == {"sent": 1, "size_sent": 100}
 
 
+def test_an_endless_line_is_skipped_and_what_follows_is_read(hosted, log_copy):
+    path = log_copy("syslog.txt")
+    content = path.read_bytes()
+    path.write_bytes(b"x" * (3 << 20) + b"\n" + content)
+    report = logparser.parse_log(str(path), now=NOW)
+    assert totals("stats.test") == EXPECTED_DOMAIN
+    # Skipped in pieces (one per block read), never kept whole in memory.
+    assert report.unparsable == 4 and report.used == 20
+
+
 def test_the_command_reports_in_verbose_mode(hosted, log_copy, capsys):
     path = log_copy("garbage.txt")
     call_command("logparser", logfile=str(path), verbose=True)
