@@ -9,8 +9,8 @@ complete line read. A run then reads:
 - when the file was rotated (a new inode, or the same inode truncated and
   rewritten, as logrotate's ``copytruncate`` does), first the rest of the
   old file, found next to it by inode or by fingerprint (``mail.log.1``,
-  ``mail.log-20261205``...; compressed files are not read), then the new
-  file from its start.
+  ``mail.log-20261205``, ``maillog.20261205-101500.gz``...; gzip, bzip2 and
+  xz files are decompressed), then the new file from its start.
 
 A line still being written (no newline yet) is left for the next run. The
 counters, the message log rows, the queue entries and the new offset are
@@ -18,8 +18,11 @@ written in one transaction every few thousand lines, so a run that dies
 half-way counts nothing twice when the next one starts again.
 """
 
+import bz2
 import datetime
+import gzip
 import hashlib
+import lzma
 import os
 import stat
 from dataclasses import dataclass, field
@@ -66,11 +69,23 @@ class Report:
         )
 
 
+# Rotated files may be compressed (``postfix logrotate`` compresses at once).
+OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+READ_ERRORS = (OSError, EOFError, lzma.LZMAError)
+
+
+def open_log(path):
+    """``path`` opened for reading bytes, decompressed when it ends with
+    .gz, .bz2 or .xz.
+    """
+    return OPENERS.get(os.path.splitext(path)[1], open)(path, "rb")
+
+
 def head_of(path):
     """The fingerprint of the first line of ``path`` ("" while the file has
     no complete first line).
     """
-    with open(path, "rb") as handle:
+    with open_log(path) as handle:
         data = handle.read(HEAD_BYTES)
     end = data.find(b"\n")
     if end < 0 and len(data) < HEAD_BYTES:
@@ -90,15 +105,20 @@ def rotated_copy(path, state):
     for name in names:
         if name == base or not name.startswith(base):
             continue
-        if name[len(base)] not in ".-_" or name.endswith((".gz", ".bz2", ".xz", ".zst")):
+        if name[len(base)] not in ".-_":
+            continue
+        compressed = os.path.splitext(name)[1] in OPENERS
+        if name.endswith(".zst") or (compressed and not state.head):
             continue
         candidate = os.path.join(directory, name)
         try:
             info = os.stat(candidate)
+            if not stat.S_ISREG(info.st_mode):
+                continue
             head = head_of(candidate)
-        except OSError:
+        except READ_ERRORS:
             continue
-        if info.st_size < state.offset or (state.head and head != state.head):
+        if (state.head and head != state.head) or (not compressed and info.st_size < state.offset):
             continue
         candidates.append((info.st_ino != state.inode, info.st_mtime, candidate))
     if not candidates:
@@ -157,7 +177,10 @@ class Run:
                 self.report.notes.append(
                     "%s was rotated: reading the rest of %s" % (self.path, old)
                 )
-                self.read(old, state, state.offset, final=True)
+                try:
+                    self.read(old, state, state.offset, final=True)
+                except LogFileError as exc:
+                    self.report.notes.append(str(exc))
         if not same:
             state.inode, state.head, state.offset = info.st_ino, head, 0
         self.read(self.path, state, state.offset, final=False)
@@ -171,38 +194,47 @@ class Run:
         only when the file is ``final`` (rotated away, it will not grow).
         """
         try:
-            handle = open(path, "rb")  # noqa: SIM115 - closed below
+            handle = open_log(path)
         except OSError as exc:
             raise LogFileError("cannot read the log file %s: %s" % (path, exc.strerror)) from None
-        with handle:
-            handle.seek(offset)
+        try:
+            with handle:
+                self.read_lines(handle, state, offset, final)
+        except READ_ERRORS as exc:
+            raise LogFileError("cannot read the log file %s: %s" % (path, exc)) from None
+
+    def read_lines(self, handle, state, offset, final):
+        """Feed the lines of ``handle`` from ``offset``, writing every
+        BATCH_LINES lines.
+        """
+        handle.seek(offset)
+        pending = b""
+        count = 0
+        while True:
+            block = handle.read(1 << 20)
+            if not block:
+                break
+            data = pending + block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                if len(data) > MAX_LINE:
+                    # No log line is that long: skip it as garbage.
+                    self.line(data[:MAX_LINE])
+                    data = b""
+                pending = data
+                continue
+            pending = data[cut + 1 :]
+            for raw in data[:cut].split(b"\n"):
+                self.line(raw)
+                count += 1
+            if count >= BATCH_LINES:
+                state.offset = handle.tell() - len(pending)
+                self.flush(state)
+                count = 0
+        if final and pending:
+            self.line(pending)
             pending = b""
-            count = 0
-            while True:
-                block = handle.read(1 << 20)
-                if not block:
-                    break
-                data = pending + block
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    if len(data) > MAX_LINE:
-                        # No log line is that long: skip it as garbage.
-                        self.line(data[:MAX_LINE])
-                        data = b""
-                    pending = data
-                    continue
-                pending = data[cut + 1 :]
-                for raw in data[:cut].split(b"\n"):
-                    self.line(raw)
-                    count += 1
-                if count >= BATCH_LINES:
-                    state.offset = handle.tell() - len(pending)
-                    self.flush(state)
-                    count = 0
-            if final and pending:
-                self.line(pending)
-                pending = b""
-            state.offset = handle.tell() - len(pending)
+        state.offset = handle.tell() - len(pending)
 
     def line(self, raw):
         self.report.lines += 1

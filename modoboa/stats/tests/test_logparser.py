@@ -2,7 +2,10 @@
 incremental reading, rotation and bad input.
 """
 
+import bz2
 import datetime
+import gzip
+import lzma
 import os
 
 import pytest
@@ -170,6 +173,51 @@ def test_rotation_mid_way_loses_nothing(hosted, log_copy, rotated_name):
     assert Maillog.objects.count() == 8
     logparser.parse_log(str(path), now=NOW)
     assert totals("stats.test") == EXPECTED_DOMAIN
+
+
+@pytest.mark.parametrize(
+    ("suffix", "opener"),
+    [(".20260311-080000.gz", gzip.open), (".1.bz2", bz2.open), (".1.xz", lzma.open)],
+)
+def test_a_rotated_file_compressed_at_once_is_read_to_its_end(hosted, log_copy, suffix, opener):
+    # "postfix logrotate" renames maillog_file and compresses it at once.
+    path = log_copy("maillog_file.txt")
+    first, rest = split(path, 10)
+    middle, last = split_at_line(rest)
+    path.write_bytes(first)
+    logparser.parse_log(str(path), now=NOW)
+    with opener(str(path) + suffix, "wb") as handle:
+        handle.write(first + middle)
+    (path.parent / "mail.log.7.gz").write_bytes(b"\x1f\x8b not really gzip")
+    path.unlink()
+    path.write_bytes(last)
+    report = logparser.parse_log(str(path), now=NOW)
+    assert any("reading the rest of" in note for note in report.notes)
+    assert totals("stats.test") == EXPECTED_DOMAIN
+    assert Maillog.objects.count() == 8
+
+
+def test_a_rotated_file_that_cannot_be_read_is_reported(hosted, log_copy):
+    path = log_copy("maillog_file.txt")
+    first, rest = split(path, 10)
+    path.write_bytes(first)
+    logparser.parse_log(str(path), now=NOW)
+    # A gzip stream cut short: its first line is there, the rest is not.
+    with gzip.open(str(path) + ".1.gz", "wb") as handle:
+        handle.write(first + rest)
+    data = (path.parent / "mail.log.1.gz").read_bytes()
+    (path.parent / "mail.log.1.gz").write_bytes(data[: len(data) // 2])
+    path.unlink()
+    path.write_bytes(b"")
+    report = logparser.parse_log(str(path), now=NOW)
+    assert any("cannot read the log file" in note for note in report.notes)
+    assert totals("stats.test")["recv"] >= 1
+
+
+def split_at_line(data):
+    """``data`` cut at the line boundary nearest its middle."""
+    cut = data.rfind(b"\n", 0, len(data) // 2) + 1
+    return data[:cut], data[cut:]
 
 
 def test_a_file_truncated_in_place_is_read_again_from_its_start(hosted, log_copy):
