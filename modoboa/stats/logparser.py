@@ -33,8 +33,8 @@ from django.utils import timezone
 from modoboa.admin.models import Domain, DomainAlias
 
 from . import lines as log_lines
-from .events import MAILLOG_COLUMNS, Accumulator
-from .models import COUNTERS, Counter, LogState, Maillog, QueueEntry
+from .events import Accumulator
+from .models import Counter, LogState, Maillog, QueueEntry
 
 BATCH_LINES = 20000
 MAX_LINE = 1 << 16
@@ -44,6 +44,28 @@ HEAD_BYTES = 512
 QUEUE_LIFETIME = datetime.timedelta(days=7)
 # Minute counters are kept this long; hourly ones as long as the server.
 MINUTE_RETENTION = datetime.timedelta(days=8)
+
+
+# Plain statements run with executemany: the ORM's per-value work would cost
+# more than the parsing itself on a large log. The names need no quoting on
+# any of the three engines; the columns are in the order of MAILLOG_COLUMNS
+# and COUNTERS (checked by the tests).
+INSERT_MAILLOG = (
+    "INSERT INTO stats_maillog (queue_id, date, sender, rcpt, original_rcpt, size, "
+    "status, relay, answer, from_domain, to_domain) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+INSERT_COUNTER = (
+    "INSERT INTO stats_counter (step, domain, start, sent, recv, bounced, reject, spam, "
+    "virus, greylist, size_sent, size_recv) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+UPDATE_COUNTER = (
+    "UPDATE stats_counter SET sent = sent + %s, recv = recv + %s, "
+    "bounced = bounced + %s, reject = reject + %s, spam = spam + %s, "
+    "virus = virus + %s, greylist = greylist + %s, size_sent = size_sent + %s, "
+    "size_recv = size_recv + %s WHERE step = %s AND domain = %s AND start = %s"
+)
 
 
 class LogFileError(Exception):
@@ -262,45 +284,18 @@ class Run:
         acc.rows = []
         acc.used = acc.ignored = 0
 
-    # Plain statements run with executemany: the ORM's per-value work would
-    # cost more than the parsing itself on a large log.
-
     def write_rows(self, rows):
         if not rows:
             return
-        quote = connection.ops.quote_name
         adapt = connection.ops.adapt_datetimefield_value
-        sql = "INSERT INTO %s (%s) VALUES (%s)" % (  # noqa: S608 - names of the model
-            quote(Maillog._meta.db_table),
-            ", ".join(quote(column) for column in MAILLOG_COLUMNS),
-            ", ".join(["%s"] * len(MAILLOG_COLUMNS)),
-        )
         with connection.cursor() as cursor:
             for index in range(0, len(rows), 2000):
                 cursor.executemany(
-                    sql,
+                    INSERT_MAILLOG,
                     [(row[0], adapt(row[1]), *row[2:]) for row in rows[index : index + 2000]],
                 )
 
     def write_counters(self, counters):
-        quote = connection.ops.quote_name
-        table = quote(Counter._meta.db_table)
-        columns = ", ".join(quote(name) for name in COUNTERS)
-        insert = "INSERT INTO %s (%s, %s, %s, %s) VALUES (%s)" % (  # noqa: S608 - model names
-            table,
-            quote("step"),
-            quote("domain"),
-            quote("start"),
-            columns,
-            ", ".join(["%s"] * (3 + len(COUNTERS))),
-        )
-        update = "UPDATE %s SET %s WHERE %s = %%s AND %s = %%s AND %s = %%s" % (  # noqa: S608
-            table,
-            ", ".join("%s = %s + %%s" % (quote(name), quote(name)) for name in COUNTERS),
-            quote("step"),
-            quote("domain"),
-            quote("start"),
-        )
         new, changed = [], []
         steps = {}
         for step, _scope, start in counters:
@@ -324,9 +319,9 @@ class Run:
                 new.append((step, scope, start, *values))
         with connection.cursor() as cursor:
             for index in range(0, len(changed), 2000):
-                cursor.executemany(update, changed[index : index + 2000])
+                cursor.executemany(UPDATE_COUNTER, changed[index : index + 2000])
             for index in range(0, len(new), 2000):
-                cursor.executemany(insert, new[index : index + 2000])
+                cursor.executemany(INSERT_COUNTER, new[index : index + 2000])
 
     def write_queue(self):
         current = self.accumulator.queue

@@ -85,6 +85,29 @@ def test_every_format_gives_the_same_counts(hosted, log_copy, name):
     assert report.unparsable == (1 if name == "journal.txt" else 0)
 
 
+def test_the_plain_statements_name_the_columns_of_the_models():
+    from modoboa.stats.events import MAILLOG_COLUMNS
+    from modoboa.stats.models import COUNTERS
+
+    assert logparser.INSERT_MAILLOG.split("(")[1].split(")")[0].split(", ") == list(
+        MAILLOG_COLUMNS
+    )
+    assert logparser.INSERT_COUNTER.split("(")[1].split(")")[0].split(", ") == [
+        "step",
+        "domain",
+        "start",
+        *COUNTERS,
+    ]
+    assert [part.split(" = ")[0] for part in logparser.UPDATE_COUNTER[25:].split(", ")][
+        : len(COUNTERS)
+    ] == list(COUNTERS)
+    columns = {
+        model: {f.column for f in model._meta.concrete_fields} for model in (Counter, Maillog)
+    }
+    assert set(MAILLOG_COLUMNS) <= columns[Maillog]
+    assert {"step", "domain", "start", *COUNTERS} <= columns[Counter]
+
+
 def test_message_log_rows(hosted, log_copy):
     logparser.parse_log(str(log_copy("rfc3339_negative.txt")), now=NOW)
     assert sorted(Maillog.objects.values_list("queue_id", "rcpt", "status")) == [
