@@ -134,6 +134,37 @@ def main():
                 batch = []
         Maillog.objects.bulk_create(batch)
         print("message log: %d rows" % Maillog.objects.count())
+    from modoboa.admin import services as admin_services
+    from modoboa.core.models import User
+
+    boss = User.objects.filter(username="boss@bench-stats.test").first()
+    if boss is None:
+        admin_services.create_domain(
+            acting_user=admin, name="bench-stats.test", quota=0, default_mailbox_quota=0
+        )
+        boss = admin_services.create_account(
+            acting_user=admin,
+            username="boss@bench-stats.test",
+            role="DomainAdmins",
+            password="Bench-Passw0rd!",
+            domains=["bench-stats.test"],
+            mailbox={"address": "boss@bench-stats.test"},
+        )
+        admin_services.create_account(
+            acting_user=admin,
+            username="user@bench-stats.test",
+            role="SimpleUsers",
+            password="Bench-Passw0rd!",
+        )
+    Maillog.objects.create(
+        queue_id="RARE",
+        date=now - datetime.timedelta(days=1),
+        sender="a@outside.test",
+        rcpt="user@bench-stats.test",
+        status="sent",
+        from_domain="outside.test",
+        to_domain="bench-stats.test",
+    )
     checks = [
         (
             "search by recipient",
@@ -145,6 +176,16 @@ def main():
         (
             "domain page",
             lambda: services.page_of(services.search_messages(admin, rcpt="domain3.test"), 1, 50),
+        ),
+        (
+            "domain admin page, one row among all",
+            lambda: services.page_of(services.search_messages(boss), 1, 50),
+        ),
+        (
+            "simple user's own page",
+            lambda: services.page_of(
+                services.search_messages(User.objects.get(username="user@bench-stats.test")), 1, 50
+            ),
         ),
         ("year of graph", lambda: services.series(admin, "global", "year")),
         ("day of graph", lambda: services.series(admin, "domain5.test", "day")),

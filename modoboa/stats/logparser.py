@@ -9,8 +9,8 @@ complete line read. A run then reads:
 - when the file was rotated (a new inode, or the same inode truncated and
   rewritten, as logrotate's ``copytruncate`` does), first the rest of the
   old file, found next to it by inode or by fingerprint (``mail.log.1``,
-  ``mail.log-20261205``...; compressed files are not read), then the new
-  file from its start.
+  ``mail.log-20261205``, ``maillog.20261205-101500.gz``...; gzip, bzip2 and
+  xz files are decompressed), then the new file from its start.
 
 A line still being written (no newline yet) is left for the next run. The
 counters, the message log rows, the queue entries and the new offset are
@@ -18,8 +18,11 @@ written in one transaction every few thousand lines, so a run that dies
 half-way counts nothing twice when the next one starts again.
 """
 
+import bz2
 import datetime
+import gzip
 import hashlib
+import lzma
 import os
 import stat
 from dataclasses import dataclass, field
@@ -30,16 +33,39 @@ from django.utils import timezone
 from modoboa.admin.models import Domain, DomainAlias
 
 from . import lines as log_lines
-from .events import MAILLOG_COLUMNS, Accumulator
-from .models import COUNTERS, Counter, LogState, Maillog, QueueEntry
+from .events import Accumulator
+from .models import Counter, LogState, Maillog, QueueEntry
 
 BATCH_LINES = 20000
+MAX_LINE = 1 << 16
 HEAD_BYTES = 512
 # A message whose deliveries never showed up in the log is forgotten after
 # this time (Postfix keeps a message five days by default).
 QUEUE_LIFETIME = datetime.timedelta(days=7)
 # Minute counters are kept this long; hourly ones as long as the server.
 MINUTE_RETENTION = datetime.timedelta(days=8)
+
+
+# Plain statements run with executemany: the ORM's per-value work would cost
+# more than the parsing itself on a large log. The names need no quoting on
+# any of the three engines; the columns are in the order of MAILLOG_COLUMNS
+# and COUNTERS (checked by the tests).
+INSERT_MAILLOG = (
+    "INSERT INTO stats_maillog (queue_id, date, sender, rcpt, original_rcpt, size, "
+    "status, relay, answer, from_domain, to_domain) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+INSERT_COUNTER = (
+    "INSERT INTO stats_counter (step, domain, start, sent, recv, bounced, reject, spam, "
+    "virus, greylist, size_sent, size_recv) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+UPDATE_COUNTER = (
+    "UPDATE stats_counter SET sent = sent + %s, recv = recv + %s, "
+    "bounced = bounced + %s, reject = reject + %s, spam = spam + %s, "
+    "virus = virus + %s, greylist = greylist + %s, size_sent = size_sent + %s, "
+    "size_recv = size_recv + %s WHERE step = %s AND domain = %s AND start = %s"
+)
 
 
 class LogFileError(Exception):
@@ -65,11 +91,23 @@ class Report:
         )
 
 
+# Rotated files may be compressed (``postfix logrotate`` compresses at once).
+OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+READ_ERRORS = (OSError, EOFError, lzma.LZMAError)
+
+
+def open_log(path):
+    """``path`` opened for reading bytes, decompressed when it ends with
+    .gz, .bz2 or .xz.
+    """
+    return OPENERS.get(os.path.splitext(path)[1], open)(path, "rb")
+
+
 def head_of(path):
     """The fingerprint of the first line of ``path`` ("" while the file has
     no complete first line).
     """
-    with open(path, "rb") as handle:
+    with open_log(path) as handle:
         data = handle.read(HEAD_BYTES)
     end = data.find(b"\n")
     if end < 0 and len(data) < HEAD_BYTES:
@@ -89,15 +127,20 @@ def rotated_copy(path, state):
     for name in names:
         if name == base or not name.startswith(base):
             continue
-        if name[len(base)] not in ".-_" or name.endswith((".gz", ".bz2", ".xz", ".zst")):
+        if name[len(base)] not in ".-_":
+            continue
+        compressed = os.path.splitext(name)[1] in OPENERS
+        if name.endswith(".zst") or (compressed and not state.head):
             continue
         candidate = os.path.join(directory, name)
         try:
             info = os.stat(candidate)
+            if not stat.S_ISREG(info.st_mode):
+                continue
             head = head_of(candidate)
-        except OSError:
+        except READ_ERRORS:
             continue
-        if info.st_size < state.offset or (state.head and head != state.head):
+        if (state.head and head != state.head) or (not compressed and info.st_size < state.offset):
             continue
         candidates.append((info.st_ino != state.inode, info.st_mtime, candidate))
     if not candidates:
@@ -156,7 +199,10 @@ class Run:
                 self.report.notes.append(
                     "%s was rotated: reading the rest of %s" % (self.path, old)
                 )
-                self.read(old, state, state.offset, final=True)
+                try:
+                    self.read(old, state, state.offset, final=True)
+                except LogFileError as exc:
+                    self.report.notes.append(str(exc))
         if not same:
             state.inode, state.head, state.offset = info.st_ino, head, 0
         self.read(self.path, state, state.offset, final=False)
@@ -170,34 +216,47 @@ class Run:
         only when the file is ``final`` (rotated away, it will not grow).
         """
         try:
-            handle = open(path, "rb")  # noqa: SIM115 - closed below
+            handle = open_log(path)
         except OSError as exc:
             raise LogFileError("cannot read the log file %s: %s" % (path, exc.strerror)) from None
-        with handle:
-            handle.seek(offset)
+        try:
+            with handle:
+                self.read_lines(handle, state, offset, final)
+        except READ_ERRORS as exc:
+            raise LogFileError("cannot read the log file %s: %s" % (path, exc)) from None
+
+    def read_lines(self, handle, state, offset, final):
+        """Feed the lines of ``handle`` from ``offset``, writing every
+        BATCH_LINES lines.
+        """
+        handle.seek(offset)
+        pending = b""
+        count = 0
+        while True:
+            block = handle.read(1 << 20)
+            if not block:
+                break
+            data = pending + block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                if len(data) > MAX_LINE:
+                    # No log line is that long: skip it as garbage.
+                    self.line(data[:MAX_LINE])
+                    data = b""
+                pending = data
+                continue
+            pending = data[cut + 1 :]
+            for raw in data[:cut].split(b"\n"):
+                self.line(raw)
+                count += 1
+            if count >= BATCH_LINES:
+                state.offset = handle.tell() - len(pending)
+                self.flush(state)
+                count = 0
+        if final and pending:
+            self.line(pending)
             pending = b""
-            count = 0
-            while True:
-                block = handle.read(1 << 20)
-                if not block:
-                    break
-                data = pending + block
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    pending = data
-                    continue
-                pending = data[cut + 1 :]
-                for raw in data[:cut].split(b"\n"):
-                    self.line(raw)
-                    count += 1
-                if count >= BATCH_LINES:
-                    state.offset = handle.tell() - len(pending)
-                    self.flush(state)
-                    count = 0
-            if final and pending:
-                self.line(pending)
-                pending = b""
-            state.offset = handle.tell() - len(pending)
+        state.offset = handle.tell() - len(pending)
 
     def line(self, raw):
         self.report.lines += 1
@@ -225,68 +284,44 @@ class Run:
         acc.rows = []
         acc.used = acc.ignored = 0
 
-    # Plain statements run with executemany: the ORM's per-value work would
-    # cost more than the parsing itself on a large log.
-
     def write_rows(self, rows):
         if not rows:
             return
-        quote = connection.ops.quote_name
         adapt = connection.ops.adapt_datetimefield_value
-        sql = "INSERT INTO %s (%s) VALUES (%s)" % (  # noqa: S608 - names of the model
-            quote(Maillog._meta.db_table),
-            ", ".join(quote(column) for column in MAILLOG_COLUMNS),
-            ", ".join(["%s"] * len(MAILLOG_COLUMNS)),
-        )
         with connection.cursor() as cursor:
             for index in range(0, len(rows), 2000):
                 cursor.executemany(
-                    sql,
+                    INSERT_MAILLOG,
                     [(row[0], adapt(row[1]), *row[2:]) for row in rows[index : index + 2000]],
                 )
 
     def write_counters(self, counters):
-        quote = connection.ops.quote_name
-        table = quote(Counter._meta.db_table)
-        columns = ", ".join(quote(name) for name in COUNTERS)
-        insert = "INSERT INTO %s (%s, %s, %s, %s) VALUES (%s)" % (  # noqa: S608 - model names
-            table,
-            quote("step"),
-            quote("domain"),
-            quote("start"),
-            columns,
-            ", ".join(["%s"] * (3 + len(COUNTERS))),
-        )
-        update = "UPDATE %s SET %s WHERE %s = %%s AND %s = %%s AND %s = %%s" % (  # noqa: S608
-            table,
-            ", ".join("%s = %s + %%s" % (quote(name), quote(name)) for name in COUNTERS),
-            quote("step"),
-            quote("domain"),
-            quote("start"),
-        )
-        groups = {}
-        for (step, scope, start), values in counters.items():
-            groups.setdefault((step, scope), {})[start] = values
         new, changed = [], []
-        for (step, scope), periods in groups.items():
-            starts = sorted(periods)
-            # Only the periods already in the table are updated; on a
-            # regular run that is the first minutes and hour of the batch.
-            existing = set(
-                Counter.objects.filter(
-                    step=step, domain=scope, start__gte=starts[0], start__lte=starts[-1]
-                ).values_list("start", flat=True)
+        steps = {}
+        for step, _scope, start in counters:
+            low, high = steps.get(step, (start, start))
+            steps[step] = (min(low, start), max(high, start))
+        # One query per step: the periods of the batch already in the table
+        # (on a regular run, the first minutes and hour of the batch).
+        existing = set()
+        for step, (low, high) in steps.items():
+            existing.update(
+                (step, scope, start)
+                for scope, start in Counter.objects.filter(
+                    step=step, start__gte=low, start__lte=high
+                ).values_list("domain", "start")
             )
-            for start in starts:
-                if start in existing:
-                    changed.append((*periods[start], step, scope, start))
-                else:
-                    new.append((step, scope, start, *periods[start]))
+        for key, values in counters.items():
+            step, scope, start = key
+            if key in existing:
+                changed.append((*values, step, scope, start))
+            else:
+                new.append((step, scope, start, *values))
         with connection.cursor() as cursor:
             for index in range(0, len(changed), 2000):
-                cursor.executemany(update, changed[index : index + 2000])
+                cursor.executemany(UPDATE_COUNTER, changed[index : index + 2000])
             for index in range(0, len(new), 2000):
-                cursor.executemany(insert, new[index : index + 2000])
+                cursor.executemany(INSERT_COUNTER, new[index : index + 2000])
 
     def write_queue(self):
         current = self.accumulator.queue

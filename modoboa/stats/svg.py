@@ -7,13 +7,20 @@ forbids everything but inline styles (see views.graph).
 """
 
 import datetime
-from xml.sax.saxutils import escape, quoteattr
+from html import escape
 
 from django.utils import timezone
 
 WIDTH = 860
 HEIGHT = 280
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 34, 56
+
+
+def quoteattr(value):
+    """``value`` as a double-quoted, escaped XML attribute."""
+    return '"%s"' % escape(value, quote=True)
+
+
 COLOURS = {
     "sent": "#1f77b4",
     "recv": "#2ca02c",

@@ -2,7 +2,10 @@
 incremental reading, rotation and bad input.
 """
 
+import bz2
 import datetime
+import gzip
+import lzma
 import os
 
 import pytest
@@ -80,6 +83,29 @@ def test_every_format_gives_the_same_counts(hosted, log_copy, name):
     assert minute("stats.test", 240) == {"recv": 1, "size_recv": 300}
     assert Counter.objects.filter(step=HOUR, domain="stats.test").get().start == T0
     assert report.unparsable == (1 if name == "journal.txt" else 0)
+
+
+def test_the_plain_statements_name_the_columns_of_the_models():
+    from modoboa.stats.events import MAILLOG_COLUMNS
+    from modoboa.stats.models import COUNTERS
+
+    assert logparser.INSERT_MAILLOG.split("(")[1].split(")")[0].split(", ") == list(
+        MAILLOG_COLUMNS
+    )
+    assert logparser.INSERT_COUNTER.split("(")[1].split(")")[0].split(", ") == [
+        "step",
+        "domain",
+        "start",
+        *COUNTERS,
+    ]
+    assert [part.split(" = ")[0] for part in logparser.UPDATE_COUNTER[25:].split(", ")][
+        : len(COUNTERS)
+    ] == list(COUNTERS)
+    columns = {
+        model: {f.column for f in model._meta.concrete_fields} for model in (Counter, Maillog)
+    }
+    assert set(MAILLOG_COLUMNS) <= columns[Maillog]
+    assert {"step", "domain", "start", *COUNTERS} <= columns[Counter]
 
 
 def test_message_log_rows(hosted, log_copy):
@@ -172,6 +198,51 @@ def test_rotation_mid_way_loses_nothing(hosted, log_copy, rotated_name):
     assert totals("stats.test") == EXPECTED_DOMAIN
 
 
+@pytest.mark.parametrize(
+    ("suffix", "opener"),
+    [(".20260311-080000.gz", gzip.open), (".1.bz2", bz2.open), (".1.xz", lzma.open)],
+)
+def test_a_rotated_file_compressed_at_once_is_read_to_its_end(hosted, log_copy, suffix, opener):
+    # "postfix logrotate" renames maillog_file and compresses it at once.
+    path = log_copy("maillog_file.txt")
+    first, rest = split(path, 10)
+    middle, last = split_at_line(rest)
+    path.write_bytes(first)
+    logparser.parse_log(str(path), now=NOW)
+    with opener(str(path) + suffix, "wb") as handle:
+        handle.write(first + middle)
+    (path.parent / "mail.log.7.gz").write_bytes(b"\x1f\x8b not really gzip")
+    path.unlink()
+    path.write_bytes(last)
+    report = logparser.parse_log(str(path), now=NOW)
+    assert any("reading the rest of" in note for note in report.notes)
+    assert totals("stats.test") == EXPECTED_DOMAIN
+    assert Maillog.objects.count() == 8
+
+
+def test_a_rotated_file_that_cannot_be_read_is_reported(hosted, log_copy):
+    path = log_copy("maillog_file.txt")
+    first, rest = split(path, 10)
+    path.write_bytes(first)
+    logparser.parse_log(str(path), now=NOW)
+    # A gzip stream cut short: its first line is there, the rest is not.
+    with gzip.open(str(path) + ".1.gz", "wb") as handle:
+        handle.write(first + rest)
+    data = (path.parent / "mail.log.1.gz").read_bytes()
+    (path.parent / "mail.log.1.gz").write_bytes(data[: len(data) // 2])
+    path.unlink()
+    path.write_bytes(b"")
+    report = logparser.parse_log(str(path), now=NOW)
+    assert any("cannot read the log file" in note for note in report.notes)
+    assert totals("stats.test")["recv"] >= 1
+
+
+def split_at_line(data):
+    """``data`` cut at the line boundary nearest its middle."""
+    cut = data.rfind(b"\n", 0, len(data) // 2) + 1
+    return data[:cut], data[cut:]
+
+
 def test_a_file_truncated_in_place_is_read_again_from_its_start(hosted, log_copy):
     path = log_copy("syslog.txt")
     first, rest = split(path, 12)
@@ -194,6 +265,16 @@ def test_bad_lines_are_skipped_and_counted(hosted, log_copy, capsys):
     # The clock went back one minute: that line counts in its own minute.
     assert minute("stats.test", -60) == {"sent": 1, "size_sent": 100}
     assert minute("stats.test", 0) == {"sent": 1, "size_sent": 100}
+
+
+def test_an_endless_line_is_skipped_and_what_follows_is_read(hosted, log_copy):
+    path = log_copy("syslog.txt")
+    content = path.read_bytes()
+    path.write_bytes(b"x" * (3 << 20) + b"\n" + content)
+    report = logparser.parse_log(str(path), now=NOW)
+    assert totals("stats.test") == EXPECTED_DOMAIN
+    # Skipped in pieces (one per block read), never kept whole in memory.
+    assert report.unparsable == 4 and report.used == 20
 
 
 def test_the_command_reports_in_verbose_mode(hosted, log_copy, capsys):
