@@ -236,3 +236,30 @@ def test_report_page_in_french(client, world):
     page = text(response)
     assert "Semaine 49 de 2026" in page
     assert "Sources de confiance" in page and "Menaces" in page and "Non résolu" in page
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"week": "abc"}, "week"),
+        ({"week": "2026-W00"}, "week"),
+        ({"start": "2026-12-01"}, "end"),
+        ({"end": "2026-12-01"}, "start"),
+        ({"start": "2026-02-30", "end": "2026-03-01"}, "start"),
+        ({"start": "2026-12-01\x00", "end": "2026-12-02"}, "start"),
+        ({"start": "2" * 300, "end": "2026-12-02"}, "start"),
+    ],
+)
+def test_api_summary_bad_parameters_are_named(api_client, world, params, field):
+    api_client.force_authenticate(world["allowed"]["superadmin"])
+    url = "/api/v1/dmarc/domains/%d/summary/" % world["domain"].pk
+    response = api_client.get(url, params)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_api_unknown_ids_answer_404(api_client, world):
+    api_client.force_authenticate(world["allowed"]["superadmin"])
+    assert api_client.get("/api/v1/dmarc/domains/99999999999/summary/").status_code == 404
+    assert api_client.get("/api/v1/dmarc/reports/99999999999/").status_code == 404
+    assert api_client.get("/api/v1/dmarc/reports/", {"domain": "x" * 300}).status_code == 400
