@@ -263,3 +263,17 @@ def test_api_unknown_ids_answer_404(api_client, world):
     assert api_client.get("/api/v1/dmarc/domains/99999999999/summary/").status_code == 404
     assert api_client.get("/api/v1/dmarc/reports/99999999999/").status_code == 404
     assert api_client.get("/api/v1/dmarc/reports/", {"domain": "x" * 300}).status_code == 400
+
+
+def test_api_report_list_runs_a_fixed_number_of_queries(
+    api_client, world, django_assert_max_num_queries
+):
+    api_client.force_authenticate(world["allowed"]["reseller"])
+    with django_assert_max_num_queries(6) as first:
+        api_client.get("/api/v1/dmarc/reports/", {"page": 1})
+    import_mail(
+        corpus.mail([("r.xml", "text/xml", corpus.xml("yahoo.xml").replace(b"741258", b"99"))])
+    )
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        response = api_client.get("/api/v1/dmarc/reports/", {"page": 1})
+    assert response.json()["count"] == 4
