@@ -107,6 +107,10 @@ def test_any_range_of_days(client, world):
         ({"start": "2026-12-05", "end": "2026-12-01"}, "end"),
         ({"start": "yesterday", "end": "2026-12-01"}, "start"),
         ({"start": "2020-01-01", "end": "2026-12-01"}, "end"),
+        ({"start": "9999-12-01", "end": "9999-12-31"}, "start"),
+        ({"start": "0001-01-01", "end": "0001-01-02"}, "start"),
+        ({"week": "9999-W52"}, "week"),
+        ({"week": "0001-W01"}, "week"),
     ],
 )
 def test_bad_periods_are_named_not_500(client, world, params, field):
