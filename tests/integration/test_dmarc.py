@@ -314,6 +314,13 @@ def test_imap_errors_are_clear(dovecot, hosted, make_account, monkeypatch):
     monkeypatch.setenv("MODOBOA_DMARC_IMAP_PASSWORD", PASSWORD)
     with pytest.raises(CommandError, match="SELECT Missing failed"):
         imap_import(dovecot, "--mailbox", "Missing")
+    # TLS against a plain port: refused with a message, no traceback.
+    with pytest.raises(
+        CommandError, match="IMAP connection to 127.0.0.1:%d failed" % dovecot.imap_port
+    ):
+        imap_import(dovecot, "--ssl")
+    with pytest.raises(CommandError, match="--move-to: a folder name must be printable ASCII"):
+        imap_import(dovecot, "--move-to", "Traités")
 
 
 # DNS ------------------------------------------------------------------------------

@@ -9,9 +9,11 @@ address and report id) is skipped.
 
 import email.utils
 import logging
+import random
+import time
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from modoboa.admin.models import Domain, DomainAlias
 
@@ -19,6 +21,8 @@ from .. import parser
 from ..models import Record, Report, Reporter, Result
 
 logger = logging.getLogger("modoboa.dmarc")
+
+LOCK_RETRIES = 10
 
 
 @dataclass
@@ -70,15 +74,7 @@ def local_domains(names):
     return result
 
 
-def store_report(report):
-    """Store a :class:`~modoboa.dmarc.parser.ParsedReport`.
-
-    Return ``"imported"``, ``"duplicate"`` or ``"foreign"``.
-    """
-    domains = local_domains({record.header_from for record in report.records})
-    records = [record for record in report.records if record.header_from in domains]
-    if not records:
-        return "foreign"
+def _write(report, records, domains):
     reporter = Reporter.objects.filter(email=report.email).first()
     if (
         reporter is not None
@@ -118,8 +114,8 @@ def store_report(report):
                 for record in records
             )
             if rows and rows[0].pk is None:
-                # Engines without RETURNING (MariaDB) leave the keys unset:
-                # read them back, in insertion order.
+                # Engines without RETURNING leave the keys unset: read them
+                # back, in insertion order.
                 rows = list(Record.objects.filter(report=stored).order_by("pk"))
             Result.objects.bulk_create(
                 Result(record=row, type=result.type, domain=result.domain, result=result.result)
@@ -130,6 +126,27 @@ def store_report(report):
         # Another import stored the same report meanwhile.
         return "duplicate"
     return "imported"
+
+
+def store_report(report):
+    """Store a :class:`~modoboa.dmarc.parser.ParsedReport`.
+
+    Return ``"imported"``, ``"duplicate"`` or ``"foreign"``. On SQLite,
+    whose writers lock the whole database, a write that meets another
+    import's lock (several Postfix pipes at once) is tried again.
+    """
+    domains = local_domains({record.header_from for record in report.records})
+    records = [record for record in report.records if record.header_from in domains]
+    if not records:
+        return "foreign"
+    for attempt in range(LOCK_RETRIES):
+        try:
+            return _write(report, records, domains)
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == LOCK_RETRIES - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1) + random.random() * 0.1)  # noqa: S311
+    raise AssertionError("unreachable")
 
 
 def import_report_file(report_file, fallback_email=""):

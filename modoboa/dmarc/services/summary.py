@@ -83,11 +83,25 @@ def week_of(day):
     return Period(monday, monday + datetime.timedelta(days=6))
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 9000
+
+
 def _date(value, name):
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
     except ValueError:
         raise PeriodError(name, _("Enter a date as YYYY-MM-DD.")) from None
+    _check_year(day, name)
+    return day
+
+
+def _check_year(day, name):
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise PeriodError(
+            name,
+            _("Enter a date between %(first)d and %(last)d.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
 
 
 def parse_period(params, default_day=None):
@@ -104,6 +118,7 @@ def parse_period(params, default_day=None):
             monday = datetime.date.fromisocalendar(int(year), int(number), 1)
         except ValueError:
             raise PeriodError("week", _("Enter a week as YYYY-Www (e.g. 2026-W07).")) from None
+        _check_year(monday, "week")
         return week_of(monday)
     if start or end:
         if not start:

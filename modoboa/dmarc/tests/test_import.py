@@ -155,3 +155,33 @@ def test_pipe_exits_0_even_when_the_database_is_unreachable(tmp_path):
     assert result.returncode == 0, result.stderr
     assert b"Traceback" not in result.stdout
     assert result.stdout.decode().startswith("rejected: import failed: OperationalError")
+
+
+def test_pipe_exits_0_when_its_output_is_not_read(tmp_path):
+    """pipe(8) may stop reading the command's output: writing to a closed
+    pipe must not turn the exit status into 120 (a bounce).
+    """
+    import os
+
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "modoboa.test_settings",
+            "MODOBOA_TEST_DB": "postgres",
+            "MODOBOA_TEST_PG_URL": "postgres://modoboa:pw@127.0.0.1:%d/modoboa" % free_port(),
+        }
+    )
+    mail = tmp_path / "report.eml"
+    mail.write_bytes(corpus.google_mail())
+    with open(mail, "rb") as stdin:
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [sys.executable, "-m", "django", "import_aggregated_report", "--pipe"],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=str(ROOT),
+        )
+        process.stdout.close()
+        process.stderr.close()
+        assert process.wait(timeout=120) == 0

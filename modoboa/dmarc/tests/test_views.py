@@ -107,6 +107,10 @@ def test_any_range_of_days(client, world):
         ({"start": "2026-12-05", "end": "2026-12-01"}, "end"),
         ({"start": "yesterday", "end": "2026-12-01"}, "start"),
         ({"start": "2020-01-01", "end": "2026-12-01"}, "end"),
+        ({"start": "9999-12-01", "end": "9999-12-31"}, "start"),
+        ({"start": "0001-01-01", "end": "0001-01-02"}, "start"),
+        ({"week": "9999-W52"}, "week"),
+        ({"week": "0001-W01"}, "week"),
     ],
 )
 def test_bad_periods_are_named_not_500(client, world, params, field):
@@ -236,3 +240,44 @@ def test_report_page_in_french(client, world):
     page = text(response)
     assert "Semaine 49 de 2026" in page
     assert "Sources de confiance" in page and "Menaces" in page and "Non résolu" in page
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"week": "abc"}, "week"),
+        ({"week": "2026-W00"}, "week"),
+        ({"start": "2026-12-01"}, "end"),
+        ({"end": "2026-12-01"}, "start"),
+        ({"start": "2026-02-30", "end": "2026-03-01"}, "start"),
+        ({"start": "2026-12-01\x00", "end": "2026-12-02"}, "start"),
+        ({"start": "2" * 300, "end": "2026-12-02"}, "start"),
+    ],
+)
+def test_api_summary_bad_parameters_are_named(api_client, world, params, field):
+    api_client.force_authenticate(world["allowed"]["superadmin"])
+    url = "/api/v1/dmarc/domains/%d/summary/" % world["domain"].pk
+    response = api_client.get(url, params)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_api_unknown_ids_answer_404(api_client, world):
+    api_client.force_authenticate(world["allowed"]["superadmin"])
+    assert api_client.get("/api/v1/dmarc/domains/99999999999/summary/").status_code == 404
+    assert api_client.get("/api/v1/dmarc/reports/99999999999/").status_code == 404
+    assert api_client.get("/api/v1/dmarc/reports/", {"domain": "x" * 300}).status_code == 400
+
+
+def test_api_report_list_runs_a_fixed_number_of_queries(
+    api_client, world, django_assert_max_num_queries
+):
+    api_client.force_authenticate(world["allowed"]["reseller"])
+    with django_assert_max_num_queries(6) as first:
+        api_client.get("/api/v1/dmarc/reports/", {"page": 1})
+    import_mail(
+        corpus.mail([("r.xml", "text/xml", corpus.xml("yahoo.xml").replace(b"741258", b"99"))])
+    )
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        response = api_client.get("/api/v1/dmarc/reports/", {"page": 1})
+    assert response.json()["count"] == 4

@@ -11,6 +11,7 @@ handled, to another folder. The credentials come from a file
 """
 
 import logging
+import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -52,6 +53,22 @@ def import_from_pipe(stream):
         outcome = ImportOutcome()
         outcome.errors.append("import failed: %s" % type(exc).__name__)
         return outcome
+
+
+def quiet_streams():
+    """Flush stdout and stderr; when the reader went away (a broken pipe),
+    point them at /dev/null so that the interpreter's final flush cannot
+    turn the exit status 0 into 120.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())
+            except (OSError, ValueError):
+                pass
 
 
 class Command(BaseCommand):
@@ -101,6 +118,7 @@ class Command(BaseCommand):
                     self.report(outcome)
                 except Exception:  # noqa: BLE001, S110 - exit 0 whatever happens
                     pass
+            quiet_streams()
             return
         security = "ssl" if options["ssl"] else "starttls" if options["starttls"] else "none"
         port = options["port"] or DEFAULT_PORTS[security]
