@@ -16,6 +16,7 @@ from .exceptions import ModoboaException
 _local = threading.local()
 
 logger = logging.getLogger("modoboa.admin")
+database_logger = logging.getLogger("modoboa.database")
 
 
 def get_current_request():
@@ -103,6 +104,8 @@ def _note_database_error(sender, request=None, **kwargs):
     exception = sys.exc_info()[1]
     if request is not None and isinstance(exception, (OperationalError, InterfaceError)):
         request.database_unavailable = True
+        # Not to the admin log: it is in the database.
+        database_logger.warning("%s %s answered 503: %s", request.method, request.path, exception)
 
 
 class DatabaseUnavailableMiddleware:

@@ -152,7 +152,15 @@ def test_load_run_loses_nothing(tmp_path, superadmin, dovecot, postfix_maps):
     counter = itertools.count()
 
     with serve_test_database(tmp_path / "gunicorn.log", manage_py_environment()) as url:
+        # Logged in before the clock starts; every client makes at least
+        # one request, however slow the machine.
+        consoles = [console_session(url) for _ in range(CLIENTS["console"])]
         deadline = time.monotonic() + SECONDS
+
+        def rounds():
+            yield
+            while time.monotonic() < deadline:
+                yield
 
         def api():
             session = requests.Session()
@@ -160,9 +168,9 @@ def test_load_run_loses_nothing(tmp_path, superadmin, dovecot, postfix_maps):
             return session
 
         def console():
-            session = console_session(url)
+            session = consoles.pop()
             pages = ["/dashboard/", "/admin/domains/", "/admin/identities/"]
-            while time.monotonic() < deadline:
+            for _round in rounds():
                 page = random.choice(pages)  # noqa: S311 - not security
                 recorder.measure(
                     "console",
@@ -171,7 +179,7 @@ def test_load_run_loses_nothing(tmp_path, superadmin, dovecot, postfix_maps):
 
         def api_read():
             session = api()
-            while time.monotonic() < deadline:
+            for _round in rounds():
                 page = random.randint(1, max(1, MAILBOXES // 50))  # noqa: S311
                 recorder.measure(
                     "api_read",
@@ -186,7 +194,7 @@ def test_load_run_loses_nothing(tmp_path, superadmin, dovecot, postfix_maps):
         def api_write():
             session = api()
             mine = []
-            while time.monotonic() < deadline:
+            for _round in rounds():
                 username = "w%d@load.example" % next(counter)
 
                 def create(username=username):
@@ -229,7 +237,7 @@ def test_load_run_loses_nothing(tmp_path, superadmin, dovecot, postfix_maps):
                     recorder.measure("api_delete", delete)
 
         def postmap():
-            while time.monotonic() < deadline:
+            for _round in rounds():
                 address = random.choice(addresses)  # noqa: S311
 
                 def lookup(address=address):
@@ -239,7 +247,7 @@ def test_load_run_loses_nothing(tmp_path, superadmin, dovecot, postfix_maps):
                 recorder.measure("postmap", lookup)
 
         def auth():
-            while time.monotonic() < deadline:
+            for _round in rounds():
                 address = random.choice(addresses)  # noqa: S311
                 recorder.measure(
                     "dovecot_auth",
@@ -249,7 +257,7 @@ def test_load_run_loses_nothing(tmp_path, superadmin, dovecot, postfix_maps):
                 )
 
         def lmtp():
-            while time.monotonic() < deadline:
+            for _round in rounds():
                 address = random.choice(addresses)  # noqa: S311
 
                 def deliver(address=address):

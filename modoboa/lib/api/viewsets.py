@@ -8,6 +8,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from modoboa.core.access import filter_for_admin
+from modoboa.lib.deadlocks import retry_on_deadlock
 from modoboa.lib.exceptions import ModoboaException
 
 from .exceptions import remap_fields
@@ -130,6 +131,11 @@ class ModoboaViewSet(
 
     pagination_class = OptionalPageNumberPagination
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        """The view, run again when a deadlock rolled its transaction back."""
+        return retry_on_deadlock(super().as_view(actions, **initkwargs))
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
