@@ -38,7 +38,8 @@ class Counter(models.Model):
 
     step = models.PositiveIntegerField()
     domain = models.CharField(max_length=253, blank=True)
-    start = models.BigIntegerField(help_text="UNIX time of the period's start")
+    # UNIX time of the period's start.
+    start = models.BigIntegerField()
     sent = models.BigIntegerField(default=0)
     recv = models.BigIntegerField(default=0)
     bounced = models.BigIntegerField(default=0)

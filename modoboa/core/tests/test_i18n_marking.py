@@ -17,7 +17,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[2]
 
 # Words a template may show untranslated: names, DNS acronyms, CSS classes
 # given through blocks, and the first (keyword) field of the CSV lines.
-TEMPLATE_WORDS = {"Modoboa", "MX", "DNSBL", "container"}
+TEMPLATE_WORDS = {"Modoboa", "MX", "DNSBL", "DMARC", "p=", "container"}
 CSV_KEYWORDS = re.compile(r"^(domain|domainalias|relaydomain|account|alias);$")
 CSS_CLASS = re.compile(r"^[a-z]+(-[a-z0-9]+)+$")
 ATTRIBUTE = re.compile(

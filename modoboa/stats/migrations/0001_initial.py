@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
                 ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('step', models.PositiveIntegerField()),
                 ('domain', models.CharField(blank=True, max_length=253)),
-                ('start', models.BigIntegerField(help_text="UNIX time of the period's start")),
+                ('start', models.BigIntegerField()),
                 ('sent', models.BigIntegerField(default=0)),
                 ('recv', models.BigIntegerField(default=0)),
                 ('bounced', models.BigIntegerField(default=0)),
