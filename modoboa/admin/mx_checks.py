@@ -172,7 +172,9 @@ def run(
     for domain in select_domains(domains):
         report = DomainReport(domain)
         records = refresh_mx_records(domain, resolver, ttl, networks, report)
-        report.records = dns_records.check_records(domain, resolver)
+        if not report.errors:
+            # A domain whose DNS does not answer would only time out again.
+            report.records = dns_records.check_records(domain, resolver)
         if params["enable_mx_checks"] and report.mx_problems:
             send_alert(
                 domain,
@@ -191,8 +193,9 @@ def run(
                     emails,
                     skip_admin_emails,
                 )
-        signals.domain_dns_checked.send(
-            sender="check_mx", domain=domain, resolver=resolver, report=report
-        )
+        if not report.errors:
+            signals.domain_dns_checked.send(
+                sender="check_mx", domain=domain, resolver=resolver, report=report
+            )
         reports.append(report)
     return reports

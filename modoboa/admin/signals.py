@@ -20,7 +20,7 @@ use_external_recipients = Signal()  # recipients
 new_dkim_keys = Signal()  # domains
 # Sent by ``modo check_mx`` for each domain checked: extensions add their
 # own DNS checks (domain, resolver, report: the mx_checks.DomainReport).
-domain_dns_checked = Signal()  # domain, resolver, report
+domain_dns_checked = Signal()  # domain, resolver, report (its DNS answered)
 # Badges of the domain list's DNS column: each receiver returns
 # {"annotations": {name: expression}, "template": "<app>/<badge>.html"};
 # the annotations are added to the list's query, the template is included

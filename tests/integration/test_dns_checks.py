@@ -276,7 +276,7 @@ def test_spf_dkim_and_dmarc_records_published_right(dns_settings, make_domain):
         "dmarc": "ok",
     }
     assert found["spf"].record == "v=spf1 mx -all"
-    assert found["dmarc"].message == "Published, policy 'reject'."
+    assert found["dmarc"].message == "Published, policy 'quarantine'."
     # A new key Modoboa signs with that nobody published yet.
     Domain.objects.filter(pk=good.pk).update(dkim_public_key=DKIM_PUBLIC_KEY[:-8] + "AAAAAAAA")
     good.refresh_from_db()
@@ -292,7 +292,8 @@ def test_spf_dkim_and_dmarc_records_published_wrong_or_missing(dns_settings, mak
     foreign.refresh_from_db()
     found = _records(listed)
     assert found["spf"].status == "error" and "Several SPF records" in found["spf"].message
-    assert found["dmarc"].status == "warning"
+    # No p= tag: no policy receivers can apply.
+    assert found["dmarc"].status == "error"
     assert found["dkim"].status == "missing"
     found = _records(foreign)
     assert found["spf"].status == "warning" and "+all" in found["spf"].message
