@@ -96,6 +96,9 @@ def concrete_path(route, name, objects):
     path = path.replace("<uidb64>", "MQ").replace("<token>", "set-password")
     # Quarantine routes: an Amavis mail id nobody holds, and an action name.
     path = path.replace("<str:mail_id>", "AAAAAAAAAAAA").replace("<str:name>", "delete")
+    # Any other parameter (a rule's index, a script's name...): a sample value.
+    path = re.sub(r"<int:\w+>", "1", path)
+    path = re.sub(r"<(?:str|slug|path):\w+>", "sample", path)
     assert "<" not in path and "(" not in path, path
     return "/" + path
 

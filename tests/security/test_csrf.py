@@ -132,7 +132,11 @@ def test_every_get_leaves_the_database_unchanged(world, unchanged):
         with unchanged():
             for name, path, _callback in every_path(objects_of(world)):
                 response = client.get(path, {"selection": str(world.own_alias.pk)})
-                assert response.status_code < 500, "GET %s (%s) as %s" % (path, name, user)
+                # 503: a page that needs a mail service (ManageSieve, IMAP...)
+                # this test does not start says so; never a 500.
+                assert response.status_code < 500 or response.status_code == 503, (
+                    "GET %s (%s) as %s" % (path, name, user)
+                )
 
 
 def test_rich_text_upload_needs_the_token(world, tmp_path, settings):

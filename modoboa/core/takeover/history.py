@@ -51,6 +51,7 @@ def reconcile(connection, log=lambda message: None):
             )
         )
         executor.migrate(PREREQUISITES, plan=plan)
+    complete_extension_tables(connection, log)
     apps = sorted(detect.UPSTREAM_HEADS)
     with transaction.atomic(using=connection.alias):
         with connection.cursor() as cursor:
@@ -79,6 +80,42 @@ def reconcile(connection, log=lambda message: None):
                     cursor.execute('DROP TRIGGER "%s" ON admin_quota' % trigger)
                     cursor.execute('DROP FUNCTION IF EXISTS "%s"()' % function)
     log("Migration history of Modoboa 1.10 recorded under '%s<app>'." % detect.KEPT_PREFIX)
+
+
+def complete_extension_tables(connection, log):
+    """Installed extensions whose tables 1.10's extension left in the
+    database: those tables and their rows are kept as they are, and the
+    tables 1.10 did not have are created, so that ``migrate --fake-initial``
+    (which the takeover runs) records the initial migration as applied.
+    """
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import CreateModel
+
+    from .conform import COVERED_APPS
+
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    with connection.cursor() as cursor:
+        existing = set(connection.introspection.table_names(cursor))
+    for (app_label, name), migration in sorted(loader.disk_migrations.items()):
+        if app_label in COVERED_APPS or not getattr(migration, "initial", False):
+            continue
+        if (app_label, name) in loader.applied_migrations:
+            continue
+        models = {
+            operation.name: operation.options.get("db_table")
+            or "%s_%s" % (app_label, operation.name.lower())
+            for operation in migration.operations
+            if isinstance(operation, CreateModel) and operation.options.get("managed", True)
+        }
+        kept = [table for table in models.values() if table in existing]
+        if not kept:
+            continue
+        log("Keeping 1.10's tables of %s: %s" % (app_label, ", ".join(kept)))
+        state = loader.project_state((app_label, name), at_end=True)
+        with connection.schema_editor() as editor:
+            for model_name, table in models.items():
+                if table not in existing:
+                    editor.create_model(state.apps.get_model(app_label, model_name))
 
 
 def quota_triggers(cursor):

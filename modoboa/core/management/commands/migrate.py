@@ -32,6 +32,9 @@ class Command(DjangoMigrate):
                 )
             log("Taking over a Modoboa %s database." % finding.version)
             history.reconcile(connection, log)
+            # The tables 1.10's extensions left are those of our extensions'
+            # initial migrations: recorded, not created again.
+            options["fake_initial"] = True
         super().handle(*args, **options)
         if options["plan"] or options["check_unapplied"]:
             return
