@@ -67,5 +67,10 @@ def test_upstream_110_databases_are_taken_over(upstream_database, make_database,
     answer = probe(new, logins, tokens)
     for name, _password in logins:
         outcome = answer["logins"][name]
+        if name.endswith("@disabled.test"):
+            # A disabled domain ends its users' logins (docs/security.rst),
+            # which 1.10 did not do: --check announces the domain.
+            assert not outcome["logged_in"], (name, outcome)
+            continue
         assert outcome["status"] == 302 and outcome["logged_in"], (name, outcome)
     assert answer["tokens"] == dict.fromkeys(tokens, 200)
