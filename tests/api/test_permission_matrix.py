@@ -264,6 +264,9 @@ def api_routes():
     """``(endpoint, action)`` of every route under the ``api`` namespace."""
     from django.urls import URLResolver, get_resolver
 
+    from modoboa.core import builtin_extensions
+
+    extensions = tuple(module + "." for module in builtin_extensions.MODULES.values())
     routes = set()
 
     def walk(patterns, in_api):
@@ -272,6 +275,10 @@ def api_routes():
                 walk(pattern.url_patterns, in_api or pattern.namespace == "api")
                 continue
             actions = getattr(pattern.callback, "actions", None)
+            module = getattr(getattr(pattern.callback, "cls", None), "__module__", "")
+            if module.startswith(extensions):
+                # Each extension's own tests hold its permission matrix.
+                continue
             if in_api and actions:
                 endpoint = str(pattern.pattern).lstrip("^").split("/")[0]
                 routes.update((endpoint, action) for action in actions.values())
