@@ -5,6 +5,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -22,6 +23,9 @@ from .forms import CalendarForm, SharedCalendarForm, ShareForm
 from .models import SharedCalendar, UserCalendar
 
 
+# Outside the request's transaction: Radicale asks while the panel's own
+# request that created a calendar may still hold SQLite's write lock.
+@transaction.non_atomic_requests
 @csrf_exempt
 @require_POST
 def auth_check(request):

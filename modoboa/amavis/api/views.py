@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers as drf_serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -71,6 +72,15 @@ class QuarantinePagination(PageNumberPagination):
     max_page_size = 500
 
 
+class QuarantinePageSerializer(drf_serializers.Serializer):
+    """The page object the quarantine list always answers."""
+
+    count = drf_serializers.IntegerField()
+    next = drf_serializers.CharField(allow_null=True)
+    previous = drf_serializers.CharField(allow_null=True)
+    results = serializers.QuarantineRowSerializer(many=True)
+
+
 class QuarantineList(AmavisAPIView):
     """Quarantined messages you may see, one row per recipient, newest first."""
 
@@ -88,7 +98,7 @@ class QuarantineList(AmavisAPIView):
                 "pending", OpenApiTypes.BOOL, description="Only pending release requests."
             ),
         ],
-        responses={200: serializers.QuarantineRowSerializer(many=True), **ERRORS},
+        responses={200: QuarantinePageSerializer, **ERRORS},
     )
     def get(self, request):
         params = request.query_params
