@@ -7,6 +7,9 @@ account_exported = Signal()  # user
 account_imported = Signal()  # user, account, row
 account_deleted = Signal()  # user
 account_role_changed = Signal()  # account, role
+# Address book completion (receivers return a list of (name, address)):
+# the contacts extension answers, the webmail asks.
+address_book_search = Signal()  # user, query, limit
 account_password_updated = Signal()  # account, password, created
 allow_password_change = Signal()  # user
 can_create_object = Signal()  # context, klass, object_type, count, instance
