@@ -12,6 +12,7 @@ from django.db.models import F, FloatField, IntegerField, OuterRef, Subquery, Su
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from modoboa.core import jobs
 from modoboa.core.models import Log
 from modoboa.limits import services as limits_services
 
@@ -98,6 +99,14 @@ def dashboard_widgets(sender, user, **kwargs):
         }
     )
     if user.is_superuser:
+        # Cron runs for the whole instance: only its operator sees it.
+        widgets.append(
+            {
+                "column": "right",
+                "template": "admin/dashboard/_jobs.html",
+                "context": {"jobs": jobs.overview()},
+            }
+        )
         widgets.append(
             {
                 "column": "right",

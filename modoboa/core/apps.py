@@ -38,6 +38,13 @@ class CoreConfig(AppConfig):
         from .models import User
 
         load_core_settings()
+        from modoboa.lib import cronlock
+
+        from . import jobs
+
+        jobs.register_core_jobs()
+        if jobs.recorded not in cronlock.run_observers:
+            cronlock.run_observers.append(jobs.recorded)
         access.register_core_filters()
         from . import provisioning, signals
 

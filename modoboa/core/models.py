@@ -295,3 +295,32 @@ class LoginFailure(models.Model):
 
     def __str__(self):
         return "%s %s from %s" % (self.kind, self.username, self.address)
+
+
+class JobRun(models.Model):
+    """The last run of a scheduled job (one row per job), written by the
+    job's lock (``modoboa.lib.cronlock.job_lock``) so that the dashboard
+    can tell an administrator that cron stopped or a job keeps failing.
+    """
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STATUSES = (
+        (RUNNING, _("running")),
+        (SUCCEEDED, _("succeeded")),
+        (FAILED, _("failed")),
+    )
+
+    name = models.CharField(max_length=64, unique=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True)
+    status = models.CharField(max_length=16, choices=STATUSES)
+    message = models.CharField(max_length=255, blank=True, default="")
+    last_success_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "core_jobrun"
+
+    def __str__(self):
+        return "%s: %s" % (self.name, self.status)

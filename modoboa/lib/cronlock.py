@@ -20,7 +20,7 @@ import fcntl
 import hashlib
 import os
 import tempfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connections
@@ -28,6 +28,12 @@ from django.db import DatabaseError, connections
 
 class AlreadyRunning(Exception):
     """Another copy of the job holds the lock."""
+
+
+# Context-manager factories called with the job's name once its lock is
+# held, around the job: the core records each run there (see
+# ``modoboa.core.jobs``) without this module knowing about it.
+run_observers = []
 
 
 def _key(name, database):
@@ -135,5 +141,7 @@ def job_lock(name, using="default"):
     """
     vendor = connections[using].vendor
     lock = _server_lock if vendor in ("postgresql", "mysql") else _file_lock
-    with lock(name, using):
+    with lock(name, using), ExitStack() as observers:
+        for observer in run_observers:
+            observers.enter_context(observer(name))
         yield

@@ -10,6 +10,12 @@ class StatsConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self):
+        from datetime import timedelta
+
+        from modoboa.core.jobs import register_job
+
+        register_job("logparser", timedelta(minutes=5))
+        register_job("update_statistics", timedelta(hours=1))
         from . import app_settings, handlers
 
         # The parameters are needed by the commands too, which do not load

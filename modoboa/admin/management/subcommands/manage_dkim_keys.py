@@ -6,9 +6,12 @@ Meant to run every minute from the crontab of the user OpenDKIM runs as
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.utils import timezone
 
 from modoboa.admin import dkim
+from modoboa.core import jobs
 
+JOB = "manage_dkim_keys"
 NOTHING = " No key was generated."
 
 
@@ -22,6 +25,7 @@ class Command(BaseCommand):
             if verbose:
                 self.stdout.write(message)
 
+        started = timezone.now()
         try:
             done, errors = dkim.generate_missing_keys(progress=progress)
         except dkim.Busy as exc:
@@ -29,6 +33,7 @@ class Command(BaseCommand):
                 self.stdout.write("%s; nothing done." % exc)
             return
         except dkim.DKIMError as exc:
+            jobs.record(JOB, started, exc)
             raise CommandError(_sentence(exc) + NOTHING) from None
         except DatabaseError as exc:
             message = _sentence("Cannot reach the database: %s" % exc)
@@ -38,7 +43,10 @@ class Command(BaseCommand):
         if done and verbose:
             self.stdout.write("%d DKIM key(s) generated" % len(done))
         if errors:
-            raise CommandError("%d domain(s) got no key" % len(errors))
+            failure = "%d domain(s) got no key" % len(errors)
+            jobs.record(JOB, started, failure)
+            raise CommandError(failure)
+        jobs.record(JOB, started)
 
 
 def _sentence(exc):
