@@ -6,6 +6,7 @@ import getpass
 import keyword
 import os
 import pprint
+import re
 import secrets
 import shutil
 import string
@@ -19,6 +20,22 @@ import dj_database_url
 from modoboa.core import builtin_extensions, settings_defaults
 
 from . import KEPT_ADMIN_MARKER, Command, CommandFailed
+
+# "package.module.SomeError: message", as a traceback's last line gives it
+EXCEPTION_LINE = re.compile(r"^(?:[a-z_]\w*\.)*[A-Z]\w*: ")
+
+
+def _failure_summary(output):
+    """One line telling why a ``manage.py`` run failed: the last exception
+    of its traceback with the lines of its message (database drivers spread
+    theirs over several lines), or its last line.
+    """
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    for index in range(len(lines) - 1, -1, -1):
+        if EXCEPTION_LINE.match(lines[index]):
+            return " ".join(lines[index:])[:500]
+    return lines[-1] if lines else ""
+
 
 TEMPLATE_DIR = os.path.join(os.path.dirname(__file__), "templates")
 
@@ -437,9 +454,9 @@ class DeployCommand(Command):
             check=False,
         )
         if result.returncode != 0:
-            details = (result.stderr or result.stdout).strip().splitlines()
             raise CommandFailed(
-                "'manage.py %s' failed: %s" % (" ".join(args), details[-1] if details else "")
+                "'manage.py %s' failed: %s"
+                % (" ".join(args), _failure_summary(result.stderr or result.stdout))
             )
         return result.stdout
 
