@@ -9,3 +9,11 @@ def apply(settings):
     router = "modoboa.amavis.dbrouter.AmavisRouter"
     if "amavis" in settings.get("DATABASES", {}) and router not in routers:
         settings["DATABASE_ROUTERS"] = routers + [router]
+    # Amavis has no SQLite driver: quarantine tables on SQLite are only
+    # ever written by Modoboa (a demonstration instance), so Modoboa makes
+    # them, or the quarantine pages and amnotify would fail on missing
+    # tables.
+    databases = settings.get("DATABASES", {})
+    amavis = databases.get("amavis", databases.get("default", {}))
+    if amavis.get("ENGINE", "").endswith("sqlite3"):
+        settings.setdefault("AMAVIS_MANAGE_SCHEMA", True)

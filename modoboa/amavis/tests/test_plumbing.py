@@ -91,3 +91,21 @@ def test_domain_operations_survive_missing_amavis_tables(superadmin, make_domain
 
     Users.objects.all().delete()
     Policy.objects.all().delete()
+
+
+def test_an_sqlite_quarantine_gets_its_tables_from_migrate():
+    from modoboa.amavis import settings as amavis_settings
+
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "demo.sqlite3"}
+    postgres = {"ENGINE": "django.db.backends.postgresql", "NAME": "amavis"}
+    demo = {"DATABASES": {"default": sqlite}}
+    amavis_settings.apply(demo)
+    assert demo["AMAVIS_MANAGE_SCHEMA"] is True
+    # Amavis' own database: its tables are Amavis' (README.sql-*).
+    production = {"DATABASES": {"default": sqlite, "amavis": postgres}}
+    amavis_settings.apply(production)
+    assert "AMAVIS_MANAGE_SCHEMA" not in production
+    # An explicit choice stands.
+    chosen = {"DATABASES": {"default": sqlite}, "AMAVIS_MANAGE_SCHEMA": False}
+    amavis_settings.apply(chosen)
+    assert chosen["AMAVIS_MANAGE_SCHEMA"] is False
