@@ -34,18 +34,30 @@ def mailbox_of(user):
     return mailbox
 
 
-def book_for(user):
-    """The address book of ``user`` (a row made at the first visit)."""
-    mailbox = mailbox_of(user)
-    path = "%s/contacts" % mailbox.full_address
+def book_path(user):
+    """Where the book is on the server: right under the user's principal
+    collection, where phones look for address books.
+    """
+    return "%s/contacts" % mailbox_of(user).full_address
+
+
+def book_for(user, *, create=True):
+    """The address book row of ``user`` (made at the first change)."""
     book = AddressBook.objects.filter(user=user).order_by("pk").first()
-    if book is None:
-        book = AddressBook.objects.create(user=user, name=BOOK_NAME, path=path)
+    if book is None and create:
+        book = AddressBook.objects.create(user=user, name=BOOK_NAME, path=book_path(user))
     return book
 
 
 def client_for(book):
     return carddav.AddressBookClient(book.user.mailbox.full_address, book.path)
+
+
+def user_client(user):
+    book = book_for(user, create=False)
+    if book is not None:
+        return client_for(book)
+    return carddav.AddressBookClient(mailbox_of(user).full_address, book_path(user))
 
 
 def contacts_for(user, *, query="", category=None):
@@ -193,20 +205,26 @@ class SyncResult:
 
 @transaction.atomic
 def sync(user):
-    """Make the tables hold what the server holds; return what changed."""
-    book = book_for(user)
-    client = client_for(book)
+    """Make the tables hold what the server holds; return what changed.
+    Nothing is written when nothing changed (a page view stays a read).
+    """
+    client = user_client(user)
     remote = client.etags()
-    local = {c.href: c for c in Contact.objects.filter(addressbook=book)}
+    book = book_for(user, create=False)
+    local = {c.href: c for c in Contact.objects.filter(addressbook=book)} if book else {}
     wanted = [
         href
         for href, etag in remote.items()
         if local.get(href) is None or local[href].etag != etag
     ]
+    gone = [c.pk for href, c in local.items() if href not in remote]
+    result = SyncResult()
+    if not wanted and not gone:
+        return result
+    book = book or book_for(user)
     cards = {}
     for start in range(0, len(wanted), 100):
         cards.update(client.multiget(wanted[start : start + 100]))
-    result = SyncResult()
     for href in wanted:
         if href not in cards:
             continue
@@ -228,7 +246,6 @@ def sync(user):
         contact.uid = data["uid"] or href.removesuffix(".vcf")[:100]
         contact.etag = etag
         _store(contact, data, user)
-    gone = [c.pk for href, c in local.items() if href not in remote]
     if gone:
         Contact.objects.filter(pk__in=gone).delete()
         result.deleted = len(gone)
@@ -285,8 +302,7 @@ def _write_all(user, parsed):
 
 def export_vcards(user):
     """The cards of the server, as one .vcf text."""
-    book = book_for(user)
-    client = client_for(book)
+    client = user_client(user)
     hrefs = sorted(client.etags())
     parts = []
     for start in range(0, len(hrefs), 100):
