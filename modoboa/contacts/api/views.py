@@ -257,6 +257,17 @@ class CategoryDetailView(_Base):
         return Response(serializers.CategorySerializer(category).data)
 
     @extend_schema(
+        operation_id="contact_categories_partial_update",
+        tags=TAGS,
+        summary="Rename a contact category (PATCH)",
+        description="As PUT: the name is the only field.",
+        request=serializers.CategorySerializer,
+        responses={200: serializers.CategorySerializer, 503: None},
+    )
+    def patch(self, request, pk):
+        return self.put(request, pk)
+
+    @extend_schema(
         operation_id="contact_categories_destroy",
         tags=TAGS,
         summary="Delete a contact category",
