@@ -224,3 +224,51 @@ def test_radicale_down_is_a_clear_message_and_nothing_is_saved(owners, client):
     assert response.status_code == 400
     assert "does not answer" in response.content.decode()
     assert not Contact.objects.exists()
+
+
+def test_the_api_writes_through_to_the_server(radicale, owners):  # noqa: F811
+    from modoboa.lib.api.testing import api_client
+
+    ann = api_client(owners["ann@book.test"])
+    category = ann.post("/api/v1/contact-categories/", {"name": "Team"}, format="json").body
+    response = ann.post(
+        "/api/v1/contacts/",
+        {
+            "first_name": "Léa",
+            "last_name": "Roux",
+            "emails": [{"address": "lea@roux.example", "type": "work"}],
+            "phone_numbers": [{"number": "+33 7 00", "type": "cellular"}],
+            "categories": [category["pk"]],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.body
+    pk, uid = response.body["pk"], response.body["uid"]
+    phone = Phone(radicale, "ann@book.test")
+    card = vobject.readOne(phone.get(phone.book + uid + ".vcf").text)
+    assert card.fn.value == "Léa Roux" and card.categories.value == ["Team"]
+
+    response = ann.patch("/api/v1/contacts/%d/" % pk, {"company": "Roux SA"}, format="json")
+    assert response.status_code == 200 and response.body["company"] == "Roux SA"
+    assert response.body["emails"] == [{"address": "lea@roux.example", "type": "work"}]
+    card = vobject.readOne(phone.get(phone.book + uid + ".vcf").text)
+    assert card.org.value == ["Roux SA"]
+
+    # Renaming a category rewrites the cards that carry it.
+    assert (
+        ann.put(
+            "/api/v1/contact-categories/%d/" % category["pk"], {"name": "Crew"}, format="json"
+        ).status_code
+        == 200
+    )
+    card = vobject.readOne(phone.get(phone.book + uid + ".vcf").text)
+    assert card.categories.value == ["Crew"]
+
+    # Bob reaches neither the contact nor the card.
+    bob = api_client(owners["bob@book.test"])
+    assert bob.get("/api/v1/contacts/%d/" % pk).status_code == 404
+    assert bob.delete("/api/v1/contacts/%d/" % pk).status_code == 404
+
+    assert ann.delete("/api/v1/contacts/%d/" % pk).status_code == 204
+    assert phone.get(phone.book + uid + ".vcf").status_code == 404
+    assert ann.get("/api/v1/contacts/").body["count"] == 0
