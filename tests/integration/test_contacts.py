@@ -272,3 +272,26 @@ def test_the_api_writes_through_to_the_server(radicale, owners):  # noqa: F811
     assert ann.delete("/api/v1/contacts/%d/" % pk).status_code == 204
     assert phone.get(phone.book + uid + ".vcf").status_code == 404
     assert ann.get("/api/v1/contacts/").body["count"] == 0
+
+
+def test_the_cron_job_brings_a_phones_cards_to_the_completion(radicale, owners):  # noqa: F811
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from modoboa.contacts import services
+    from modoboa.parameters import tools as param_tools
+
+    ann = owners["ann@book.test"]
+    services.create_contact(ann, {"display_name": "Known", "emails": [("k@x.example", "home")]})
+    phone = Phone(radicale, "ann@book.test")
+    response, _href = phone.put("Nina Phone", "nina@phone.example")
+    assert response.status_code == 201
+    assert services.search_addresses(ann, "nina", 5) == []
+    call_command("sync_contacts", verbosity=0)
+    assert services.search_addresses(ann, "nina", 5) == [("Nina Phone", "nina@phone.example")]
+    param_tools.set_global_parameter(
+        "server_location", "http://127.0.0.1:%d/" % free_port(), app="modoboa_radicale"
+    )
+    with pytest.raises(CommandError, match="1 address books"):
+        call_command("sync_contacts", verbosity=0)
+    assert services.search_addresses(ann, "nina", 5) == [("Nina Phone", "nina@phone.example")]
