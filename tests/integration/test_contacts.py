@@ -295,3 +295,25 @@ def test_the_cron_job_brings_a_phones_cards_to_the_completion(radicale, owners):
     with pytest.raises(CommandError, match="1 address books"):
         call_command("sync_contacts", verbosity=0)
     assert services.search_addresses(ann, "nina", 5) == [("Nina Phone", "nina@phone.example")]
+
+
+def test_a_card_too_large_from_a_phone_is_left_out_with_a_message(radicale, owners, client):  # noqa: F811
+    from modoboa.contacts.models import Contact
+
+    phone = Phone(radicale, "ann@book.test")
+    client.force_login(owners["ann@book.test"])
+    console_names(client)  # the book exists
+    response, _href = phone.put("Small Card", "small@example.org")
+    assert response.status_code == 201
+    huge = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:huge\r\nFN:Huge Card\r\nNOTE:%s\r\nEND:VCARD\r\n" % (
+        "x" * 300000
+    )
+    response = phone.session.put(
+        phone.book + "huge.vcf", huge, headers={"Content-Type": "text/vcard"}, timeout=10
+    )
+    assert response.status_code == 201
+    page = client.get("/contacts/").content.decode()
+    assert "1 cards of the server could not be read" in page
+    table = page.split('id="contacts"', 1)[1]
+    assert "Small Card" in table and "Huge Card" not in table
+    assert list(Contact.objects.values_list("display_name", flat=True)) == ["Small Card"]
