@@ -160,31 +160,42 @@ def create_contact(user, values):
     return _store(contact, data, user)
 
 
-@transaction.atomic
 def update_contact(user, contact, values):
+    """Replace the card if nobody changed it meanwhile; otherwise the book
+    is read again and PreconditionFailed says so.
+    """
+    try:
+        return _update_contact(user, contact, values)
+    except carddav.PreconditionFailed:
+        _quiet_sync(user)
+        raise
+
+
+@transaction.atomic
+def _update_contact(user, contact, values):
     if contact.addressbook.user_id != user.pk:
         raise NotFound(_("No such contact"))
     data = vcard.validate({**values, "categories": []})
     data["categories"] = _category_names(user, values.get("categories"))
-    try:
-        contact.etag = client_for(contact.addressbook).put(
-            contact.href, vcard.render(data, contact.uid), contact.etag
-        )
-    except carddav.PreconditionFailed:
-        transaction.on_commit(lambda: _quiet_sync(user))
-        raise
+    contact.etag = client_for(contact.addressbook).put(
+        contact.href, vcard.render(data, contact.uid), contact.etag
+    )
     return _store(contact, data, user)
 
 
-@transaction.atomic
 def delete_contact(user, contact):
+    try:
+        _delete_contact(user, contact)
+    except carddav.PreconditionFailed:
+        _quiet_sync(user)
+        raise
+
+
+@transaction.atomic
+def _delete_contact(user, contact):
     if contact.addressbook.user_id != user.pk:
         raise NotFound(_("No such contact"))
-    try:
-        client_for(contact.addressbook).delete(contact.href, contact.etag)
-    except carddav.PreconditionFailed:
-        transaction.on_commit(lambda: _quiet_sync(user))
-        raise
+    client_for(contact.addressbook).delete(contact.href, contact.etag)
     contact.delete()
 
 

@@ -128,6 +128,8 @@ def test_phone_and_console_see_each_others_changes(radicale, owners, client):  #
     with pytest.raises(services.carddav.PreconditionFailed):
         services.update_contact(ann, paul, {"display_name": "Overwritten"})
     assert "Paul Durand-Roy" in phone.get(phone.book + paul.href).text
+    # ... and the book was read again: the console has the phone's version.
+    assert Contact.objects.get(pk=paul.pk).display_name == "Paul Durand-Roy"
 
     # The phone deletes a card: it leaves the console.
     phone.session.delete(phone.book + contact.href, timeout=10)
