@@ -73,7 +73,8 @@ def contacts_for(user, *, query="", category=None):
         )
         .order_by("display_name", "pk")
     )
-    query = (query or "").strip()
+    # NUL cannot be in a PostgreSQL string: it matches nothing anyway.
+    query = (query or "").replace("\x00", "").strip()
     if query:
         queryset = queryset.filter(
             Q(display_name__icontains=query)
@@ -389,7 +390,7 @@ def search_addresses(user, query, limit):
     """``[(name, address)]`` of the contacts matching ``query`` (a prefix of
     a name or an address), for the recipient completion.
     """
-    query = (query or "").strip()
+    query = (query or "").replace("\x00", "").strip()
     if not query or not user.is_authenticated or user.mailbox_or_none is None:
         return []
     rows = (

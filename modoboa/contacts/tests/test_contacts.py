@@ -195,6 +195,13 @@ def test_the_recipient_completion_asks_the_own_book(people):
         ("Zoé Martin", "zm@home.example")
     ]
     assert services.search_addresses(people["user"], "", 10) == []
+    assert services.search_addresses(people["user"], "z\x00o", 10) == [
+        ("Zoé Martin", "zm@home.example"),
+        ("Zoé Martin", "zoe@acme.example"),
+    ]
+    assert list(services.contacts_for(people["user"], query="\x00zo")) == [
+        *services.contacts_for(people["user"], query="zo")
+    ]
 
 
 def test_the_panel_logs_in_to_radicale_as_the_mailbox_only(client, people):
