@@ -42,6 +42,21 @@ def service_credentials():
     return SERVICE_LOGIN, secret
 
 
+def user_credentials(address):
+    """The panel's login on Radicale as the mailbox ``address`` (the address
+    books it keeps for the user): a secret derived from SECRET_KEY and the
+    address, never stored nor shown; the plugin's check accepts it for an
+    active mailbox only, so Radicale applies the user's own rights.
+    """
+    address = address.lower()
+    secret = hmac.new(
+        settings.SECRET_KEY.encode(),
+        b"modoboa-radicale-user:" + address.encode("utf-8"),
+        hashlib.sha256,
+    ).hexdigest()
+    return address, secret
+
+
 def server_url():
     url = param_tools.get_global_parameter("server_location", app=APP)
     if not url:

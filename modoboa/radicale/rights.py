@@ -3,7 +3,8 @@
 Radicale reads the file at each request, first matching section wins:
 
 1. Modoboa's service login may create and remove every collection;
-2. every user lists the root and owns its principal collection;
+2. every user lists the root and owns its principal collection and the
+   collections right under it (its address books: see modoboa.contacts);
 3. one section per sharing rule (read, or read and write);
 4. a mailbox owns the calendars under ``<domain>/user/<local part>/``;
 5. the mailboxes of a domain read and write its shared calendars, under
@@ -61,6 +62,9 @@ def render():
     text += _section("modoboa-service", _pattern(service), ".*", "RWrw")
     text += _section("root", ".+", "", "R")
     text += _section("principal", ".+", "{user}", "RW")
+    # The address books (and calendars) a user's client creates under its
+    # principal, as Radicale's default rights allow.
+    text += _section("principal-children", ".+", "{user}/[^/]+", "rw")
     rules = (
         AccessRule.objects.filter(read=True)
         .select_related("mailbox__domain", "calendar__mailbox__domain")

@@ -191,17 +191,30 @@ def check_login(request, username, password):
     """What the Radicale plugin asks: the login Radicale should use, or
     None. Modoboa's service login is checked against its derived secret;
     anyone else must be an active mailbox owner of an enabled domain with
-    the right password (throttled like the console's logins).
+    the right password (throttled like the console's logins), or the panel
+    itself with the secret derived for that mailbox (``client.user_credentials``).
     """
     from modoboa.core import auth
 
     service, secret = client.service_credentials()
     if username == service:
         return service if hmac.compare_digest(password.encode(), secret.encode()) else None
-    user = auth.check_credentials(request, username, password)
-    if user is None:
-        return None
-    mailbox = user.mailbox_or_none
+    _login, derived = client.user_credentials(username)
+    if hmac.compare_digest(password.encode(), derived.encode()):
+        # The panel itself, reaching the user's address book as the user.
+        local, _sep, domain = username.partition("@")
+        mailbox = (
+            Mailbox.objects.select_related("user", "domain")
+            .filter(address=local, domain__name=domain)
+            .first()
+        )
+        if mailbox is None or not mailbox.user.is_active:
+            return None
+    else:
+        user = auth.check_credentials(request, username, password)
+        if user is None:
+            return None
+        mailbox = user.mailbox_or_none
     if mailbox is None or not mailbox.domain.enabled:
         return None
     return mailbox.full_address

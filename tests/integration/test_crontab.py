@@ -41,6 +41,7 @@ EXTENSION_JOBS = {
     "qcleanup": "amavis",
     "amnotify": "amavis",
     "generate_rights": "radicale",
+    "sync_contacts": "contacts",
 }
 STATS_LOG = Path(__file__).resolve().parents[2] / "modoboa/stats/tests/logs/syslog.txt"
 
@@ -74,6 +75,7 @@ def test_the_page_lists_the_seed_jobs():
         "qcleanup",
         "amnotify",
         "generate_rights",
+        "sync_contacts",
     ]
 
 

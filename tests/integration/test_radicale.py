@@ -202,3 +202,31 @@ def test_the_plugin_refuses_when_the_panel_does_not_answer(tmp_path):
     )
     assert result.stdout.strip() == "''", result.stderr
     assert "cannot check" in result.stderr
+
+
+def test_the_api_creates_and_shares_calendars_radicale_enforces(radicale, people):
+    from caldav.lib.error import AuthorizationError, DAVError
+
+    from modoboa.lib.api.testing import api_client
+
+    owner = api_client(people["owner@cal.test"])
+    response = owner.post("/api/v1/calendars/", {"name": "Rota"}, format="json")
+    assert response.status_code == 201, response.body
+    url, pk = response.body["url"], response.body["pk"]
+    assert url == radicale + "cal.test/user/owner/Rota/"
+    response = owner.post(
+        "/api/v1/calendars/%d/rules/" % pk, {"mailbox": "reader@cal.test"}, format="json"
+    )
+    assert response.status_code == 200
+    calendar_at(dav(radicale, "owner@cal.test"), url).save_event(
+        EVENT.format(uid="r-1", summary="Night shift")
+    )
+    reader = calendar_at(dav(radicale, "reader@cal.test"), url)
+    assert len(reader.events()) == 1
+    with pytest.raises((AuthorizationError, DAVError)):
+        reader.save_event(EVENT.format(uid="r-2", summary="Intrusion"))
+    with pytest.raises((AuthorizationError, DAVError)):
+        calendar_at(dav(radicale, "outsider@other.test"), url).events()
+    assert owner.delete("/api/v1/calendars/%d/" % pk).status_code == 204
+    with pytest.raises((AuthorizationError, DAVError)):
+        calendar_at(dav(radicale, "owner@cal.test"), url).events()

@@ -17,7 +17,9 @@ and the limits are checked:
   allowed operation gave it to, or the local recipients of its allowed
   aliases — and never a sender address granted while nobody hosted its
   domain, once someone does;
-- limits and quota pools hold.
+- limits and quota pools hold;
+- a calendar is shared only by an actor managing it, with a mailbox of its
+  domain or one the (administrator) actor reaches.
 
 CI runs a fixed seed and a bounded number of steps; set
 ``MODOBOA_STATEFUL_EXAMPLES`` and ``MODOBOA_STATEFUL_STEPS`` (or run
@@ -373,6 +375,50 @@ class RoleModel(RuleBasedStateMachine):
                         m for m in self.senders[address] if m.endswith("@" + hosting.name)
                     }
 
+    @rule(
+        who=st.sampled_from(ACTORS),
+        owner=st.sampled_from(ACTORS),
+        grantee=st.sampled_from(ACTORS),
+        write=st.booleans(),
+    )
+    def share_calendar(self, who, owner, grantee, write):
+        """Sharing a calendar takes an address too: only a mailbox the rules
+        let the actor reach (same domain as the calendar, or reached by an
+        administrator), for a calendar the actor manages.
+        """
+        from modoboa.radicale import services as calendars
+        from modoboa.radicale.models import UserCalendar
+
+        actor, account, other = self.actor(who), self.account(owner), self.account(grantee)
+        if actor is None or account is None or account.mailbox_or_none is None:
+            return
+        calendar, _created = UserCalendar.objects.get_or_create(
+            mailbox=account.mailbox, name="Shared"
+        )
+        target_box = other.mailbox_or_none if other is not None else None
+        address = target_box.full_address if target_box else "nobody@%s" % DOMAINS[0]
+        manages = (
+            actor.is_superuser
+            or actor.pk == account.pk
+            or (actor.is_admin and _may_act_on(actor, account))
+        )
+        allowed = (
+            manages
+            and target_box is not None
+            and target_box.pk != account.mailbox.pk
+            and (
+                target_box.domain_id == account.mailbox.domain_id
+                or (actor.is_admin and _may_act_on(actor, other))
+            )
+        )
+        COUNTS["calendar shares"] += 1
+        self.attempt(
+            allowed,
+            lambda: calendars.set_access_rule(
+                calendar, acting_user=actor, address=address, read=True, write=write
+            ),
+        )
+
     @invariant()
     def database_holds(self):
         if not hasattr(self, "routes"):
@@ -453,6 +499,12 @@ def _wipe():
     superadmin = User.objects.get(username="admin")
     Token.objects.all().delete()
     Alias.objects.all().delete()
+    try:
+        from modoboa.radicale.models import UserCalendar
+    except ImportError:
+        pass
+    else:
+        UserCalendar.objects.all().delete()
     Domain.objects.all().delete()
     Quota.objects.all().delete()
     User.objects.exclude(pk=superadmin.pk).delete()

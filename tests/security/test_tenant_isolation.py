@@ -357,3 +357,37 @@ def test_a_demoted_superadmin_loses_its_api_token(second_superadmin, superadmin,
 def test_a_disabled_account_loses_its_api_token(second_superadmin, superadmin):
     services.update_account(_fresh(second_superadmin), acting_user=superadmin, is_active=False)
     assert not Token.objects.filter(user=second_superadmin).exists()
+
+
+# Calendar sharing names a mailbox: the same reach as any address.
+
+
+def test_calendar_sharing_targets_only_reachable_mailboxes(tenants):
+    from modoboa.lib.exceptions import BadRequest
+    from modoboa.radicale import services as calendars
+    from modoboa.radicale.models import AccessRule, UserCalendar
+
+    w = tenants
+    calendar = UserCalendar.objects.create(mailbox=w.u1.mailbox, name="Plans")
+    # A user, within its domain only; an administrator of d1 only, within d1.
+    for actor in (w.u1, w.da1):
+        for address in ("u2@d2.example", "nobody@d2.example"):
+            with pytest.raises(BadRequest) as error:
+                calendars.set_access_rule(
+                    calendar, acting_user=actor, address=address, read=True, write=True
+                )
+            assert error.value.field == "mailbox"
+    # Another tenant's administrator cannot share the calendar at all.
+    with pytest.raises(PermDeniedException):
+        calendars.set_access_rule(
+            calendar, acting_user=w.r2, address="u2@d2.example", read=True, write=False
+        )
+    assert not AccessRule.objects.exists()
+    # Within reach it works: the user inside d1, dx (d1 and d2) across both.
+    assert calendars.set_access_rule(
+        calendar, acting_user=w.u1, address="da1@d1.example", read=True, write=False
+    )
+    assert calendars.set_access_rule(
+        calendar, acting_user=w.dx, address="u2@d2.example", read=True, write=False
+    )
+    assert sorted(AccessRule.objects.values_list("mailbox__address", flat=True)) == ["da1", "u2"]

@@ -1,0 +1,1 @@
+"""Address books kept in Radicale over CardDAV (1.10's modoboa-contacts)."""

@@ -1,0 +1,48 @@
+"""Read again from Radicale the address books the panel keeps, so that the
+recipient completion knows the contacts a phone added (cron job).
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from modoboa.contacts import carddav, services
+from modoboa.contacts.models import AddressBook
+from modoboa.lib.cronlock import AlreadyRunning, job_lock
+
+
+class Command(BaseCommand):
+    help = "Synchronise the address books with the Radicale server."
+
+    def handle(self, *args, **options):
+        try:
+            with job_lock("sync_contacts"):
+                failures = self.sync_all(options["verbosity"])
+        except AlreadyRunning:
+            self.stderr.write("sync_contacts is already running")
+            return
+        if failures:
+            raise CommandError("%d address books could not be synchronised" % failures)
+
+    def sync_all(self, verbosity):
+        failures = 0
+        books = AddressBook.objects.select_related("user").order_by("pk")
+        for book in books.iterator():
+            if not book.user.is_active or book.user.mailbox_or_none is None:
+                continue
+            try:
+                result = services.sync(book.user)
+            except carddav.CardDAVError as exc:
+                failures += 1
+                self.stderr.write("%s: %s" % (book.user.username, exc))
+                continue
+            if verbosity > 1:
+                self.stdout.write(
+                    "%s: %d new, %d changed, %d removed, %d unreadable"
+                    % (
+                        book.user.username,
+                        result.created,
+                        result.updated,
+                        result.deleted,
+                        len(result.unreadable),
+                    )
+                )
+        return failures
