@@ -19,6 +19,7 @@ from modoboa.admin.models import Domain, DomainAlias
 
 from .. import parser
 from ..models import Record, Report, Reporter, Result
+from . import daily
 
 logger = logging.getLogger("modoboa.dmarc")
 
@@ -121,6 +122,23 @@ def _write(report, records, domains):
                 Result(record=row, type=result.type, domain=result.domain, result=result.result)
                 for row, record in zip(rows, records, strict=True)
                 for result in record.results
+            )
+            day = daily.day_of(stored.start_date)
+            daily.add(
+                daily.totals(
+                    (
+                        (
+                            domains[record.header_from].pk,
+                            day,
+                            record.source_ip,
+                            record.disposition,
+                            record.dkim_result,
+                            record.spf_result,
+                        ),
+                        record.count,
+                    )
+                    for record in records
+                )
             )
     except IntegrityError:
         # Another import stored the same report meanwhile.
