@@ -54,7 +54,9 @@ def add(counts, model=DailySource, using=None):
         return
     using = using or router.db_for_write(model)
     connection = connections[using]
-    items = list(counts.items())
+    # In key order: concurrent imports lock the rows they share in the same
+    # order, so they wait for each other instead of deadlocking.
+    items = sorted(counts.items())
     with connection.cursor() as cursor:
         for offset in range(0, len(items), BATCH):
             chunk = items[offset : offset + BATCH]
