@@ -4,8 +4,9 @@
         DJANGO_SETTINGS_MODULE=modoboa.test_settings \
         python bench/quarantine.py --messages 100000
 
-``--postgres`` starts a throwaway PostgreSQL server (``bench/servers.py``)
-and runs there instead. The database is migrated,
+``--postgres`` (or ``--mysql``) starts a throwaway PostgreSQL (or MariaDB)
+server (``bench/servers.py``) and runs there instead; ``--explain`` prints
+the plan of every query measured (EXPLAIN ANALYZE, ANALYZE on MariaDB). The database is migrated,
 then filled by bulk inserts with N messages for 100 domains (one recipient
 each); it prints, for the super administrator and for the administrator of
 one domain, the time and the number of queries of the first page, the last
@@ -84,11 +85,29 @@ def fill(count):
         Quarantine.objects.bulk_create(chunks)
 
 
+EXPLAIN = False
+
+
+def explain(queries):
+    from django.db import connection
+
+    prefix = {"postgresql": "EXPLAIN ANALYZE ", "mysql": "ANALYZE "}.get(
+        connection.vendor, "EXPLAIN QUERY PLAN "
+    )
+    with connection.cursor() as cursor:
+        for query in queries:
+            print("    " + query["sql"][:300])
+            cursor.execute(prefix + query["sql"])
+            for row in cursor.fetchall():
+                print("      " + " | ".join(str(value) for value in row))
+
+
 def measure(label, user, **filters):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from modoboa.amavis.services import quarantine
+    from modoboa.amavis.views import COUNT_LIMIT
     from modoboa.lib.listing import Listing
 
     class Request:
@@ -105,31 +124,48 @@ def measure(label, user, **filters):
                 {"date": ["mail__time_num"]},
                 "-date",
                 per_page=40,
-                tie_breaker="mail__mail_id",
+                tie_breaker=quarantine.message_key(),
                 plain_ordering=True,
+                count_limit=COUNT_LIMIT,
             )
             items = list(listing.items)
             assert [row.rid.email for row in items]
+            assert [row.mail.subject for row in items]
             elapsed = (time.perf_counter() - began) * 1000
+        if getattr(listing, "count_capped", False):
+            total = "more than %d" % listing.paginator.lower_bound
+        else:
+            total = "%d" % listing.paginator.count
         print(
-            "%-12s %-22s %-5s page: %7.1f ms, %d queries, %d rows"
-            % (label, filters or "", page_label, elapsed, len(queries), len(items))
+            "%-12s %-22s %-5s page: %7.1f ms, %d queries, %d rows (of %s)"
+            % (label, filters or "", page_label, elapsed, len(queries), len(items), total)
         )
+        if EXPLAIN:
+            explain(queries.captured_queries)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=10000)
     parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL")
+    parser.add_argument("--mysql", action="store_true", help="on a throwaway MariaDB")
+    parser.add_argument("--explain", action="store_true", help="print the query plans")
     args = parser.parse_args()
+    global EXPLAIN
+    EXPLAIN = args.explain
     server = None
-    if args.postgres:
+    if args.postgres or args.mysql:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import servers
 
-        server = servers.PostgreSQL().start()
-        os.environ["MODOBOA_TEST_DB"] = "postgres"
-        os.environ["MODOBOA_TEST_PG_URL"] = server.create_database("quarantine")
+        if args.postgres:
+            server = servers.PostgreSQL().start()
+            os.environ["MODOBOA_TEST_DB"] = "postgres"
+            os.environ["MODOBOA_TEST_PG_URL"] = server.create_database("quarantine")
+        else:
+            server = servers.MariaDB().start()
+            os.environ["MODOBOA_TEST_DB"] = "mysql"
+            os.environ["MODOBOA_TEST_MYSQL_URL"] = server.create_database("quarantine")
     try:
         run(args)
     finally:
@@ -167,7 +203,10 @@ def run(args):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        if connection.vendor == "mysql":
+            cursor.execute("ANALYZE TABLE msgs, msgrcpt, maddr")
+        else:
+            cursor.execute("ANALYZE")
     for label, user in (("superadmin", superadmin), ("domain admin", admin)):
         measure(label, user)
         measure(label, user, search="Offer 5", search_in="subject")

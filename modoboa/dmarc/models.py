@@ -95,3 +95,38 @@ class DomainRecord(models.Model):
 
     class Meta:
         db_table = "modoboa_dmarc_domainrecord"
+
+
+class DailySource(models.Model):
+    """The messages of one source, one day, one evaluation, summed over
+    every report about a local domain (kept up to date by the import).
+
+    A period's page groups these rows (a few per source and day) instead
+    of the reports' records (one per reporter, report and source): the
+    yearly view costs the number of sources seen each day, not the number
+    of records. ``day`` is the UTC day a report starts, as on the page.
+    """
+
+    header_from = models.ForeignKey("admin.Domain", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    source_ip = models.GenericIPAddressField()
+    disposition = models.CharField(max_length=10, choices=DISPOSITIONS)
+    dkim_result = models.CharField(max_length=4, choices=EVALUATED_RESULTS)
+    spf_result = models.CharField(max_length=4, choices=EVALUATED_RESULTS)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "modoboa_dmarc_dailysource"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "header_from",
+                    "day",
+                    "source_ip",
+                    "disposition",
+                    "dkim_result",
+                    "spf_result",
+                ],
+                name="dmarc_dailysource_key",
+            )
+        ]

@@ -34,21 +34,52 @@ class _ListingPaginator(Paginator):
     exactly the rows of ``object_list`` in exactly the opposite order (a
     total order, hence the tie breaker). The row count comes from
     ``counter()`` when given.
+
+    With ``count_limit``, rows are counted up to that many (plus a page):
+    counting a million joined rows costs seconds, reading a few thousand
+    through an index does not. Past the limit the count is ``capped``:
+    pages 1 to ``count_limit / per_page`` are read as usual and one more,
+    the last, holds the last rows of the ordering (read backwards); the
+    rows in between are reached by filtering or reversing the sort.
     """
 
-    def __init__(self, object_list, per_page, reversed_list, counter=None):
+    def __init__(self, object_list, per_page, reversed_list, counter=None, count_limit=None):
         super().__init__(object_list, per_page)
         self._reversed_list = reversed_list
         self._counter = counter
+        self._count_limit = count_limit
+        self.capped = False
 
     @cached_property
     def count(self):
         if self._counter is not None:
             return self._counter()
-        return super().count
+        if self._count_limit is None or self._reversed_list is None:
+            return super().count
+        probe = self._count_limit + self.per_page + 1
+        found = self.object_list.order_by()[:probe].count()
+        if found < probe:
+            return found
+        self.capped = True
+        # The numbered pages, then the last one.
+        return (self._count_limit // self.per_page + 1) * self.per_page
+
+    @property
+    def lower_bound(self):
+        """With a capped count: there are more rows than this."""
+        return self._count_limit + self.per_page
 
     def page(self, number):
         number = self.validate_number(number)
+        if self.capped:
+            if number < self.num_pages:
+                bottom = (number - 1) * self.per_page
+                return self._get_page(
+                    self.object_list[bottom : bottom + self.per_page], number, self
+                )
+            rows = list(self._reversed_list[: self.per_page])
+            rows.reverse()
+            return self._get_page(rows, number, self)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
@@ -68,6 +99,8 @@ class Listing:
     ``count``, when given, is called instead of ``queryset.count()``: a
     COUNT over a queryset with per-row subqueries (a UNION of annotated
     rows) computes every one of them, a slimmer query does not.
+    ``count_limit`` caps the count (see ``_ListingPaginator``): for lists
+    that may hold millions of rows; the page then says "more than N".
     """
 
     page_param = "page"
@@ -83,6 +116,7 @@ class Listing:
         tie_breaker="pk",
         plain_ordering=False,
         count=None,
+        count_limit=None,
     ):
         self.request = request
         self.sort_fields = sort_fields
@@ -98,7 +132,9 @@ class Listing:
             reversed_queryset = queryset.order_by(
                 *self._ordering(tie_breaker, plain_ordering, not self.descending)
             )
-        self.paginator = _ListingPaginator(self.queryset, self.per_page, reversed_queryset, count)
+        self.paginator = _ListingPaginator(
+            self.queryset, self.per_page, reversed_queryset, count, count_limit
+        )
         number = request.GET.get(self.page_param) or 1
         try:
             self.page = self.paginator.page(number)
@@ -124,7 +160,11 @@ class Listing:
                 if descending
                 else expression.asc(nulls_first=True)
             )
-        if tie_breaker and plain_ordering:
+        if tie_breaker and not isinstance(tie_breaker, str):
+            # An expression (e.g. a column of a joined table the ORM would
+            # otherwise replace by the foreign key).
+            ordering.append(tie_breaker.desc() if descending else tie_breaker.asc())
+        elif tie_breaker and plain_ordering:
             ordering.append(("-" if descending else "") + tie_breaker)
         elif tie_breaker:
             ordering.append(F(tie_breaker).desc() if descending else F(tie_breaker).asc())
@@ -143,6 +183,11 @@ class Listing:
         if isinstance(value, (list, tuple)):
             return list(value)
         return [value]
+
+    @property
+    def count_capped(self):
+        """True when the rows were counted only up to a limit."""
+        return self.paginator.capped
 
     @property
     def items(self):

@@ -10,7 +10,8 @@ Accepted prefixes:
   ``2026-12-05T09:47:35.123456+01:00``, ``-05:00`` or ``Z``;
 - ``journalctl -o short-iso``: ``2026-12-05T09:47:35+0100``.
 
-Then ``host program[/subprogram][[pid]]: message``.
+Then ``host program[/subprogram][[pid]]: message`` (``program`` may be a
+path: its last component is kept).
 """
 
 import datetime
@@ -36,8 +37,11 @@ ISO = re.compile(
     r"(?P<hour>\d\d):(?P<minute>\d\d):(?P<second>\d\d)(?:[.,]\d{1,9})?"
     r"(?P<zone>Z|[+-]\d\d:?\d\d) "
 )
+# A program written as its path (Amavis' own log file: ``$LOGFILE`` lines
+# read ``/usr/sbin/amavisd[1234]:``) is named by its last component.
 REST = re.compile(
-    r"(?P<host>\S+) (?P<program>[A-Za-z0-9_.-]+)(?:/(?P<subprogram>[A-Za-z0-9_./-]+))?"
+    r"(?P<host>\S+) (?:/(?:[A-Za-z0-9_.-]+/)*)?(?P<program>[A-Za-z0-9_.-]+)"
+    r"(?:/(?P<subprogram>[A-Za-z0-9_./-]+))?"
     r"(?:\[\d+\])?: (?P<text>.*)"
 )
 

@@ -108,7 +108,7 @@ class QuarantineList(AmavisAPIView):
             search=params.get("search", "")[:200],
             search_in=params.get("criteria", "all"),
             pending_only=params.get("pending") in ("1", "true"),
-        ).order_by("-mail__time_num", "-mail_id", "-rseqnum")
+        ).order_by("-mail__time_num", quarantine.message_key().desc())
         paginator = QuarantinePagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response([_row(row) for row in page])

@@ -106,7 +106,9 @@ def test_release_failure_changes_nothing(superadmin, mails, settings):
 def test_list_query_count_is_fixed(domain_admin, django_assert_max_num_queries):
     for index in range(30):
         quarantine_message("s%d@evil.com" % index, ["user@test.com"])
-    with django_assert_max_num_queries(4):
+    # The administrator's domains and aliases, the page, its senders and
+    # its recipients.
+    with django_assert_max_num_queries(5):
         rows = list(quarantine.list_rows(domain_admin)[:20])
         assert [row.mail.subject for row in rows]
         assert [row.mail.sid.email for row in rows]
@@ -168,3 +170,33 @@ def test_domain_alias_rows_follow_rename_and_new_target(superadmin, make_domain)
     admin_services.delete_domain_alias(alias, acting_user=superadmin)
     assert not Users.objects.filter(email="@nick2.com").exists()
     assert Policy.objects.filter(pk=first_policy).exists()
+
+
+@pytest.mark.engines("postgresql")
+def test_subject_and_sender_searches_use_trigram_indexes_on_postgresql(superadmin):
+    """The searches of a large quarantine read the matching rows through
+    the trigram indexes the schema adds (see docs/amavis.rst).
+    """
+    from django.db import connections
+
+    from modoboa.amavis.dbrouter import amavis_alias
+
+    for index in range(30):
+        quarantine_message("s%d@evil.com" % index, ["user@test.com"], subject="Offer %d" % index)
+    connection = connections[amavis_alias()]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'msgs'")
+        names = {row[0] for row in cursor.fetchall()}
+        assert {"msgs_idx_subject_trgm", "msgs_idx_from_addr_trgm"} <= names
+        rows = quarantine.list_rows(superadmin, search="offer 2", search_in="subject")
+        sql, params = rows.query.sql_with_params()
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+    assert "msgs_idx_subject_trgm" in plan, plan
+    assert sorted(row.mail.subject for row in rows) == ["Offer 2"] + [
+        "Offer %d" % n for n in range(20, 30)
+    ]

@@ -212,3 +212,36 @@ def test_huge_message_gets_a_clear_message(client, domain_admin, domain, monkeyp
     assert page.status_code == 400
     assert "too big to be displayed" in page.content.decode()
     assert Msgrcpt.objects.get(mail_id=mail).rs == constants.RS_NEW
+
+
+def test_a_large_quarantine_is_counted_up_to_a_limit(client, superadmin, domain, monkeypatch):
+    """Past COUNT_LIMIT rows the page says "more than" and its last page
+    holds the oldest messages.
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from modoboa.amavis import views
+
+    monkeypatch.setattr(views, "COUNT_LIMIT", 4)
+    superadmin.parameters.set_value("messages_per_page", 2, app="modoboa_amavis")
+    superadmin.parameters.save()
+    start = timezone.now() - datetime.timedelta(days=1)
+    for index in range(9):
+        quarantine_message(
+            "s%d@evil.com" % index,
+            ["user@test.com"],
+            subject="Offer %d" % index,
+            received=start + datetime.timedelta(minutes=index),
+        )
+    client.force_login(superadmin)
+    html = client.get(reverse("amavis:index")).content.decode()
+    assert "More than 6 items" in html
+    assert "Offer 8" in html and "Offer 7" in html and "Offer 6" not in html
+    last = client.get(reverse("amavis:index") + "?page=999").content.decode()
+    assert "Offer 1" in last and "Offer 0" in last and "Offer 2" not in last
+    assert 'aria-current="page"><span class="page-link">Last<' in last
+    # Below the limit, the count is exact.
+    few = client.get(reverse("amavis:index") + "?pattern=Offer+1").content.decode()
+    assert "1 item" in few and "More than" not in few

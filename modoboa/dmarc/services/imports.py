@@ -19,6 +19,7 @@ from modoboa.admin.models import Domain, DomainAlias
 
 from .. import parser
 from ..models import Record, Report, Reporter, Result
+from . import daily
 
 logger = logging.getLogger("modoboa.dmarc")
 
@@ -122,6 +123,23 @@ def _write(report, records, domains):
                 for row, record in zip(rows, records, strict=True)
                 for result in record.results
             )
+            day = daily.day_of(stored.start_date)
+            daily.add(
+                daily.totals(
+                    (
+                        (
+                            domains[record.header_from].pk,
+                            day,
+                            record.source_ip,
+                            record.disposition,
+                            record.dkim_result,
+                            record.spf_result,
+                        ),
+                        record.count,
+                    )
+                    for record in records
+                )
+            )
     except IntegrityError:
         # Another import stored the same report meanwhile.
         return "duplicate"
@@ -133,7 +151,8 @@ def store_report(report):
 
     Return ``"imported"``, ``"duplicate"`` or ``"foreign"``. On SQLite,
     whose writers lock the whole database, a write that meets another
-    import's lock (several Postfix pipes at once) is tried again.
+    import's lock (several Postfix pipes at once) is tried again, and so is
+    a deadlock of two imports updating the same daily summary rows.
     """
     domains = local_domains({record.header_from for record in report.records})
     records = [record for record in report.records if record.header_from in domains]
@@ -143,7 +162,9 @@ def store_report(report):
         try:
             return _write(report, records, domains)
         except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == LOCK_RETRIES - 1:
+            # SQLite's busy database; a deadlock of two imports elsewhere.
+            transient = any(word in str(exc).lower() for word in ("locked", "deadlock"))
+            if not transient or attempt == LOCK_RETRIES - 1:
                 raise
             time.sleep(0.1 * (attempt + 1) + random.random() * 0.1)  # noqa: S311
     raise AssertionError("unreachable")

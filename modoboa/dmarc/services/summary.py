@@ -18,7 +18,7 @@ from django.db.models import Case, IntegerField, Max, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Record
+from ..models import DailySource
 
 MAX_SOURCES = 100
 MAX_DAYS = 400
@@ -136,8 +136,7 @@ def parse_period(params, default_day=None):
 
 def latest_day(domain):
     """The start day of the latest report about ``domain`` (or None)."""
-    latest = Record.objects.filter(header_from=domain).aggregate(last=Max("report__start_date"))
-    return latest["last"].astimezone(datetime.UTC).date() if latest["last"] else None
+    return DailySource.objects.filter(header_from=domain).aggregate(last=Max("day"))["last"]
 
 
 def _sum_when(condition):
@@ -152,9 +151,11 @@ FAILED = ~Q(dkim_result="pass") & ~Q(spf_result="pass")
 
 
 def records_of(domain, period):
-    start, end = period.bounds()
-    return Record.objects.filter(
-        header_from=domain, report__start_date__gte=start, report__start_date__lt=end
+    """The daily summary rows of ``domain`` over ``period`` (the records
+    summed per day, source and evaluation; see ``daily``).
+    """
+    return DailySource.objects.filter(
+        header_from=domain, day__gte=period.start, day__lte=period.end
     )
 
 
@@ -198,21 +199,15 @@ class Summary:
 
 
 def _buckets(records, period):
-    """Daily (or weekly) volumes. Grouped by report in SQL (no date
-    function per row: SQLite would call Python for each), by day here.
-    """
+    """Daily (or weekly) volumes, grouped by day in SQL."""
     rows = (
-        records.values("report_id", "report__start_date")
+        records.values("day")
         .order_by()
         .annotate(fully=_sum_when(FULLY), partially=_sum_when(PARTIALLY), failed=_sum_when(FAILED))
     )
-    by_day = {}
-    for row in rows:
-        day = row["report__start_date"].astimezone(datetime.UTC).date()
-        values = by_day.setdefault(day, [0, 0, 0])
-        values[0] += row["fully"] or 0
-        values[1] += row["partially"] or 0
-        values[2] += row["failed"] or 0
+    by_day = {
+        row["day"]: [row["fully"] or 0, row["partially"] or 0, row["failed"] or 0] for row in rows
+    }
     daily = []
     day = period.start
     while day <= period.end:

@@ -95,3 +95,51 @@ def test_the_identity_union_pages_backwards_in_the_same_order(superadmin, domain
         assert [row for page in result for row in page] == forward
         identities = [row["identity"] for row in forward]
         assert identities == sorted(identities, reverse=sort.startswith("-"))
+
+
+def capped(query, count_limit, **kwargs):
+    return Listing(
+        RequestFactory().get("/", query),
+        Domain.objects.all(),
+        sort_fields={"name": "name"},
+        default_sort="name",
+        per_page=PER_PAGE,
+        count_limit=count_limit,
+        **kwargs,
+    )
+
+
+def test_a_capped_count_numbers_the_first_pages_then_the_last(domains):
+    names = sorted(domain.name for domain in domains)  # 11 domains
+    listing = capped({}, count_limit=6)
+    assert listing.count_capped and listing.paginator.lower_bound == 9
+    # Pages 1 and 2 (6 rows), then the last page: the 3 last names.
+    assert listing.paginator.num_pages == 3
+    assert [d.name for d in listing.items] == names[:3]
+    assert [d.name for d in capped({"page": 2}, 6).items] == names[3:6]
+    last = capped({"page": 10**6}, 6)
+    assert last.page.number == 3 and [d.name for d in last.items] == names[-3:]
+    assert [d.name for d in capped({"page": 3, "sort": "-name"}, 6).items] == names[:3][::-1]
+
+
+def test_the_count_is_exact_below_the_limit(domains):
+    # 11 rows <= limit + one page: counted exactly, paged as usual.
+    listing = capped({"page": 4}, count_limit=8)
+    assert not listing.count_capped and listing.paginator.count == 11
+    assert [d.name for d in listing.items] == sorted(d.name for d in domains)[9:]
+
+
+def test_the_capped_count_reads_at_most_the_limit(domains):
+    with CaptureQueriesContext(connection) as context:
+        list(capped({}, count_limit=3).items)
+    counts = [q["sql"] for q in context.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and re.search(r"LIMIT 7\b", counts[0]), counts
+
+
+def test_a_capped_list_says_more_than(client, superadmin, domains):
+    from django.template import engines
+
+    listing = capped({}, count_limit=3)
+    html = engines["django"].from_string("{% load modoboa_tags %}{% pagination listing %}")
+    text = html.render({"listing": listing})
+    assert "More than 6 items" in text and ">Last<" in text

@@ -47,6 +47,26 @@ def test_classic_lines_are_in_the_instance_time_zone(settings):
 
 
 @pytest.mark.parametrize(
+    ("text", "program", "subprogram"),
+    [
+        # Amavis' own log file ($LOGFILE) writes its path.
+        ("Jan  2 04:05:01 mx /usr/sbin/amavisd[24786]: (24786-01) x", "amavisd", ""),
+        ("Jan  2 04:05:01 mx amavis[24786]: (24786-01) x", "amavis", ""),
+        ("Jan  2 04:05:01 mx postfix/smtp[7]: (24786-01) x", "postfix", "smtp"),
+        (
+            "Jan  2 04:05:01 mx postfix/submission/smtpd[7]: (24786-01) x",
+            "postfix",
+            "submission/smtpd",
+        ),
+    ],
+)
+def test_the_program_of_a_line(settings, text, program, subprogram):
+    settings.TIME_ZONE = "UTC"
+    line = parse(text, Dates(NOW))
+    assert (line.program, line.subprogram, line.text) == (program, subprogram, "(24786-01) x")
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "",
