@@ -14,6 +14,7 @@ CI runs it small and short; ``bench/load.py`` runs it bigger and longer
 to ``MODOBOA_LOAD_RESULTS``.
 """
 
+import contextlib
 import itertools
 import json
 import os
@@ -35,12 +36,15 @@ from modoboa.core.models import User
 from tests.fixtures.mailserver import manage_py_environment
 
 from .instance import PASSWORD, account_payload, serve_test_database
+from .nginx import nginx_tls_proxy
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 MAILBOXES = int(os.environ.get("MODOBOA_LOAD_MAILBOXES", "30"))
 SECONDS = float(os.environ.get("MODOBOA_LOAD_SECONDS", "6"))
 RESULTS = os.environ.get("MODOBOA_LOAD_RESULTS")
+# Behind Debian's nginx over TLS (bench/load.py --nginx), as deployed.
+NGINX = os.environ.get("MODOBOA_LOAD_NGINX") == "1"
 POOL_QUOTA = 200  # MB shared by the mailboxes of pool.example
 CLIENTS = {"console": 2, "api_read": 2, "api_write": 2, "postmap": 1, "auth": 1, "lmtp": 2}
 
@@ -97,8 +101,23 @@ def status_problem(response, *expected):
     return None
 
 
-def console_session(url):
+@contextlib.contextmanager
+def served(tmp_path):
+    """Yield the URL clients use and what verifies its certificate."""
+    with serve_test_database(tmp_path / "gunicorn.log", manage_py_environment()) as url:
+        if not NGINX:
+            yield url, True
+            return
+        with nginx_tls_proxy(url, tmp_path / "nginx", workers=2) as (tls_url, cafile):
+            yield tls_url, cafile
+
+
+def console_session(url, verify):
     session = requests.Session()
+    # Loopback only, checked against our certificate (REQUESTS_CA_BUNDLE
+    # and proxies of the environment would override it).
+    session.trust_env = False
+    session.verify = verify
     session.get(url + "/accounts/login/", timeout=60)
     response = session.post(
         url + "/accounts/login/",
@@ -151,10 +170,10 @@ def test_load_run_loses_nothing(tmp_path, superadmin, dovecot, postfix_maps):
     state = threading.Lock()
     counter = itertools.count()
 
-    with serve_test_database(tmp_path / "gunicorn.log", manage_py_environment()) as url:
+    with served(tmp_path) as (url, verify):
         # Logged in before the clock starts; every client makes at least
         # one request, however slow the machine.
-        consoles = [console_session(url) for _ in range(CLIENTS["console"])]
+        consoles = [console_session(url, verify) for _ in range(CLIENTS["console"])]
         deadline = time.monotonic() + SECONDS
 
         def rounds():
@@ -164,6 +183,8 @@ def test_load_run_loses_nothing(tmp_path, superadmin, dovecot, postfix_maps):
 
         def api():
             session = requests.Session()
+            session.trust_env = False
+            session.verify = verify
             session.headers["Authorization"] = "Token %s" % token
             return session
 
@@ -332,6 +353,7 @@ def test_load_run_loses_nothing(tmp_path, superadmin, dovecot, postfix_maps):
         "mailboxes": MAILBOXES,
         "seconds": round(duration, 1),
         "gunicorn_workers": 4,
+        "served": "nginx, TLS" if NGINX else "gunicorn",
         "clients": CLIENTS,
         "errors": sum(len(v) for v in recorder.errors.values()),
         "lost": len(lost),
