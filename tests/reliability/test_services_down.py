@@ -232,3 +232,23 @@ def test_dns_down_a_domain_needing_an_authorized_mx_is_refused_clearly(dns_down,
         services.create_domain(acting_user=reseller, name="good.org", quota=10)
     assert time.monotonic() - started < DNS_BOUND
     assert not Domain.objects.filter(name="good.org").exists()
+
+
+# A cron job reading an IMAP folder: the DMARC reports import
+
+
+def test_imap_stopped_the_dmarc_import_exits_with_a_clear_line(monkeypatch):
+    from django.core.management import CommandError
+
+    from modoboa.dmarc.models import Report
+
+    port = free_port()
+    monkeypatch.setenv("MODOBOA_DMARC_IMAP_USER", "dmarc@hosted.org")
+    monkeypatch.setenv("MODOBOA_DMARC_IMAP_PASSWORD", "Toto1234!")
+    started = time.monotonic()
+    with pytest.raises(CommandError, match="IMAP connection to 127.0.0.1:%d failed" % port):
+        call_command(
+            "import_aggregated_report", "--imap", "--host", "127.0.0.1", "--port", str(port)
+        )
+    assert time.monotonic() - started < SIEVE_BOUND
+    assert not Report.objects.exists()
