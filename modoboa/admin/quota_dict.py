@@ -27,10 +27,12 @@ transaction's id for a commit.
 """
 
 import logging
+import queue
 import socketserver
+import threading
 import time
 
-from django.db import OperationalError, close_old_connections, connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 
 from .models import Quota
@@ -95,12 +97,14 @@ def with_retries(action, deadline=None, pause=0.05):
         try:
             return action()
         except OperationalError as exc:
-            if not _locked(exc) or time.monotonic() >= give_up:
-                if _locked(exc):
-                    raise DatabaseBusy(str(exc)) from exc
+            if not _locked(exc):
+                # A broken connection (the server restarted): the next
+                # update connects again.
+                connection.close()
                 raise
+            if time.monotonic() >= give_up:
+                raise DatabaseBusy(str(exc)) from exc
             logger.info("quota dict: database busy (%s), trying again", exc)
-            connection.close()
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
 
@@ -163,14 +167,10 @@ class Handler(socketserver.StreamRequestHandler):
         self.wfile.flush()
 
     def handle(self):
-        try:
-            for raw in self.rfile:
-                line = raw.decode("utf-8", "replace").rstrip("\n")
-                if line:
-                    self.command(line[0], [unescape(f) for f in line[1:].split("\t")])
-        finally:
-            close_old_connections()
-            connection.close()
+        for raw in self.rfile:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if line:
+                self.command(line[0], [unescape(f) for f in line[1:].split("\t")])
 
     def command(self, name, args):
         started = time.time()
@@ -178,7 +178,9 @@ class Handler(socketserver.StreamRequestHandler):
             return
         if name == "L":
             try:
-                value = lookup(args[1] if len(args) > 1 else "", args[0])
+                value = self.server.database.call(
+                    lookup, args[1] if len(args) > 1 else "", args[0]
+                )
             except (DictError, DatabaseBusy, OperationalError) as exc:
                 logger.error("quota dict: lookup of %s failed: %s", args[0], exc)
                 self.reply("F%s" % escape(str(exc)), started)
@@ -207,7 +209,7 @@ class Handler(socketserver.StreamRequestHandler):
     def finish(self, transaction_id, started):
         username, operations = self.transactions.pop(transaction_id, ("", []))
         try:
-            found = commit(username, operations)
+            found = self.server.database.call(commit, username, operations)
         except (DictError, DatabaseBusy, OperationalError, ValueError) as exc:
             logger.error("quota dict: update of %s failed: %s", username, exc)
             self.reply("F%s\t%s" % (transaction_id, escape(str(exc))), started)
@@ -215,5 +217,56 @@ class Handler(socketserver.StreamRequestHandler):
         self.reply("%s%s" % ("O" if found else "N", transaction_id), started)
 
 
+class Database(threading.Thread):
+    """The one thread that reads and writes ``admin_quota``, on one
+    connection kept open.
+
+    Each Dovecot client has its own thread, but none of them touches the
+    database: a connection that closes takes a lock on an SQLite file for
+    an instant, and a Postfix lookup opening the file at that instant fails
+    ("database is locked": Postfix sets no busy timeout). One connection
+    also means the updates queue here in order rather than race for the
+    write lock.
+    """
+
+    def __init__(self):
+        super().__init__(name="quota-dict-database", daemon=True)
+        self.jobs = queue.Queue()
+
+    def run(self):
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                connection.close()
+                return
+            function, args, outcome, done = job
+            try:
+                outcome["value"] = function(*args)
+            except Exception as exc:  # noqa: BLE001 - handed to the caller
+                outcome["error"] = exc
+            done.set()
+
+    def call(self, function, *args):
+        outcome, done = {}, threading.Event()
+        self.jobs.put((function, args, outcome, done))
+        done.wait()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+    def stop(self):
+        self.jobs.put(None)
+        self.join(timeout=30)
+
+
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
+
+    def __init__(self, *args, **kwargs):
+        self.database = Database()
+        self.database.start()
+        super().__init__(*args, **kwargs)
+
+    def server_close(self):
+        super().server_close()
+        self.database.stop()
