@@ -95,6 +95,13 @@ def with_retries(action, deadline=None, pause=0.05):
     give_up = time.monotonic() + (DEADLINE if deadline is None else deadline)
     while True:
         try:
+            if connection.vendor == "sqlite":
+                # Each attempt waits for the lock no longer than what is
+                # left of the deadline (the connection's own busy timeout
+                # is the panel's 20 s).
+                remaining = max(0.001, give_up - time.monotonic())
+                with connection.cursor() as cursor:
+                    cursor.execute("PRAGMA busy_timeout = %d" % int(remaining * 1000))
             return action()
         except OperationalError as exc:
             if not _locked(exc):

@@ -122,3 +122,30 @@ def test_dovecot_uses_the_quota_dict_server_on_sqlite(dovecot):
         assert config.endswith("quota-dict.sock:quota")
     else:
         assert config == "dict:User quota::proxy::quota"
+
+
+def test_past_its_deadline_an_update_fails_and_changes_nothing(
+    dovecot, dovecot_server, mailboxes_owner, row
+):
+    impatient = start_quota_dict(
+        dovecot_server.base / "quota-dict-impatient", mailboxes_owner[2], "--deadline", "1"
+    )
+    ready = threading.Event()
+    holder = threading.Thread(target=hold_the_lock, args=(4, ready))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        result = dict_command(dovecot, uri(impatient), "inc", "priv/quota/storage", "10")
+    finally:
+        holder.join()
+        impatient.stop()
+    if connection.vendor == "sqlite":
+        # SQLite says "locked": waited and tried again for a second, then
+        # a failure Dovecot logs (the delivery itself is not refused).
+        assert result.returncode != 0
+        assert "database is locked" in result.stderr
+        assert Quota.objects.get(username=USER).bytes == 100
+    else:
+        # PostgreSQL and MariaDB wait for the row lock inside the server.
+        assert result.returncode == 0, result.stderr
+        assert Quota.objects.get(username=USER).bytes == 110
