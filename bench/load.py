@@ -11,7 +11,12 @@ and the table of all of them to ``bench/results/load.md``.
 Usage::
 
     .venv/bin/python bench/load.py --engine sqlite --mailboxes 1000 --seconds 30
-    .venv/bin/python bench/load.py --engine all --mailboxes 100000 --seconds 300
+    .venv/bin/python bench/load.py --engine all --mailboxes 100000 --seconds 300 --nginx
+
+``--nginx`` puts Debian's nginx in front of gunicorn, over TLS with a
+self-signed certificate on 127.0.0.1 (``tests/reliability/nginx.py``), as
+docs/deployment.rst deploys the panel: every client request then goes
+through TLS and the proxy.
 
 Every request goes to 127.0.0.1; the run stops by itself after
 ``--seconds`` (plus the time to create the mailboxes).
@@ -38,7 +43,7 @@ KINDS = (
 )
 
 
-def run(engine, mailboxes, seconds):
+def run(engine, mailboxes, seconds, nginx=False):
     output = os.path.join(RESULTS, "load-%s.json" % engine)
     if os.path.exists(output):
         os.unlink(output)
@@ -48,6 +53,7 @@ def run(engine, mailboxes, seconds):
         MODOBOA_LOAD_MAILBOXES=str(mailboxes),
         MODOBOA_LOAD_SECONDS=str(seconds),
         MODOBOA_LOAD_RESULTS=output,
+        MODOBOA_LOAD_NGINX="1" if nginx else "0",
     )
     # The runner itself (scripts/test without its install step: run this
     # script with the project's virtualenv, .venv/bin/python).
@@ -75,17 +81,18 @@ def markdown(runs):
         "",
         "Errors first: a request, lookup, authentication or delivery that failed; "
         "lost: a 2xx write missing afterwards, a delivery not counted in the "
-        "quota (server engines), a pool exceeded.",
+        "quota, a pool exceeded.",
         "",
-        "| engine | mailboxes | seconds | errors | lost | quota updates missed "
+        "| engine | served by | mailboxes | seconds | errors | lost | quota updates missed "
         "| Dovecot dict errors | deliveries | creations |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for summary in runs:
+        summary.setdefault("served", "gunicorn")
         lines.append(
-            "| %(engine)s | %(mailboxes)d | %(seconds)s | **%(errors)d** | **%(lost)d** "
-            "| %(quota_misses)d | %(dovecot_dict_errors)d | %(deliveries)d | %(created)d |"
-            % summary
+            "| %(engine)s | %(served)s | %(mailboxes)d | %(seconds)s "
+            "| **%(errors)d** | **%(lost)d** | %(quota_misses)d "
+            "| %(dovecot_dict_errors)d | %(deliveries)d | %(created)d |" % summary
         )
     lines += ["", "| engine | kind | count | per second | p50 ms | p95 ms | p99 ms | errors |"]
     lines.append("|---|---|---:|---:|---:|---:|---:|---:|")
@@ -114,13 +121,16 @@ def main():
     parser.add_argument("--engine", choices=ENGINES + ("all",), default="sqlite")
     parser.add_argument("--mailboxes", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument(
+        "--nginx", action="store_true", help="Serve through nginx over TLS (loopback only)"
+    )
     args = parser.parse_args()
     if args.seconds > 1800 or args.mailboxes > 200000:
         parser.error("at most 1800 seconds and 200000 mailboxes")
     engines = ENGINES if args.engine == "all" else (args.engine,)
     failed = False
     for engine in engines:
-        summary, code = run(engine, args.mailboxes, args.seconds)
+        summary, code = run(engine, args.mailboxes, args.seconds, args.nginx)
         failed = failed or code != 0
         if summary is None:
             print("%s: no figures (the run failed before measuring)" % engine, file=sys.stderr)

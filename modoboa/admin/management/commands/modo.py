@@ -42,7 +42,7 @@ def find_subcommands():
 
 class Command(BaseCommand):
     help = "Modoboa administration tools: " + ", ".join(
-        ["import", "export", "check_mx", "manage_dkim_keys", "repair", "takeover"]
+        ["import", "export", "check_mx", "manage_dkim_keys", "repair", "takeover", "quota_dict"]
     )
 
     def run_from_argv(self, argv):
