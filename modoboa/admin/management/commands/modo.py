@@ -42,7 +42,15 @@ def find_subcommands():
 
 class Command(BaseCommand):
     help = "Modoboa administration tools: " + ", ".join(
-        ["import", "export", "check_mx", "manage_dkim_keys", "repair", "takeover"]
+        [
+            "import",
+            "export",
+            "check_mx",
+            "manage_dkim_keys",
+            "repair",
+            "takeover",
+            "run_import_jobs",
+        ]
     )
 
     def run_from_argv(self, argv):
