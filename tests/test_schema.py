@@ -125,6 +125,10 @@ EXPECTED = {
         "internal": col(BOOL),
         "description": col(TEXT),
         "expire_at": col(DATETIME, null=True),
+        # Added (issue 14), with a database default so that 1.10's own
+        # INSERTs still work: enabling an account enables only the aliases
+        # disabling it switched off.
+        "disabled_with_account": col(BOOL),
         **ADMIN_OBJECT,
     },
     "modoboa_admin_aliasrecipient": {
@@ -408,6 +412,20 @@ def test_quota_usage_columns_default_to_zero_in_the_database():
     columns = describe("admin_quota")
     assert str(columns["bytes"][3]).strip("'()") == "0"
     assert str(columns["messages"][3]).strip("'()") == "0"
+
+
+def test_an_alias_inserted_with_the_columns_of_1_10_gets_the_added_one():
+    # Scripts written for 1.10 INSERT aliases without the column added here.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO admin_alias (address, enabled, internal, description, creation, "
+            "last_modification) VALUES ('raw@test.com', %s, %s, '', %s, %s)",
+            [True, False, "2026-01-01 00:00:00", "2026-01-01 00:00:00"],
+        )
+        cursor.execute(
+            "SELECT disabled_with_account FROM admin_alias WHERE address = 'raw@test.com'"
+        )
+        assert not cursor.fetchone()[0]
 
 
 def test_the_dkim_view_exists_for_opendkim():

@@ -13,9 +13,11 @@ An import runs in two passes:
    whole import; with it, existing objects are skipped and refused rows
    are reported while the others are kept.
 
-Simple-user account rows, the bulk of real imports, go through
-:mod:`modoboa.admin.services.bulk`, which applies the same rules to a batch
-of rows at once; passwords to crypt are hashed in parallel beforehand.
+Simple-user account rows and alias rows, the bulk of real imports, go
+through :mod:`modoboa.admin.services.bulk` and
+:mod:`modoboa.admin.services.bulk_aliases`, which apply the same rules to a
+batch of rows at once; passwords to crypt are hashed in parallel
+beforehand.
 """
 
 import csv
@@ -596,6 +598,34 @@ def _run_batch(rows, context):
         context.record(row, error)
 
 
+def _is_bulk_alias(row):
+    return row.type in ("alias", "forward", "dlist")
+
+
+def _run_alias_batch(rows, context):
+    from .services import bulk_aliases
+
+    specs = [
+        bulk_aliases.AliasSpec(
+            address=row.values["address"],
+            recipients=row.values["recipients"],
+            enabled=row.values["enabled"],
+        )
+        for row in rows
+    ]
+    outcomes = bulk_aliases.create_aliases(
+        specs,
+        acting_user=context.acting_user,
+        fallback=lambda index: _create_alias(rows[index], context),
+    )
+    for row, error in zip(rows, outcomes, strict=True):
+        context.record(row, error)
+
+
+#: Row kinds created by batches: (test, batch function).
+BATCHES = ((_is_bulk_account, _run_batch), (_is_bulk_alias, _run_alias_batch))
+
+
 def _authorise_rows(rows, context):
     """Refuse, before any costly work (hashing), the account rows the
     importing administrator may not create: a role it may not give, a domain
@@ -717,12 +747,14 @@ def import_rows(
         _hash_passwords(rows, context)
     index = 0
     while index < len(rows):
-        if _is_bulk_account(rows[index]):
-            end = index
-            while end < len(rows) and end - index < BATCH_SIZE and _is_bulk_account(rows[end]):
-                end += 1
-            _run_batch(rows[index:end], context)
-            index = end
+        for in_batch, run in BATCHES:
+            if in_batch(rows[index]):
+                end = index
+                while end < len(rows) and end - index < BATCH_SIZE and in_batch(rows[end]):
+                    end += 1
+                run(rows[index:end], context)
+                index = end
+                break
         else:
             _run_row(rows[index], context)
             index += 1

@@ -122,8 +122,7 @@ class Importer:
             "FROM mailbox ORDER BY username"
         )
         self.mailboxes(mailboxes)
-        aliases = self.rows("SELECT address, goto, active FROM alias ORDER BY address")
-        self.each("alias", aliases, lambda row: row["address"], self.alias)
+        self.aliases(self.rows("SELECT address, goto, active FROM alias ORDER BY address"))
         admins = self.rows("SELECT username, password, superadmin, active FROM admin")
         administered = {}
         for row in self.rows("SELECT username, domain FROM domain_admins"):
@@ -257,14 +256,62 @@ class Importer:
         )
         return True
 
+    def aliases(self, rows, batch=1000):
+        """Aliases: a mailbox's own (PostfixAdmin keeps one per mailbox) is
+        already there; plain aliases go in batches through the bulk path of
+        the CSV import (rows it does not accept, through ``create_alias``
+        one by one); forwards of mailboxes one by one.
+        """
+        from modoboa.admin.models import Alias, Mailbox
+        from modoboa.admin.services import bulk_aliases
+
+        mailboxes = {
+            "%s@%s" % pair for pair in Mailbox.objects.values_list("address", "domain__name")
+        }
+        existing = set(Alias.objects.filter(internal=False).values_list("address", flat=True))
+        plain = []
+        for row in rows:
+            address = row["address"].lower()
+            recipients = _recipients(row)
+            if address in mailboxes:
+                if not [recipient for recipient in recipients if recipient != address]:
+                    self.record("alias", address, False, present=True)
+                else:
+                    self.attempt("alias", address, lambda row=row: self.alias(row))
+            elif address in existing:
+                self.record("alias", address, False, present=True)
+            else:
+                plain.append((row, address, recipients))
+        for start in range(0, len(plain), batch):
+            chunk = plain[start : start + batch]
+            present = set()
+
+            def fallback(index, chunk=chunk, present=present):
+                if self.alias(chunk[index][0]) is False:
+                    present.add(index)
+
+            outcomes = bulk_aliases.create_aliases(
+                [
+                    bulk_aliases.AliasSpec(address, recipients, _true(row["active"]))
+                    for row, address, recipients in chunk
+                ],
+                acting_user=None,
+                fallback=fallback,
+            )
+            for index, (item, outcome) in enumerate(zip(chunk, outcomes, strict=True)):
+                address = item[1]
+                if outcome is not None:
+                    self.record("alias", address, False, str(outcome))
+                else:
+                    self.record("alias", address, index not in present, present=index in present)
+            self.progress("alias", start + len(chunk), len(plain))
+
     def alias(self, row):
         from modoboa.admin.models import Alias, Mailbox
         from modoboa.admin.services import aliases
 
         address = row["address"].lower()
-        recipients = [
-            goto.strip().lower() for goto in (row["goto"] or "").split(",") if goto.strip()
-        ]
+        recipients = _recipients(row)
         local, _sep, domain = address.partition("@")
         mailbox = Mailbox.objects.filter(address=local, domain__name=domain).first()
         if mailbox is not None:
@@ -317,6 +364,11 @@ class Importer:
             validate_password=False,
         )
         return True
+
+
+def _recipients(row):
+    """The addresses of an alias row's ``goto`` (comma-separated)."""
+    return [goto.strip().lower() for goto in (row["goto"] or "").split(",") if goto.strip()]
 
 
 def _true(value):

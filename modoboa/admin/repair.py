@@ -135,6 +135,7 @@ class ObjectsWithoutOwner(KnownProblem):
             elif kind in ("mailbox", "alias"):
                 domain_ids.add(obj.domain_id)
         admins = _domain_admins_by_domain(domain_ids)
+        pairs = []
         for kind, obj in occurrences:
             if kind == "account":
                 owner = superuser
@@ -145,7 +146,8 @@ class ObjectsWithoutOwner(KnownProblem):
             else:
                 owner = admins.get(obj.domain_id, superuser)
             if owner is not None:
-                access.grant_access(obj, owner, is_owner=True)
+                pairs.append((obj, owner))
+        access.grant_ownerships(pairs)
 
 
 @register

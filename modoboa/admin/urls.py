@@ -32,6 +32,7 @@ urlpatterns = [
     path("identities/delete/", identities.identity_delete, name="identity_delete"),
     path("identities/import/", import_export.identity_import, name="identity_import"),
     path("identities/export/", import_export.identity_export, name="identity_export"),
+    path("imports/<int:pk>/", import_export.import_job, name="import_job"),
     path("accounts/new/", accounts.account_add, name="account_add"),
     path("accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
     path("accounts/<int:pk>/edit/", accounts.account_edit, name="account_change"),

@@ -135,6 +135,33 @@ def login_refusal(user):
     return None
 
 
+def grant_ownerships(pairs, batch_size=1000):
+    """``grant_access(obj, user, is_owner=True)`` for each ``(obj, user)``
+    of ``pairs``, a few statements per thousand objects.
+    """
+    from .models import ObjectAccess
+
+    rows = [
+        ObjectAccess(
+            user=user,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=obj.pk,
+            is_owner=True,
+        )
+        for obj, user in pairs
+    ]
+    unique = {}
+    if connection.features.supports_update_conflicts_with_target:
+        unique["unique_fields"] = ["user", "content_type", "object_id"]
+    for start in range(0, len(rows), batch_size):
+        ObjectAccess.objects.bulk_create(
+            rows[start : start + batch_size],
+            update_conflicts=True,
+            update_fields=["is_owner"],
+            **unique,
+        )
+
+
 def grant_access(obj, user, is_owner=False):
     """Record that ``user`` reaches (and maybe owns) ``obj``: an existing
     row is kept, and becomes the owner's when ``is_owner``.

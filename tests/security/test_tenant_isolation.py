@@ -319,6 +319,20 @@ def test_disabling_a_user_leaves_other_tenants_aliases_alone(tenants, postfix_ma
     assert postfix_maps.values(ALIASES, "info@d1.example") == ["u1@d1.example"]
 
 
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_enabling_a_user_leaves_an_alias_its_administrator_disabled(tenants, postfix_maps):
+    w = tenants
+    off = services.create_alias(
+        acting_user=w.da1, address="old@d1.example", recipients=["u1@d1.example"]
+    )
+    services.update_alias(off, acting_user=w.da1, enabled=False)
+    services.update_account(w.u1, acting_user=w.da1, is_active=False)
+    services.update_account(w.u1, acting_user=w.da1, is_active=True)
+    assert not Alias.objects.get(pk=off.pk).enabled
+    assert postfix_maps.values(ALIASES, "old@d1.example") == []
+
+
 # Finding 8: tokens follow the password and the role.
 
 

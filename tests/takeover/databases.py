@@ -69,6 +69,32 @@ class Database:
                 else:
                     cursor.execute("CREATE DATABASE %s CHARACTER SET utf8mb4" % self.name)
 
+    @classmethod
+    def of_tests(cls):
+        """The test database itself (the one the daemons read), for
+        commands run in a subprocess; never dropped.
+        """
+        from django.db import connection
+
+        database = cls.__new__(cls)
+        database.vendor = connection.vendor
+        database.name = connection.settings_dict["NAME"]
+        if database.vendor == "sqlite":
+            database.path = database.name
+        else:
+            variable = (
+                "MODOBOA_TEST_PG_URL"
+                if database.vendor == "postgresql"
+                else "MODOBOA_TEST_MYSQL_URL"
+            )
+            database.server = urlsplit(_server_url(variable))
+            database.url = "%s://%s/%s" % (
+                database.server.scheme,
+                database.server.netloc,
+                database.name,
+            )
+        return database
+
     @contextlib.contextmanager
     def _server_cursor(self):
         if self.vendor == "postgresql":

@@ -8,6 +8,7 @@ import pytest
 from tests.fixtures.mailserver import require_binaries
 
 from . import postfixadmin
+from .databases import Database
 
 
 @pytest.fixture
@@ -123,6 +124,26 @@ def test_migrated_hashes_verify_with_dovecot(source, target):
             check=False,
         )
         assert verified.returncode == 0, (username, stored, verified.stderr)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_dovecot_logs_migrated_mailboxes_in_with_their_old_passwords(source, dovecot):
+    """The import into the database Dovecot reads (the test database):
+    ``doveadm auth test`` and an IMAP login accept the PostfixAdmin
+    passwords, through our SQL passdb.
+    """
+    result = run(Database.of_tests(), source, "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "Done: 14 taken, 2 already present, 3 not taken"
+    for address in ("user1@example.com", "user2@example.com", "dadmin@example.org"):
+        assert dovecot.auth_ok(address, "Toto12345"), address
+        assert not dovecot.auth_ok(address, "Toto12346"), address
+    assert dovecot.imap_login("user1@example.com", "Toto12345") == 0
+    # Disabled in PostfixAdmin, disabled here.
+    assert not dovecot.auth_ok("user3@example.org", "Secret678")
+    # A superadmin of PostfixAdmin has no mailbox: no mail login.
+    assert not dovecot.auth_ok("boss@example.com", "Boss12345")
 
 
 def test_a_dry_run_changes_nothing_and_a_second_run_takes_nothing_more(source, target):

@@ -4,6 +4,7 @@ from .alias import Alias, AliasRecipient
 from .base import AdminObject
 from .domain import Domain
 from .domain_alias import DomainAlias
+from .import_job import ImportJob
 from .mailbox import Mailbox, MailboxOperation, Quota, SenderAddress
 from .mx import DNSBLResult, MXRecord
 
@@ -14,6 +15,7 @@ __all__ = [
     "DNSBLResult",
     "Domain",
     "DomainAlias",
+    "ImportJob",
     "MXRecord",
     "Mailbox",
     "MailboxOperation",

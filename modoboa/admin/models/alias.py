@@ -27,6 +27,9 @@ class Alias(AdminObject):
         _("enabled"), default=True, help_text=_("Check to activate this alias")
     )
     internal = models.BooleanField(default=False)
+    # Set when the alias was switched off because the account it delivers
+    # to was disabled: enabling that account again switches on only those.
+    disabled_with_account = models.BooleanField(default=False, db_default=False)
     description = models.TextField(_("Description"), blank=True, default="")
     expire_at = models.DateTimeField(
         _("Expire at"), blank=True, null=True, help_text=_("An expiration date for this alias")

@@ -362,6 +362,9 @@ def _follow_account_state(mailbox, is_active, acting_user):
     only recipient it is and that ``acting_user`` reaches. An alias that
     also delivers elsewhere, or that another tenant made, is not the
     account's to switch.
+
+    Disabling marks the aliases it switches off; enabling switches on only
+    those marked, so an alias its administrator disabled stays disabled.
     """
     from django.db.models import Exists, OuterRef
 
@@ -374,9 +377,15 @@ def _follow_account_state(mailbox, is_active, acting_user):
     ).exclude(Exists(others))
     if acting_user is not None:
         own = access.filter_for_admin(acting_user, own)
-    ids = list(own.exclude(enabled=is_active).values_list("pk", flat=True))
+    if is_active:
+        own = own.filter(enabled=False, disabled_with_account=True)
+    else:
+        own = own.filter(enabled=True)
+    ids = list(own.values_list("pk", flat=True))
     if ids:
-        Alias.objects.filter(pk__in=ids).update(enabled=is_active)
+        Alias.objects.filter(pk__in=ids).update(
+            enabled=is_active, disabled_with_account=not is_active
+        )
 
 
 @transaction.atomic

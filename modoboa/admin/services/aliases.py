@@ -268,8 +268,10 @@ def update_alias(
                 limits_services.check_domain_limit(domain, "mailbox_aliases")
             alias.address = address
             alias.domain = domain
-    if enabled is not None:
+    if enabled is not None and bool(enabled) != alias.enabled:
         alias.enabled = bool(enabled)
+        # An administrator's choice: enabling the account no longer decides.
+        alias.disabled_with_account = False
     if description is not None:
         alias.description = _clean_description(description)
     if expire_at is not False:
@@ -388,7 +390,13 @@ def set_forward(mailbox, recipients, keep_local_copies=False, *, acting_user):
         recipients.append(address)
     created = alias is None
     if created:
-        alias = Alias(address=address, domain=mailbox.domain, enabled=mailbox.user.is_active)
+        active = mailbox.user.is_active
+        alias = Alias(
+            address=address,
+            domain=mailbox.domain,
+            enabled=active,
+            disabled_with_account=not active,
+        )
     with audit.revision(acting_user):
         alias.save()
         set_recipients(alias, recipients)

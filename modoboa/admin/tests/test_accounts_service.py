@@ -180,6 +180,36 @@ class TestUpdate:
         services.update_account(simple_user, acting_user=superadmin, is_active=True)
         assert Alias.objects.get(pk=alias.pk).enabled
 
+    def test_enabling_an_account_leaves_the_aliases_its_administrator_disabled(
+        self, superadmin, simple_user
+    ):
+        kept_off = services.create_alias(
+            acting_user=superadmin, address="old@test.com", recipients=["user@test.com"]
+        )
+        services.update_alias(kept_off, acting_user=superadmin, enabled=False)
+        follows = services.create_alias(
+            acting_user=superadmin, address="info@test.com", recipients=["user@test.com"]
+        )
+        services.update_account(simple_user, acting_user=superadmin, is_active=False)
+        assert Alias.objects.get(pk=follows.pk).disabled_with_account
+        assert not Alias.objects.get(pk=kept_off.pk).disabled_with_account
+        services.update_account(simple_user, acting_user=superadmin, is_active=True)
+        assert Alias.objects.get(pk=follows.pk).enabled
+        assert not Alias.objects.get(pk=follows.pk).disabled_with_account
+        assert not Alias.objects.get(pk=kept_off.pk).enabled
+
+    def test_an_alias_switched_off_meanwhile_stays_off(self, superadmin, simple_user):
+        alias = services.create_alias(
+            acting_user=superadmin, address="info@test.com", recipients=["user@test.com"]
+        )
+        services.update_account(simple_user, acting_user=superadmin, is_active=False)
+        # Its administrator enables it while the account is disabled, then
+        # disables it: that is now the administrator's decision.
+        services.update_alias(alias, acting_user=superadmin, enabled=True)
+        services.update_alias(alias, acting_user=superadmin, enabled=False)
+        services.update_account(simple_user, acting_user=superadmin, is_active=True)
+        assert not Alias.objects.get(pk=alias.pk).enabled
+
     def test_nobody_disables_itself(self, domain_admin):
         with pytest.raises(PermDeniedException) as exc:
             services.update_account(domain_admin, acting_user=domain_admin, is_active=False)

@@ -8,8 +8,9 @@ as the connected user and report what happened line by line.
 import importlib
 import inspect
 
-from django.http import StreamingHttpResponse
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -17,6 +18,7 @@ from modoboa.lib.exceptions import ModoboaException
 from modoboa.lib.views import perm_required
 
 from ..forms.import_export import ExportForm, ImportForm, ImportIdentitiesForm
+from ..services import import_jobs
 from . import domains as domain_views
 from . import identities as identity_views
 
@@ -57,7 +59,7 @@ def _result_summary(result):
     }
 
 
-def _run_import(request, form_class, section, sidebar, template):
+def _run_import(request, form_class, section, sidebar, template, section_kind):
     form = form_class(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
@@ -79,9 +81,18 @@ def _run_import(request, form_class, section, sidebar, template):
             if "crypt_password" in form.cleaned_data:
                 options["crypt_passwords"] = form.cleaned_data["crypt_password"]
             try:
-                result = _result_summary(
-                    engine.import_csv(form.cleaned_data["sourcefile"], **options)
-                )
+                text, filename = engine.read_source(form.cleaned_data["sourcefile"])
+                total = import_jobs.count_rows(text, options["sepchar"])
+                if total > import_jobs.sync_limit():
+                    job = import_jobs.submit(
+                        acting_user=request.user,
+                        kind=section_kind,
+                        text=text,
+                        filename=filename,
+                        options={k: v for k, v in options.items() if k != "acting_user"},
+                    )
+                    return redirect("admin:import_job", pk=job.pk)
+                result = _result_summary(engine.import_csv(text, filename=filename, **options))
             except ModoboaException as exc:
                 error = exc.message
                 status = exc.http_code
@@ -101,7 +112,12 @@ def _run_import(request, form_class, section, sidebar, template):
 @require_http_methods(["GET", "POST"])
 def domain_import(request):
     return _run_import(
-        request, ImportForm, "import", domain_views._sidebar_context, "admin/domain_import.html"
+        request,
+        ImportForm,
+        "import",
+        domain_views._sidebar_context,
+        "admin/domain_import.html",
+        "domains",
     )
 
 
@@ -114,7 +130,37 @@ def identity_import(request):
         "import",
         identity_views.sidebar_context,
         "admin/identity_import.html",
+        "identities",
     )
+
+
+@login_required
+@require_http_methods(["GET"])
+def import_job(request, pk):
+    """A queued import: its progress while it runs, then its result."""
+    try:
+        job = import_jobs.get_job(request.user, pk)
+    except ModoboaException as exc:
+        raise Http404(exc.message) from None
+    done, total = import_jobs.progress(job)
+    sidebar = (
+        identity_views.sidebar_context
+        if job.kind == "identities"
+        else domain_views._sidebar_context
+    )
+    context = sidebar(request, "import")
+    context.update({"job": job, "done": done, "total": total, "result": None})
+    if job.status == job.DONE:
+        context["result"] = _result_summary(
+            {
+                "created": job.created,
+                "skipped": job.skipped,
+                "failed": job.failed,
+                "errors": job.errors,
+                "rolled_back": job.rolled_back,
+            }
+        )
+    return render(request, "admin/import_job.html", context)
 
 
 def _call_export(function, sepchar, **querysets):

@@ -42,7 +42,16 @@ def find_subcommands():
 
 class Command(BaseCommand):
     help = "Modoboa administration tools: " + ", ".join(
-        ["import", "export", "check_mx", "manage_dkim_keys", "repair", "takeover", "quota_dict"]
+        [
+            "import",
+            "export",
+            "check_mx",
+            "manage_dkim_keys",
+            "repair",
+            "takeover",
+            "quota_dict",
+            "run_import_jobs",
+        ]
     )
 
     def run_from_argv(self, argv):

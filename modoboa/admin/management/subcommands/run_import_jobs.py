@@ -1,0 +1,41 @@
+"""``manage.py modo run_import_jobs``: run the queued CSV imports."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from modoboa.lib.cronlock import AlreadyRunning, job_lock
+
+from ...services import import_jobs
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the CSV imports queued from the console or the API (files larger than "
+        "MODOBOA_IMPORT_SYNC_LINES lines), one after the other"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--loop",
+            action="store_true",
+            default=False,
+            help="Keep running, looking for new jobs every few seconds",
+        )
+        parser.add_argument(
+            "--interval", type=float, default=5.0, help="Seconds between looks with --loop"
+        )
+
+    def handle(self, *args, **options):
+        try:
+            with job_lock("run_import_jobs"):
+                import_jobs.requeue_interrupted()
+                while True:
+                    count = import_jobs.run_pending()
+                    if count:
+                        self.stdout.write("%d import job(s) run" % count)
+                    if not options["loop"]:
+                        return
+                    time.sleep(max(options["interval"], 0.1))
+        except AlreadyRunning:
+            self.stderr.write("Another run_import_jobs is running; nothing done.")
