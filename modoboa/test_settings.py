@@ -18,6 +18,12 @@ from modoboa.core.settings_defaults import *  # noqa: F401,F403
 from modoboa.core.settings_defaults import apply_defaults, sqlite_connection, sqlite_options
 
 BASE_DIR = os.path.realpath(os.path.dirname(os.path.dirname(__file__)))
+# Progress files of the import jobs: one directory per test process (each
+# has its own database, hence its own job numbers).
+MODOBOA_IMPORT_JOBS_DIR = os.path.join(
+    tempfile.gettempdir(), "modoboa-test-import-jobs-%d" % os.getpid()
+)
+os.makedirs(MODOBOA_IMPORT_JOBS_DIR, exist_ok=True)
 
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-django-checks-0123456789"
 DEBUG = False

@@ -36,6 +36,7 @@ def register_core_jobs():
         ("cleanlogs", timedelta(days=1)),
         ("clean_inactive_accounts", timedelta(days=1)),
         ("check_mx", timedelta(minutes=30)),
+        ("run_import_jobs", timedelta(minutes=1)),
         ("communicate_with_public_api", timedelta(hours=1)),
     ):
         register_job(name, every)

@@ -9,7 +9,7 @@ job; no thread, any engine), imports it as the account that submitted it
 (whose rights are checked again then) and records the result with the
 errors line by line. The import runs in one transaction: its progress
 (lines processed) is written to a small file beside the others'
-(``MODOBOA_IMPORT_JOBS_DIR``, default the temporary directory), which the
+(``MODOBOA_IMPORT_JOBS_DIR``, default ``import-jobs`` in the instance), which the
 console and the API read while the job runs; the web server and the worker
 must therefore share that directory.
 """
@@ -42,7 +42,21 @@ def sync_limit():
 
 
 def _directory():
-    return getattr(settings, "MODOBOA_IMPORT_JOBS_DIR", None) or tempfile.gettempdir()
+    """Where the progress files are: ``MODOBOA_IMPORT_JOBS_DIR``, else the
+    instance's own ``import-jobs`` directory (never a shared temporary
+    directory, where two instances would read each other's job numbers and
+    systemd's private /tmp would hide the worker's files from the web
+    server).
+    """
+    configured = getattr(settings, "MODOBOA_IMPORT_JOBS_DIR", None)
+    if configured:
+        return configured
+    base = getattr(settings, "BASE_DIR", None)
+    if base is None:
+        return tempfile.gettempdir()
+    path = os.path.join(str(base), "import-jobs")
+    os.makedirs(path, mode=0o750, exist_ok=True)
+    return path
 
 
 def _progress_path(job_id):

@@ -219,3 +219,13 @@ def test_a_job_left_running_by_a_killed_worker_runs_again(superadmin, domain):
     call_command("modo", "run_import_jobs")
     job.refresh_from_db()
     assert (job.status, job.created) == ("done", 3)
+
+
+def test_progress_files_live_in_the_instance_by_default(settings, tmp_path):
+    from modoboa.admin.services import import_jobs
+
+    settings.MODOBOA_IMPORT_JOBS_DIR = None
+    settings.BASE_DIR = str(tmp_path)
+    path = import_jobs._progress_path(7)
+    assert path == str(tmp_path / "import-jobs" / "modoboa-import-job-7.json")
+    assert (tmp_path / "import-jobs").is_dir()
