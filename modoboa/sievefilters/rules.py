@@ -8,6 +8,8 @@ form does not touch.
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 MARKER = "# Filter: "
@@ -145,10 +147,13 @@ def _check_action(action, prefix):
         raise RuleError(_("The action %s needs a value.") % action.name, prefix + "argument")
     if action.name in ("fileinto", "redirect") and any(ord(char) < 32 for char in action.argument):
         raise RuleError(_("A value must fit on one line."), prefix + "argument")
-    if action.name == "redirect" and (
-        "@" not in action.argument or any(char.isspace() for char in action.argument)
-    ):
-        raise RuleError(_("%s is not an email address.") % action.argument, prefix + "argument")
+    if action.name == "redirect":
+        try:
+            validate_email(action.argument)
+        except ValidationError:
+            raise RuleError(
+                _("%s is not an email address.") % action.argument, prefix + "argument"
+            ) from None
 
 
 def _is_size(value):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from modoboa.parameters import tools as param_tools
 
-from . import imap
+from . import imap, senders
 from .app_settings import APP
 from .client import ManageSieve, ScriptNotFound, SieveError
 from .rules import RuleError
@@ -175,6 +175,10 @@ def save_raw(mailbox, name, content):
     """
     name = check_set_name(name)
     content = (content or "").replace("\r\n", "\n")
+    try:
+        senders.check_script(mailbox, content)
+    except senders.ForeignSender as exc:
+        raise FilterError(str(exc), "content") from exc
     with session(mailbox) as server:
         server.check_script(content)
         server.put_script(name, content)
