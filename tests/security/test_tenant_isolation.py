@@ -454,3 +454,23 @@ def test_a_redirect_filter_needs_one_valid_address(tenants):
     # Like a forward, a redirect may go anywhere (it keeps the sender).
     rule = rules.Rule("Out", "always", actions=[rules.Action("redirect", "friend@elsewhere.test")])
     assert 'redirect "friend@elsewhere.test";' in rules.render(rule)
+
+
+def test_a_user_edits_the_sender_lists_of_its_own_addresses_only(tenants):
+    from modoboa.amavis.services import wblist
+
+    u1 = _fresh(tenants.u1)
+    services.create_alias(
+        acting_user=tenants.r1, address="sales@d1.example", recipients=["u1@d1.example"]
+    )
+    services.create_alias(
+        acting_user=tenants.r1,
+        address="team@d1.example",
+        recipients=["u1@d1.example", "u2@d2.example"],
+    )
+    for owner in ("u1@d1.example", "sales@d1.example"):
+        wblist.check_owner(u1, owner)
+    # Allowing a sender for a shared alias would decide what u2 receives.
+    for owner in ("team@d1.example", "u2@d2.example", "r1@d1.example", "@d1.example"):
+        with pytest.raises(PermDeniedException):
+            wblist.check_owner(u1, owner)
