@@ -166,7 +166,8 @@ def statuses(case, people, api, unchanged):
         if isinstance(case.expected[person], str) and response.status_code == 200:
             table[person] = "200%s" % ("+" if case.found(people, response) else "-")
         if response.status_code == status and status < 400 and case.check is not None:
-            case.check(people, person, response)
+            # A check asserts, or returns False when the effect is missing.
+            assert case.check(people, person, response) is not False, (person, response.body)
         if person == "anonymous":
             assert response.status_code != 401 or response["WWW-Authenticate"] == "Token"
     return table
