@@ -104,13 +104,16 @@ class Case:
     each person to a status, or for a list to ``"200+"``/``"200-"`` (the
     owner's object is, or is not, in it: ``found(people, response)`` tells);
     ``check(people, person, response)`` asserts the effect of an accepted
-    request (optional).
+    request (optional); ``prepare(people, person)`` runs before each request,
+    outside the "refused requests write nothing" check, and its result is
+    ``client.prepared`` (a fresh object for a request that may consume it).
     """
 
     request: object
     expected: dict
     check: object = None
     found: object = None
+    prepare: object = None
 
 
 def extension_routes(package):
@@ -156,6 +159,7 @@ def statuses(case, people, api, unchanged):
         client = api(people.user(person))
         client.default_format = "json"
         client.person = person
+        client.prepared = case.prepare(people, person) if case.prepare else None
         status = int(str(case.expected[person])[:3])
         if status >= 400:
             with unchanged():
