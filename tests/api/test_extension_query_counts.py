@@ -2,15 +2,13 @@
 as for 30 (pages and API lists alike): nothing is looked up row by row.
 """
 
-import datetime
-
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from modoboa.amavis.factories import quarantine_message
 from modoboa.amavis.services import wblist
-from modoboa.dmarc.models import Record, Report, Reporter
+from modoboa.dmarc.tests import corpus
 from modoboa.radicale.models import AccessRule, SharedCalendar, UserCalendar
 from modoboa.stats.models import Maillog
 
@@ -117,31 +115,7 @@ def test_dmarc_report_api(superadmin, domain, api, django_assert_max_num_queries
     def grow(count):
         for _index in range(count):
             created["n"] += 1
-            reporter = Reporter.objects.create(
-                org_name="R%d" % created["n"], email="r%d@reporter.test" % created["n"]
-            )
-            end = timezone.now()
-            report = Report.objects.create(
-                report_id="q-%d" % created["n"],
-                reporter=reporter,
-                start_date=end - datetime.timedelta(days=1),
-                end_date=end,
-                policy_domain="test.com",
-                policy_adkim="r",
-                policy_aspf="r",
-                policy_p="none",
-                policy_sp="none",
-                policy_pct=100,
-            )
-            Record.objects.create(
-                report=report,
-                source_ip="192.0.2.1",
-                count=1,
-                disposition="none",
-                dkim_result="pass",
-                spf_result="pass",
-                header_from=domain,
-            )
+            corpus.stored_report(domain, "q-%d" % created["n"], count=1)
 
     client = api(superadmin)
     response = same_count(

@@ -1,12 +1,10 @@
 """Permission matrix of the DMARC API."""
 
-import datetime
-
 import pytest
-from django.utils import timezone
 
 from modoboa.admin.models import Domain
-from modoboa.dmarc.models import Record, Report, Reporter
+from modoboa.dmarc.models import Report
+from modoboa.dmarc.tests import corpus
 
 from .extension_matrix import DOMAIN, Case, build_people, expect, extension_routes, statuses
 
@@ -42,29 +40,7 @@ CASES = {
 @pytest.fixture
 def people(superadmin):
     people = build_people(superadmin)
-    reporter = Reporter.objects.create(org_name="Reporter", email="dmarc@reporter.test")
-    end = timezone.now()
-    report = Report.objects.create(
-        report_id="matrix-1",
-        reporter=reporter,
-        start_date=end - datetime.timedelta(days=1),
-        end_date=end,
-        policy_domain=DOMAIN,
-        policy_adkim="r",
-        policy_aspf="r",
-        policy_p="none",
-        policy_sp="none",
-        policy_pct=100,
-    )
-    Record.objects.create(
-        report=report,
-        source_ip="192.0.2.7",
-        count=3,
-        disposition="none",
-        dkim_result="pass",
-        spf_result="pass",
-        header_from=Domain.objects.get(name=DOMAIN),
-    )
+    corpus.stored_report(Domain.objects.get(name=DOMAIN), "matrix-1")
     return people
 
 
