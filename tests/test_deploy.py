@@ -9,6 +9,7 @@ import glob
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -362,9 +363,10 @@ def test_failure_after_writing_removes_the_half_made_instance(workdir):
     assert not os.path.exists(os.path.join(workdir, "db.sqlite"))
 
 
-def test_an_extension_is_loaded_from_modoboa_apps(workdir):
-    """The example extension: initial data, parameters, console and API URLs."""
-    env = dict(os.environ, PYTHONPATH=TOP)
+def deploy_with_extension(workdir, extension, env):
+    """A development instance in ``workdir``/instance with ``extension``
+    (a name of ``--extensions``); return the instance's directory.
+    """
     result = deploy(
         workdir,
         "instance",
@@ -373,31 +375,76 @@ def test_an_extension_is_loaded_from_modoboa_apps(workdir):
         "localhost",
         "--dont-install-extensions",
         "--extensions",
-        "tests.example_extension",
+        extension,
         "--dburl",
         "default:sqlite:///%s/db.sqlite" % workdir,
         env=env,
     )
     assert result.returncode == 0, result.stderr
-    instance = os.path.join(workdir, "instance")
+    return os.path.join(workdir, "instance")
+
+
+def as_admin(instance, statements, env):
+    """Run ``statements`` in the instance's shell with ``c``, a test client
+    logged in as its administrator; return the printed lines.
+    """
     script = (
         "from django.test import Client;"
         "from modoboa.core.models import User;"
-        "from modoboa.parameters import tools as t;"
         "c = Client(HTTP_HOST='localhost'); c.force_login(User.objects.get(username='admin'));"
-        "print(t.get_global_parameter('greeting', app='example_ext'));"
-        "print(c.get('/example/').content.decode());"
-        "print(c.get('/api/v1/example/ping/').json());"
-        "print(sorted(a for a, _ in t.registry.apps('user')))"
+        + statements
     )
     shell = manage(instance, "shell", "--no-imports", "-c", script, env=env)
     assert shell.returncode == 0, shell.stderr
-    assert shell.stdout.splitlines() == [
+    return shell.stdout.splitlines()
+
+
+def test_an_extension_is_loaded_from_modoboa_apps(workdir):
+    """The example extension: initial data, parameters, console and API URLs."""
+    env = dict(os.environ, PYTHONPATH=TOP)
+    instance = deploy_with_extension(workdir, "tests.example_extension", env)
+    lines = as_admin(
+        instance,
+        "from modoboa.parameters import tools as t;"
+        "print(t.get_global_parameter('greeting', app='example_ext'));"
+        "print(c.get('/example/').content.decode());"
+        "print(c.get('/api/v1/example/ping/').json());"
+        "print(sorted(a for a, _ in t.registry.apps('user')))",
+        env,
+    )
+    assert lines == [
         "initialised",
         "initialised",
         "{'pong': True}",
         "['example_ext']",
     ]
+
+
+STATS_LOG = os.path.join(TOP, "modoboa", "stats", "tests", "logs", "journal.txt")
+
+
+def test_deploy_with_modoboa_stats_gives_the_commands_and_pages(workdir, tmp_path):
+    """1.10's name of the statistics extension: its tables, commands, pages."""
+    env = dict(os.environ, PYTHONPATH=TOP)
+    instance = deploy_with_extension(workdir, "modoboa_stats", env)
+    log = tmp_path / "mail.log"
+    shutil.copyfile(STATS_LOG, log)
+    parsed = manage(instance, "logparser", "--logfile", str(log), "--verbose", env=env)
+    assert parsed.returncode == 0, parsed.stderr
+    assert "28 lines read: 20 used" in parsed.stdout
+    again = manage(instance, "logparser", "--logfile", str(log), "--verbose", env=env)
+    assert "0 lines read" in again.stdout
+    missing = manage(instance, "logparser", "--logfile", str(tmp_path / "none"), env=env)
+    assert missing.returncode == 1
+    assert "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+    assert manage(instance, "update_statistics", env=env).returncode == 0
+    lines = as_admin(
+        instance,
+        "print(c.get('/stats/').status_code, c.get('/stats/maillog/').status_code);"
+        "print(c.get('/api/v1/maillog/').status_code)",
+        env,
+    )
+    assert lines == ["200 200", "200"]
 
 
 def source_files():

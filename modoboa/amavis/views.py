@@ -225,7 +225,7 @@ def lists(request):
     if quarantine.is_admin(user):
         owners = ["@%s" % name for name in quarantine.admin_domain_names(user)]
     else:
-        owners = quarantine.user_addresses(user)
+        owners = quarantine.own_list_addresses(user)
     owner = request.POST.get("owner") or request.GET.get("owner") or (owners[0] if owners else "")
     form = forms.ListEntryForm(request.POST or None, initial={"owner": owner})
     status = 200

@@ -8,6 +8,8 @@ form does not touch.
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 MARKER = "# Filter: "
@@ -31,7 +33,13 @@ MAX_NAME_LENGTH = 100
 
 
 class RuleError(ValueError):
-    """A rule the form cannot write (bad name or value)."""
+    """A rule the form cannot write (bad name or value); ``field`` names
+    what is wrong: ``name``, ``match``, ``conditions[2].operator``...
+    """
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 class Unreadable(ValueError):
@@ -88,52 +96,64 @@ def check_name(name):
     """Return the cleaned rule name; raise RuleError."""
     name = (name or "").strip()
     if not name:
-        raise RuleError(_("A filter needs a name."))
+        raise RuleError(_("A filter needs a name."), "name")
     if len(name) > MAX_NAME_LENGTH:
-        raise RuleError(_("A filter name has at most %d characters.") % MAX_NAME_LENGTH)
+        raise RuleError(_("A filter name has at most %d characters.") % MAX_NAME_LENGTH, "name")
     if any(ord(char) < 32 or ord(char) == 127 for char in name):
-        raise RuleError(_("A filter name cannot contain line breaks or control characters."))
+        raise RuleError(
+            _("A filter name cannot contain line breaks or control characters."), "name"
+        )
     return name
 
 
 def _check(rule):
     rule.name = check_name(rule.name)
     if rule.match not in MATCH_TYPES:
-        raise RuleError(_("Unknown match type %s.") % rule.match)
+        raise RuleError(_("Unknown match type %s.") % rule.match, "match")
     if rule.match != "always" and not rule.conditions:
-        raise RuleError(_("Give at least one condition, or choose 'all messages'."))
+        raise RuleError(_("Give at least one condition, or choose 'all messages'."), "conditions")
     if not rule.actions:
-        raise RuleError(_("Give at least one action."))
-    for condition in rule.conditions:
-        if not condition.field or any(ord(char) <= 32 or char == ":" for char in condition.field):
-            raise RuleError(_("%s is not a header name.") % condition.field)
-        if condition.field == "size":
-            if condition.operator not in SIZE_OPERATORS:
-                raise RuleError(_("A size is compared with 'over' or 'under'."))
-            if not _is_size(condition.value):
-                raise RuleError(
-                    _("%s is not a size (a number, optionally followed by K, M or G).")
-                    % condition.value
-                )
-        elif condition.operator not in OPERATORS:
-            raise RuleError(_("Unknown operator %s.") % condition.operator)
-        if any(char in condition.value for char in "\r\n\0"):
-            raise RuleError(_("A value must fit on one line."))
-        if condition.part not in ADDRESS_PARTS:
-            raise RuleError(_("Unknown address part %s.") % condition.part)
-    for action in rule.actions:
-        if action.name not in ACTIONS:
-            raise RuleError(_("Unknown action %s.") % action.name)
-        if action.name in ("fileinto", "redirect", "reject") and not action.argument:
-            raise RuleError(_("The action %s needs a value.") % action.name)
-        if action.name in ("fileinto", "redirect") and any(
-            ord(char) < 32 for char in action.argument
-        ):
-            raise RuleError(_("A value must fit on one line."))
-        if action.name == "redirect" and (
-            "@" not in action.argument or any(char.isspace() for char in action.argument)
-        ):
-            raise RuleError(_("%s is not an email address.") % action.argument)
+        raise RuleError(_("Give at least one action."), "actions")
+    for position, condition in enumerate(rule.conditions):
+        _check_condition(condition, "conditions[%d]." % position)
+    for position, action in enumerate(rule.actions):
+        _check_action(action, "actions[%d]." % position)
+
+
+def _check_condition(condition, prefix):
+    if not condition.field or any(ord(char) <= 32 or char == ":" for char in condition.field):
+        raise RuleError(_("%s is not a header name.") % condition.field, prefix + "field")
+    if condition.field == "size":
+        if condition.operator not in SIZE_OPERATORS:
+            raise RuleError(_("A size is compared with 'over' or 'under'."), prefix + "operator")
+        if not _is_size(condition.value):
+            raise RuleError(
+                _("%s is not a size (a number, optionally followed by K, M or G).")
+                % condition.value,
+                prefix + "value",
+            )
+    elif condition.operator not in OPERATORS:
+        raise RuleError(_("Unknown operator %s.") % condition.operator, prefix + "operator")
+    if any(char in condition.value for char in "\r\n\0"):
+        raise RuleError(_("A value must fit on one line."), prefix + "value")
+    if condition.part not in ADDRESS_PARTS:
+        raise RuleError(_("Unknown address part %s.") % condition.part, prefix + "part")
+
+
+def _check_action(action, prefix):
+    if action.name not in ACTIONS:
+        raise RuleError(_("Unknown action %s.") % action.name, prefix + "name")
+    if action.name in ("fileinto", "redirect", "reject") and not action.argument:
+        raise RuleError(_("The action %s needs a value.") % action.name, prefix + "argument")
+    if action.name in ("fileinto", "redirect") and any(ord(char) < 32 for char in action.argument):
+        raise RuleError(_("A value must fit on one line."), prefix + "argument")
+    if action.name == "redirect":
+        try:
+            validate_email(action.argument)
+        except ValidationError:
+            raise RuleError(
+                _("%s is not an email address.") % action.argument, prefix + "argument"
+            ) from None
 
 
 def _is_size(value):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from modoboa.parameters import tools as param_tools
 
-from . import imap
+from . import imap, senders
 from .app_settings import APP
 from .client import ManageSieve, ScriptNotFound, SieveError
 from .rules import RuleError
@@ -21,7 +21,17 @@ MAX_SET_NAME_LENGTH = 100
 
 
 class FilterError(ValueError):
-    """Bad input (a name, a rule): nothing was changed."""
+    """Bad input (a name, a rule): nothing was changed. ``field`` names
+    the culprit when known (``name``, ``actions[0].argument``...).
+    """
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+class RuleNotFound(FilterError):
+    """No rule at this position of the filter set."""
 
 
 @dataclass
@@ -165,6 +175,10 @@ def save_raw(mailbox, name, content):
     """
     name = check_set_name(name)
     content = (content or "").replace("\r\n", "\n")
+    try:
+        senders.check_script(mailbox, content)
+    except senders.ForeignSender as exc:
+        raise FilterError(str(exc), "content") from exc
     with session(mailbox) as server:
         server.check_script(content)
         server.put_script(name, content)
@@ -175,7 +189,9 @@ def read_filter_set(mailbox, name):
     return Script.parse(get_script(mailbox, name))
 
 
-def _edit(mailbox, name, change):
+def _edit(mailbox, name, change, index=None):
+    if index is not None and (not isinstance(index, int) or index < 0):
+        raise RuleNotFound(_("No such filter."))
     with session(mailbox) as server:
         script = Script.parse(server.get_script(name))
         if not script.readable:
@@ -185,30 +201,32 @@ def _edit(mailbox, name, change):
         try:
             result = change(script)
         except RuleError as exc:
-            raise FilterError(str(exc)) from exc
+            raise FilterError(str(exc), exc.field) from exc
         except IndexError as exc:
-            raise FilterError(_("No such filter.")) from exc
+            raise RuleNotFound(_("No such filter.")) from exc
         server.put_script(name, script.render())
         return result
 
 
 def save_rule(mailbox, name, rule, index=None):
     """Add ``rule`` (index None) or replace rule ``index`` of ``name``."""
-    rules = _edit(mailbox, name, lambda script: script.set_rule(index, rule) or script.rules())
+    rules = _edit(
+        mailbox, name, lambda script: script.set_rule(index, rule) or script.rules(), index
+    )
     return rules
 
 
 def delete_rule(mailbox, name, index):
-    _edit(mailbox, name, lambda script: script.delete_rule(index))
+    _edit(mailbox, name, lambda script: script.delete_rule(index), index)
 
 
 def move_rule(mailbox, name, index, offset):
     def change(script):
         script.rules()[index]  # IndexError for a bad index
         if not script.move_rule(index, offset):
-            raise FilterError(_("This filter cannot move further."))
+            raise FilterError(_("This filter cannot move further."), "direction")
 
-    _edit(mailbox, name, change)
+    _edit(mailbox, name, change, index)
 
 
 def set_rule_enabled(mailbox, name, index, enabled):
@@ -217,7 +235,7 @@ def set_rule_enabled(mailbox, name, index, enabled):
         rule.enabled = bool(enabled)
         script.set_rule(index, rule)
 
-    _edit(mailbox, name, change)
+    _edit(mailbox, name, change, index)
 
 
 def set_away_part(mailbox, text):
@@ -250,4 +268,4 @@ def _free_name(names, base):
     return name
 
 
-__all__ = ["FilterError", "SieveError"]
+__all__ = ["FilterError", "RuleNotFound", "SieveError"]

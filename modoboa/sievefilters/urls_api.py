@@ -12,4 +12,19 @@ urlpatterns = [
         views.FilterSetActivateView.as_view(),
         name="filtersets-activate",
     ),
+    path(
+        "filtersets/<str:name>/rules/",
+        views.RuleListView.as_view(),
+        name="filtersets-rules-list",
+    ),
+    path(
+        "filtersets/<str:name>/rules/<int:index>/",
+        views.RuleDetailView.as_view(),
+        name="filtersets-rules-detail",
+    ),
+    path(
+        "filtersets/<str:name>/rules/<int:index>/move/",
+        views.RuleMoveView.as_view(),
+        name="filtersets-rules-move",
+    ),
 ]

@@ -24,7 +24,6 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 import modoboa
-from modoboa.core import constants
 from modoboa.dmarc.models import DomainRecord, Record, Report
 from modoboa.dmarc.services import summary as summary_service
 from modoboa.dmarc.tests import corpus
@@ -191,21 +190,7 @@ def wait_delivered(instance, count):
 
 @pytest.fixture
 def hosted(make_domain, make_account, reseller):
-    domain = make_domain(corpus.DOMAIN, acting_user=reseller, quota=100, default_mailbox_quota=10)
-    make_domain("other.org")
-    admin = make_account(
-        "admin@hosted.org",
-        role=constants.DOMAINADMINS,
-        domains=[corpus.DOMAIN],
-        mailbox={"address": "admin@hosted.org"},
-    )
-    other = make_account(
-        "admin@other.org",
-        role=constants.DOMAINADMINS,
-        domains=["other.org"],
-        mailbox={"address": "admin@other.org"},
-    )
-    return {"domain": domain, "admin": admin, "other": other}
+    return corpus.hosted_domains(make_domain, make_account, reseller)
 
 
 def test_postfix_pipe_imports_reports_onto_the_right_domain_page(rua_postfix, hosted, client):

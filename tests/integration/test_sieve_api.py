@@ -98,3 +98,91 @@ def test_away_message_permissions(api, alice, sieve_env, make_domain, make_accou
     assert response.status_code == 400 and "subject" in response.body
     assert ARmessage.objects.get(mbox=alice).subject == "Set by the admin"
     assert api(None).get(url).status_code == 401
+
+
+HAND_WRITTEN = '# Written by hand\nif header :is "X-Spam" "yes" { discard; }\n'
+RULE = {
+    "name": "Invoices",
+    "match": "any",
+    "conditions": [{"field": "Subject", "operator": "contains", "value": "invoice"}],
+    "actions": [{"name": "fileinto", "argument": "Invoices"}],
+}
+
+
+def test_a_user_edits_single_filters_through_the_api(api, alice, sieve_env):
+    client = api(alice.user)
+    client.default_format = "json"
+    client.post("/api/v1/filtersets/", {"name": "main", "active": True})
+    assert client.put("/api/v1/filtersets/main/", {"content": HAND_WRITTEN}).status_code == 200
+    url = "/api/v1/filtersets/main/rules/"
+    response = client.post(url, RULE)
+    assert response.status_code == 201, response.body
+    assert response.body["index"] == 0 and response.body["name"] == "Invoices"
+    assert response.body["actions"] == [
+        {"name": "fileinto", "argument": "Invoices", "copy": False}
+    ]
+    second = dict(RULE, name="Noise", actions=[{"name": "discard"}])
+    assert client.post(url, second).body["index"] == 1
+    assert [r["name"] for r in client.get("/api/v1/filtersets/main/").body["rules"]] == [
+        "Invoices",
+        "Noise",
+    ]
+    # Reordering: the second goes up; the first cannot go further up.
+    response = client.post(url + "1/move/", {"direction": "up"})
+    assert response.status_code == 200 and response.body["name"] == "Noise"
+    assert client.get(url + "0/").body["name"] == "Noise"
+    response = client.post(url + "0/move/", {"direction": "up"})
+    assert response.status_code == 400 and "direction" in response.body
+    # Replacing one rule; the hand-written part stays byte for byte.
+    response = client.put(url + "1/", dict(RULE, name="Bills", enabled=False))
+    assert response.status_code == 200, response.body
+    assert response.body["enabled"] is False and response.body["name"] == "Bills"
+    content = services.get_script(alice, "main").replace("\r\n", "\n")
+    assert HAND_WRITTEN in content and "# Filter: Bills" in content
+    assert "# Filter: Invoices" not in content
+    # Deleting one rule.
+    assert client.delete(url + "0/").status_code == 204
+    assert [r["name"] for r in client.get("/api/v1/filtersets/main/").body["rules"]] == ["Bills"]
+    assert HAND_WRITTEN in services.get_script(alice, "main").replace("\r\n", "\n")
+
+
+def test_filter_errors_name_the_field_and_change_nothing(api, alice, sieve_env):
+    client = api(alice.user)
+    client.default_format = "json"
+    client.post("/api/v1/filtersets/", {"name": "main", "active": True})
+    url = "/api/v1/filtersets/main/rules/"
+    assert client.post(url, RULE).status_code == 201
+    before = services.get_script(alice, "main")
+    bad = {
+        "name": dict(RULE, name="two\nlines"),
+        "match": dict(RULE, match="sometimes"),
+        "conditions": dict(RULE, conditions=[]),
+        "conditions[0].operator": dict(
+            RULE, conditions=[{"field": "Subject", "operator": "near", "value": "x"}]
+        ),
+        "conditions[0].value": dict(
+            RULE, conditions=[{"field": "size", "operator": "over", "value": "big"}]
+        ),
+        "actions[0].argument": dict(RULE, actions=[{"name": "redirect", "argument": "nobody"}]),
+        "actions[0].name": dict(RULE, actions=[{"name": "explode"}]),
+    }
+    for field, body in bad.items():
+        for method, target in ((client.post, url), (client.put, url + "0/")):
+            response = method(target, body)
+            assert response.status_code == 400, (field, response.body)
+            assert list(response.body) == [field], response.body
+    assert services.get_script(alice, "main") == before
+    # A quote or a line break in a value cannot inject Sieve.
+    response = client.post(
+        url,
+        dict(RULE, conditions=[{"field": "Subject", "operator": "is", "value": 'a" { stop; }'}]),
+    )
+    assert response.status_code == 201
+    assert services.read_filter_set(alice, "main").rules()[1].conditions[0].value == (
+        'a" { stop; }'
+    )
+    assert client.put(url + "7/", RULE).status_code == 404
+    assert client.delete(url + "7/").status_code == 404
+    assert client.post(url + "7/move/", {"direction": "down"}).status_code == 404
+    assert client.get(url + "7/").status_code == 404
+    assert client.post("/api/v1/filtersets/nothere/rules/", RULE).status_code == 404

@@ -405,3 +405,120 @@ def test_calendar_sharing_targets_only_reachable_mailboxes(tenants):
         calendar, acting_user=w.dx, address="u2@d2.example", read=True, write=False
     )
     assert sorted(AccessRule.objects.values_list("mailbox__address", flat=True)) == ["da1", "u2"]
+
+
+# Extensions: the addresses a user names in its filters and away message.
+
+
+def test_a_filter_script_cannot_make_the_server_send_as_someone_else(tenants):
+    from modoboa.sievefilters import services as sieve_services
+
+    mailbox = _fresh(tenants.u1).mailbox
+    scripts = {
+        "vacation :from": 'require "vacation";\nvacation :from "r1@d1.example" "Away";\n',
+        "phrase": 'require "vacation";\nvacation :from "Boss <r2@d2.example>" "Away";\n',
+        "vacation :addresses": (
+            'require "vacation";\nif true {\n'
+            '  vacation :addresses ["u1@d1.example", "r2@d2.example"] "Away";\n}\n'
+        ),
+        "notify :from": (
+            'require "enotify";\nnotify :from "r2@d2.example" "mailto:u1@d1.example";\n'
+        ),
+        "run-time value": (
+            'require ["vacation", "variables"];\nset "f" "r1@d1.example";\n'
+            'vacation :from "${f}" "Away";\n'
+        ),
+    }
+    for label, script in scripts.items():
+        # Refused before the ManageSieve server is asked (none runs here).
+        with pytest.raises(sieve_services.FilterError) as error:
+            sieve_services.save_raw(mailbox, "main", script)
+        assert error.value.field == "content", label
+        assert "is not an address you may send as" in str(error.value), label
+
+
+def test_a_filter_script_may_send_as_the_users_own_addresses(tenants):
+    from modoboa.sievefilters import senders
+
+    u1 = _fresh(tenants.u1)
+    services.create_alias(
+        acting_user=tenants.r1, address="sales@d1.example", recipients=["u1@d1.example"]
+    )
+    services.create_sender_address(
+        acting_user=tenants.r1, address="u1@partner.example", mailbox=u1.mailbox
+    )
+    script = (
+        'require ["vacation", "enotify"];\n'
+        'vacation :from "U One <u1@d1.example>" :addresses ["sales@d1.example",'
+        ' "u1@partner.example"] "Away";\n'
+        'notify :from "sales@d1.example" "mailto:u1@d1.example";\n'
+        '# vacation :from "r1@d1.example" in a comment is not a command\n'
+    )
+    senders.check_script(u1.mailbox, script)
+    assert [value for _c, _t, value in senders.sending_addresses(script)] == [
+        "U One <u1@d1.example>",
+        "sales@d1.example",
+        "u1@partner.example",
+        "sales@d1.example",
+    ]
+    # A disabled alias no longer lends its address.
+    Alias.objects.filter(address="sales@d1.example").update(enabled=False)
+    with pytest.raises(senders.ForeignSender):
+        senders.check_script(u1.mailbox, script)
+
+
+def test_an_away_message_only_answers_as_the_users_addresses(tenants):
+    from django.utils import timezone
+
+    from modoboa.autoreply import services as autoreply_services
+    from modoboa.autoreply.models import ARmessage
+    from modoboa.sievefilters import senders
+
+    u1 = _fresh(tenants.u1)
+    services.create_alias(
+        acting_user=tenants.r1, address="team@d1.example", recipients=["u1@d1.example"]
+    )
+    message = ARmessage(
+        mbox=u1.mailbox, subject="Off", content="Away", enabled=True, fromdate=timezone.now()
+    )
+    rule = autoreply_services.vacation_rule(message)
+    found = senders.sending_addresses('require "vacation";\n' + rule)
+    assert sorted(value for _c, _t, value in found) == [
+        "team@d1.example",
+        "u1@d1.example",
+        "u1@d1.example",
+    ]
+    senders.check_script(u1.mailbox, rule)
+
+
+def test_a_redirect_filter_needs_one_valid_address(tenants):
+    from modoboa.sievefilters import rules
+
+    for target in ("a@b@d2.example", "r2@d2.example, u2@d2.example", '"x"@d2.example\n'):
+        rule = rules.Rule("Out", "always", actions=[rules.Action("redirect", target)])
+        with pytest.raises(rules.RuleError) as error:
+            rules.render(rule)
+        assert error.value.field == "actions[0].argument", target
+    # Like a forward, a redirect may go anywhere (it keeps the sender).
+    rule = rules.Rule("Out", "always", actions=[rules.Action("redirect", "friend@elsewhere.test")])
+    assert 'redirect "friend@elsewhere.test";' in rules.render(rule)
+
+
+def test_a_user_edits_the_sender_lists_of_its_own_addresses_only(tenants):
+    from modoboa.amavis.services import wblist
+
+    u1 = _fresh(tenants.u1)
+    services.create_alias(
+        acting_user=tenants.r1, address="sales@d1.example", recipients=["u1@d1.example"]
+    )
+    services.create_alias(
+        acting_user=tenants.r1,
+        address="team@d1.example",
+        recipients=["u1@d1.example", "u2@d2.example"],
+    )
+    for owner in ("u1@d1.example", "sales@d1.example"):
+        wblist.check_owner(u1, owner)
+    # Allowing a sender for a shared alias would decide what u2 receives.
+    for owner in ("team@d1.example", "u2@d2.example", "r1@d1.example", "@d1.example"):
+        with pytest.raises(PermDeniedException):
+            wblist.check_owner(u1, owner)

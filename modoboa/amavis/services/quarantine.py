@@ -76,6 +76,43 @@ def user_addresses(user):
     return sorted(addresses)
 
 
+def own_list_addresses(user):
+    """The addresses of ``user`` whose allow and block lists it may edit:
+    those delivering to its mailbox *only* (its own address, an alias whose
+    every recipient is its mailbox, and their domain alias forms). A list
+    of an alias shared with others would decide what they receive.
+    """
+    from modoboa.admin.models import AliasRecipient
+
+    mailbox = user.mailbox_or_none
+    if mailbox is None:
+        return []
+    own = mailbox.full_address.lower()
+    shared = {
+        address.lower()
+        for address in AliasRecipient.objects.filter(alias__aliasrecipient__r_mailbox=mailbox)
+        .exclude(r_mailbox=mailbox)
+        .exclude(alias__address__iexact=own)
+        .values_list("alias__address", flat=True)
+    }
+    result = []
+    for address in user_addresses(user):
+        local, domain = address.rsplit("@", 1)
+        canonical = {address} | {"%s@%s" % (local, name) for name in _targets(domain)}
+        if canonical & shared:
+            continue
+        result.append(address)
+    return result
+
+
+def _targets(domain_name):
+    from modoboa.admin.models import DomainAlias
+
+    return list(
+        DomainAlias.objects.filter(name=domain_name).values_list("target__name", flat=True)
+    )
+
+
 def recipient_filter(user):
     """A ``Q`` over ``msgrcpt`` selecting what ``user`` may see, or None
     for everything.

@@ -61,14 +61,17 @@ def clean_sender(value):
 
 
 def check_owner(user, owner):
-    """Raise unless ``user`` may edit the list of ``owner``."""
+    """Raise unless ``user`` may edit the list of ``owner``: an
+    administrator the lists of its domains, a user those of the addresses
+    delivering to its mailbox only.
+    """
     if user.is_superuser:
         return
     domain = owner.rsplit("@", 1)[1]
     if quarantine.is_admin(user):
         if domain in quarantine.admin_domain_names(user):
             return
-    elif not owner.startswith("@") and owner in quarantine.user_addresses(user):
+    elif not owner.startswith("@") and owner in quarantine.own_list_addresses(user):
         return
     raise PermDeniedException(_("You are not allowed to edit the lists of %s") % owner)
 

@@ -13,6 +13,8 @@ import re
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
+from .matching import match_by_definition
+
 SCRATCH_ALIAS = "modoboa_takeover_reference"
 
 COLUMNS = (
@@ -119,38 +121,25 @@ def plan(actual, reference):
                 "ALTER TABLE %s MODIFY %s %s"
                 % (_q(key[0]), _q(key[1]), _column_definition(*definition, check=check))
             )
-    by_definition = {}
-    for key, definition in indexes.items():
-        by_definition.setdefault((key[0], definition), []).append(key)
-    kept = set()
-    for key, definition in sorted(ref_indexes.items()):
-        if indexes.get(key) == definition:
-            kept.add(key)
-            continue
-        candidates = [
-            other
-            for other in by_definition.get((key[0], definition), [])
-            if other not in ref_indexes and other not in kept
-        ]
-        if candidates:
-            kept.add(candidates[0])
+    steps, kept = match_by_definition(indexes, ref_indexes)
+    for kind, key, detail in steps:
+        if kind == "rename":
             middle.append(
-                "ALTER TABLE %s RENAME INDEX %s TO %s"
-                % (_q(key[0]), _q(candidates[0][1]), _q(key[1]))
+                "ALTER TABLE %s RENAME INDEX %s TO %s" % (_q(key[0]), _q(detail[1]), _q(key[1]))
             )
-            continue
-        if key in indexes:
-            middle.append("ALTER TABLE %s DROP INDEX %s" % (_q(key[0]), _q(key[1])))
-        non_unique, columns_list = definition
-        middle.append(
-            "CREATE %sINDEX %s ON %s (%s)"
-            % (
-                "" if int(non_unique) else "UNIQUE ",
-                _q(key[1]),
-                _q(key[0]),
-                ", ".join(_q(column.strip()) for column in columns_list.split(",")),
+        elif kind == "create":
+            if detail:
+                middle.append("ALTER TABLE %s DROP INDEX %s" % (_q(key[0]), _q(key[1])))
+            non_unique, columns_list = ref_indexes[key]
+            middle.append(
+                "CREATE %sINDEX %s ON %s (%s)"
+                % (
+                    "" if int(non_unique) else "UNIQUE ",
+                    _q(key[1]),
+                    _q(key[0]),
+                    ", ".join(_q(column.strip()) for column in columns_list.split(",")),
+                )
             )
-        )
     for key in sorted(indexes):
         if key not in kept and key not in ref_indexes:
             last.append("ALTER TABLE %s DROP INDEX %s" % (_q(key[0]), _q(key[1])))

@@ -10,6 +10,8 @@ dropped to match by definition.
 from django.db import connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from .matching import match_by_definition
+
 SCRATCH = "modoboa_takeover_reference"
 SCRATCH_ALIAS = "modoboa_takeover_reference"
 
@@ -135,30 +137,14 @@ def _columns(actual, reference):
 
 def _named(actual, reference, statements_for):
     """Match objects by definition: rename, then create and drop."""
-    renames, creates, drops = [], [], []
-    by_definition = {}
-    for key, definition in actual.items():
-        by_definition.setdefault((key[0], definition), []).append(key)
-    kept = set()
-    for key, definition in sorted(reference.items()):
-        if actual.get(key) == definition:
-            kept.add(key)
-            continue
-        candidates = [
-            other
-            for other in by_definition.get((key[0], definition), [])
-            if other not in reference and other not in kept
-        ]
-        if candidates:
-            kept.add(candidates[0])
-            renames.append((candidates[0], key))
-        else:
-            creates.append((key, definition))
-    for key in sorted(actual):
-        if key not in kept and key not in reference:
-            drops.append(key)
-        elif key in reference and actual[key] != reference[key] and key not in kept:
-            drops.append(key)
+    steps, kept = match_by_definition(actual, reference)
+    renames = [(old, key) for kind, key, old in steps if kind == "rename"]
+    creates = [(key, reference[key]) for kind, key, _replaced in steps if kind == "create"]
+    drops = [
+        key
+        for key in sorted(actual)
+        if key not in kept and (key not in reference or actual[key] != reference[key])
+    ]
     return statements_for(renames, creates, drops)
 
 

@@ -147,3 +147,63 @@ def truncated_gzip():
 def truncated_xml():
     data = xml("google.xml")
     return data[: len(data) // 2]
+
+
+def hosted_domains(make_domain, make_account, reseller):
+    """hosted.org (the reseller's) with its administrator, and other.org with
+    an administrator who must not see its reports (the conftest's factories
+    are passed in: the unit and integration tests share this platform).
+    """
+    from modoboa.core import constants
+
+    domain = make_domain(DOMAIN, acting_user=reseller, quota=100, default_mailbox_quota=10)
+    make_domain("other.org")
+    admin = make_account(
+        "admin@%s" % DOMAIN,
+        role=constants.DOMAINADMINS,
+        domains=[DOMAIN],
+        mailbox={"address": "admin@%s" % DOMAIN},
+    )
+    other = make_account(
+        "admin@other.org",
+        role=constants.DOMAINADMINS,
+        domains=["other.org"],
+        mailbox={"address": "admin@other.org"},
+    )
+    return {"domain": domain, "admin": admin, "other": other}
+
+
+def stored_report(domain, report_id, org_name="Reporter", source_ip="192.0.2.7", count=3):
+    """A report about ``domain`` stored directly (one passing record)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from modoboa.dmarc.models import Record, Report, Reporter
+
+    reporter, _created = Reporter.objects.get_or_create(
+        email="dmarc-%s@reporter.test" % report_id, defaults={"org_name": org_name}
+    )
+    end = timezone.now()
+    report = Report.objects.create(
+        report_id=report_id,
+        reporter=reporter,
+        start_date=end - datetime.timedelta(days=1),
+        end_date=end,
+        policy_domain=domain.name,
+        policy_adkim="r",
+        policy_aspf="r",
+        policy_p="none",
+        policy_sp="none",
+        policy_pct=100,
+    )
+    Record.objects.create(
+        report=report,
+        source_ip=source_ip,
+        count=count,
+        disposition="none",
+        dkim_result="pass",
+        spf_result="pass",
+        header_from=domain,
+    )
+    return report

@@ -21,26 +21,14 @@ def world(superadmin, reseller, make_domain, make_account, set_limits):
     """hosted.org (the reseller's, with an administrator) with reports,
     and people who must not see them.
     """
-    hosted = make_domain(corpus.DOMAIN, acting_user=reseller, quota=100, default_mailbox_quota=10)
-    make_domain("other.org")
-    admin = make_account(
-        "admin@hosted.org",
-        role=constants.DOMAINADMINS,
-        domains=[corpus.DOMAIN],
-        mailbox={"address": "admin@hosted.org"},
-    )
-    other_admin = make_account(
-        "admin@other.org",
-        role=constants.DOMAINADMINS,
-        domains=["other.org"],
-        mailbox={"address": "admin@other.org"},
-    )
+    hosted = corpus.hosted_domains(make_domain, make_account, reseller)
+    admin, other_admin = hosted["admin"], hosted["other"]
     other_reseller = make_account("reseller2", role=constants.RESELLERS)
     user = make_account("user@hosted.org")
     for raw in (corpus.google_mail(), corpus.microsoft_mail(), corpus.yahoo_mail()):
         assert import_mail(raw).imported
     return {
-        "domain": hosted,
+        "domain": hosted["domain"],
         "allowed": {"superadmin": superadmin, "reseller": reseller, "admin": admin},
         "denied": {"other_admin": other_admin, "other_reseller": other_reseller, "user": user},
     }

@@ -13,6 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .. import rules as rules_module
 from .. import services
 from ..client import QuotaExceeded, ScriptNotFound, ScriptRejected, SieveError, SieveUnavailable
 from . import serializers
@@ -29,14 +30,16 @@ def _call(function, *args, field="name", **kwargs):
     """Run a service; turn its errors into API answers."""
     try:
         return function(*args, **kwargs)
-    except ScriptNotFound as exc:
+    except (ScriptNotFound, services.RuleNotFound) as exc:
         raise NotFound(str(exc)) from exc
     except ScriptRejected as exc:
         detail = {"content": [str(exc)]}
         if exc.line:
             detail["line"] = [str(exc.line)]
         raise ValidationError(detail) from exc
-    except (services.FilterError, QuotaExceeded) as exc:
+    except services.FilterError as exc:
+        raise ValidationError({exc.field or field: [str(exc)]}) from exc
+    except QuotaExceeded as exc:
         raise ValidationError({field: [str(exc)]}) from exc
     except SieveUnavailable as exc:
         raise _Unavailable(str(exc)) from exc
@@ -160,3 +163,105 @@ class FilterSetActivateView(_Base):
     def post(self, request, name):
         _call(services.activate_filter_set, _mailbox(request), name)
         return Response({"name": name, "active": True})
+
+
+def _rule(data):
+    """A Rule from the validated data of a RuleSerializer."""
+    rule = rules_module.Rule(
+        name=data["name"],
+        match=data["match"],
+        enabled=data["enabled"],
+        conditions=[rules_module.Condition(**c) for c in data["conditions"]],
+        actions=[rules_module.Action(**a) for a in data["actions"]],
+    )
+    if rule.match == "always":
+        rule.conditions = []
+    return rule
+
+
+def _rule_answer(mailbox, name, index):
+    rules = _call(services.read_filter_set, mailbox, name).rules()
+    if not 0 <= index < len(rules):
+        raise NotFound("No such filter.")
+    return dict(asdict(rules[index]), index=index)
+
+
+class RuleListView(_Base):
+    serializer_class = serializers.RuleSerializer
+
+    @extend_schema(
+        operation_id="filtersets_rules_create",
+        tags=["filters"],
+        summary="Add a filter to a filter set",
+        description=(
+            "Appended after the other filters; checked like the console's form "
+            "(an error names the field, e.g. 'actions[0].argument'), then by the "
+            "server. The rest of the script is kept as written."
+        ),
+        request=serializers.RuleSerializer,
+        responses={201: serializers.RuleAnswerSerializer},
+    )
+    def post(self, request, name):
+        mailbox = _mailbox(request)
+        serializer = serializers.RuleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rules = _call(services.save_rule, mailbox, name, _rule(serializer.validated_data))
+        return Response(_rule_answer(mailbox, name, len(rules) - 1), status=201)
+
+
+class RuleDetailView(_Base):
+    serializer_class = serializers.RuleSerializer
+
+    @extend_schema(
+        operation_id="filtersets_rules_retrieve",
+        tags=["filters"],
+        summary="Read a filter of a filter set",
+        responses={200: serializers.RuleAnswerSerializer},
+    )
+    def get(self, request, name, index):
+        return Response(_rule_answer(_mailbox(request), name, index))
+
+    @extend_schema(
+        operation_id="filtersets_rules_update",
+        tags=["filters"],
+        summary="Replace a filter of a filter set",
+        description="Checked like the console's form; the other filters are untouched.",
+        request=serializers.RuleSerializer,
+        responses={200: serializers.RuleAnswerSerializer},
+    )
+    def put(self, request, name, index):
+        mailbox = _mailbox(request)
+        serializer = serializers.RuleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        _call(services.save_rule, mailbox, name, _rule(serializer.validated_data), index=index)
+        return Response(_rule_answer(mailbox, name, index))
+
+    @extend_schema(
+        operation_id="filtersets_rules_destroy",
+        tags=["filters"],
+        summary="Delete a filter of a filter set",
+        responses={204: None},
+    )
+    def delete(self, request, name, index):
+        _call(services.delete_rule, _mailbox(request), name, index)
+        return Response(status=204)
+
+
+class RuleMoveView(_Base):
+    serializer_class = serializers.RuleMoveSerializer
+
+    @extend_schema(
+        operation_id="filtersets_rules_move",
+        tags=["filters"],
+        summary="Move a filter up or down",
+        description="Swaps it with its neighbour; 400 (direction) at either end.",
+        request=serializers.RuleMoveSerializer,
+        responses={200: serializers.RuleAnswerSerializer},
+    )
+    def post(self, request, name, index):
+        mailbox = _mailbox(request)
+        serializer = serializers.RuleMoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        offset = -1 if serializer.validated_data["direction"] == "up" else 1
+        _call(services.move_rule, mailbox, name, index, offset)
+        return Response(_rule_answer(mailbox, name, index + offset))
