@@ -14,3 +14,5 @@ class ImapMigrationConfig(AppConfig):
         from modoboa.core.extensions import exts_pool
 
         exts_pool.load_extension(self.name)
+
+        from . import checks  # noqa: F401 - registers the system checks

@@ -4,6 +4,7 @@ user, see :mod:`modoboa.core.mail_access`). Timeouts everywhere, and
 typed errors that say which server failed and why.
 """
 
+import socket
 import ssl
 
 from django.utils.translation import gettext as _
@@ -60,9 +61,22 @@ def connect(host, port, security="none", verify=True, timeout=TIMEOUT):
             _("The IMAP server at %(where)s does not answer: %(error)s")
             % {"where": where, "error": getattr(exc, "strerror", None) or exc}
         ) from None
+    no_delay(client)
     # Dates as the server gives them, with their offset (kept on APPEND).
     client.normalise_times = False
     return client
+
+
+def no_delay(client):
+    """Send small writes at once: an APPEND's literal and its closing CRLF
+    go out as two writes, and Nagle's algorithm would hold the second one
+    until the server's delayed acknowledgement (tens of milliseconds per
+    message).
+    """
+    try:
+        client.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass
 
 
 def _login(client, login, password, where, who):

@@ -23,7 +23,7 @@ from .models import Migration, MigrationFolder
 
 # A batch: at most this many messages, and this many bytes (a larger
 # message goes alone).
-BATCH_MESSAGES = 100
+BATCH_MESSAGES = 250
 BATCH_BYTES = 8 * 1024 * 1024
 META_CHUNK = 1000
 SKIPPED_FLAGS = {b"\\recent"}
@@ -72,6 +72,7 @@ class Copier:
         self.create_folders = create_folders
         self.on_batch = on_batch
         self.errors = []
+        self.multiappend = b"MULTIAPPEND" in set(new.capabilities())
 
     # Progress, written with UPDATE so a concurrent cancel is never lost.
     def _progress(self, **changes):
@@ -195,51 +196,95 @@ class Copier:
             if batch:
                 yield batch
 
+    def _write(self, new_name, old_name, items):
+        """APPEND ``items`` (``[(uid, body, flags, date)]``) to the new
+        folder; return the UID of the last one written. One MULTIAPPEND
+        when the server has it (one commit, hence one sync to disk, for the
+        batch); when it refuses the batch (all or nothing, RFC 3502), one
+        APPEND at a time finds the message at fault.
+        """
+        if self.multiappend and len(items) > 1:
+            try:
+                self.new.multiappend(
+                    new_name,
+                    [
+                        {"msg": body, "flags": flags, "date": date}
+                        for _uid, body, flags, date in items
+                    ],
+                )
+                return items[-1][0], len(items), None
+            except IMAPClientError:
+                pass
+        written = 0
+        last_uid = None
+        for uid, body, flags, date in items:
+            try:
+                self.new.append(new_name, body, flags=flags, msg_time=date)
+            except IMAPClientError as exc:
+                return (
+                    last_uid,
+                    written,
+                    FolderError(
+                        _("Message %(uid)d of %(name)s could not be written: %(error)s")
+                        % {"uid": uid, "name": old_name, "error": _text(str(exc))}
+                    ),
+                )
+            written += 1
+            last_uid = uid
+        return last_uid, written, None
+
     def copy_folder(self, old_name, new_name, state, uidvalidity, uids, resync):
         known = None
         if resync:
             known = self._known_keys(new_name)
+            # UIDs of another UIDVALIDITY mean nothing any more.
+            state.last_uid = 0
         self.old.select_folder(old_name, readonly=True)
         for batch in self._batches(uids):
             fetched = self.old.fetch(batch, ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"])
-            copied = done = 0
-            last_uid = state.last_uid
-            try:
-                for uid in batch:
-                    data = fetched.get(uid)
-                    if data is None:
-                        done += 1
-                        last_uid = uid
-                        continue
-                    body = data.get(b"BODY[]") or b""
-                    internaldate = data.get(b"INTERNALDATE")
-                    if known is not None:
-                        key = _header_key(_headers_of(body), len(body), internaldate)
-                        if key in known:
-                            done += 1
-                            last_uid = uid
-                            continue
-                        known.add(key)
-                    flags = [f for f in data.get(b"FLAGS", ()) if f.lower() not in SKIPPED_FLAGS]
-                    try:
-                        self.new.append(new_name, body, flags=flags, msg_time=internaldate)
-                    except IMAPClientError as exc:
-                        raise FolderError(
-                            _("Message %(uid)d of %(name)s could not be written: %(error)s")
-                            % {"uid": uid, "name": old_name, "error": _text(str(exc))}
-                        ) from None
-                    copied += 1
+            items = []
+            skipped_to = state.last_uid
+            done = 0
+            for uid in batch:
+                data = fetched.get(uid)
+                body = (data or {}).get(b"BODY[]")
+                if data is None or body is None:
+                    # Expunged meanwhile, or already in the new folder.
+                    if not items:
+                        skipped_to = uid
                     done += 1
-                    last_uid = uid
-            finally:
-                state.uidvalidity = uidvalidity
-                state.last_uid = last_uid
-                state.copied += copied
-                state.save(update_fields=["uidvalidity", "last_uid", "copied"])
-                self._progress(
-                    messages_done=F("messages_done") + done,
-                    messages_copied=F("messages_copied") + copied,
-                )
+                    continue
+                internaldate = data.get(b"INTERNALDATE")
+                if known is not None:
+                    key = _header_key(_headers_of(body), len(body), internaldate)
+                    if key in known:
+                        if not items:
+                            skipped_to = uid
+                        done += 1
+                        continue
+                    known.add(key)
+                flags = [f for f in data.get(b"FLAGS", ()) if f.lower() not in SKIPPED_FLAGS]
+                items.append((uid, body, flags, internaldate))
+            del fetched
+            last_uid, copied, error = None, 0, None
+            if items:
+                last_uid, copied, error = self._write(new_name, old_name, items)
+            done += copied
+            # The batch is behind us (skipped messages included), or up to
+            # the message that could not be written.
+            last_uid = batch[-1] if error is None else (last_uid or skipped_to)
+            state.uidvalidity = uidvalidity
+            state.last_uid = (
+                max(state.last_uid, last_uid or 0) if not resync else (last_uid or state.last_uid)
+            )
+            state.copied += copied
+            state.save(update_fields=["uidvalidity", "last_uid", "copied"])
+            self._progress(
+                messages_done=F("messages_done") + done,
+                messages_copied=F("messages_copied") + copied,
+            )
+            if error is not None:
+                raise error
             if self.on_batch is not None:
                 self.on_batch(self.migration)
             self._check_cancel()

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -86,8 +85,6 @@ def migration_create(request):
                     exc,
                     {"username": "accounts", "local_address": "accounts", "password": "accounts"},
                 )
-                # Nothing of the other lines is kept.
-                transaction.set_rollback(True)
             else:
                 messages.success(request, _("%d job(s) queued") % len(created))
                 return redirect("modoboa_imap_migration:migration_list")
@@ -200,7 +197,6 @@ def _provider_form(request, provider=None):
                     services.update_provider(provider, acting_user=request.user, **values)
             except ModoboaException as exc:
                 apply_service_error(form, exc)
-                transaction.set_rollback(True)
             else:
                 messages.success(request, _("Provider %s saved") % provider.name)
                 return redirect("modoboa_imap_migration:provider_list")

@@ -41,6 +41,7 @@ EXTENSION_JOBS = {
     "qcleanup": "amavis",
     "amnotify": "amavis",
     "generate_rights": "radicale",
+    "run_imap_migrations": "imap_migration",
 }
 STATS_LOG = Path(__file__).resolve().parents[2] / "modoboa/stats/tests/logs/syslog.txt"
 

@@ -5,6 +5,12 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def security_from_secured(apps, schema_editor):
+    """1.10's providers said "secured" for SSL/TLS."""
+    EmailProvider = apps.get_model("modoboa_imap_migration", "EmailProvider")
+    EmailProvider.objects.filter(secured=True).update(security="tls")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -173,4 +179,5 @@ class Migration(migrations.Migration):
             model_name='migrationfolder',
             constraint=models.UniqueConstraint(fields=('migration', 'name'), name='imap_migration_folder_uniq'),
         ),
+        migrations.RunPython(security_from_secured, migrations.RunPython.noop),
     ]

@@ -189,3 +189,12 @@ def test_folder_filters_are_patterns_never_code():
     assert services.folder_selected("Sent", "", exclude)
     with pytest.raises(BadRequest):
         services.clean_patterns("bad\x00name", "include_folders")
+
+
+def test_a_missing_encryption_key_is_a_system_check_error(settings):
+    from modoboa.imap_migration import checks
+
+    assert checks.check_encryption_key(None) == []
+    settings.MODOBOA_ENCRYPTION_KEY = ""
+    (error,) = checks.check_encryption_key(None)
+    assert error.id == "imap_migration.E001"
