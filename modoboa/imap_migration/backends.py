@@ -38,10 +38,19 @@ class IMAPBackend(BaseBackend):
         provider_domain = services.provider_domain_for(username)
         if provider_domain is None:
             return None
-        local = services._local_address(username, provider_domain, "")
-        if User.objects.filter(username__in={username, local}).exists():
+        if User.objects.filter(username=username).exists():
+            return None  # a local account: ModelBackend's
+        migration = Migration.objects.select_related("mailbox__user").filter(username=username)
+        migration = migration.first()
+        if migration is not None:
+            # A migrated user who still types the old address: the local
+            # account's own password decides.
+            account = migration.mailbox.user
+            if account.is_active and account.check_password(password):
+                return account
             return None
-        if Migration.objects.filter(username=username).exists():
+        local = services._local_address(username, provider_domain, "")
+        if User.objects.filter(username=local).exists():
             return None
         try:
             imap.check_old_credentials(provider_domain.provider, username, password)

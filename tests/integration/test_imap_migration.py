@@ -152,9 +152,11 @@ def test_a_first_login_creates_the_account_and_its_migration(env):
     assert new_snapshot(env, "big@new.test") == old
     assert stored_passwords() == [""]
 
-    # Once migrated, the account logs in locally; the old server is not asked.
-    Client().logout()
+    # Once migrated, the account logs in locally, with its new address or
+    # the old one; the old server is not asked any more.
     assert Client().login(username="big@new.test", password=BIG_PASSWORD)
+    assert Client().login(username=BIG_ADDRESS, password=BIG_PASSWORD)
+    assert not Client().login(username=BIG_ADDRESS, password="wrong")
 
 
 def test_a_wrong_old_password_is_refused_at_login(env):

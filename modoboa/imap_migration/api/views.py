@@ -37,17 +37,19 @@ def _invalid(serializer):
 
 
 def _provider_values(data):
+    from modoboa.admin.services.common import clean_domain_name
+
     values = dict(data)
     if "domains" in values:
         values["domains"] = [
             (
-                services.parse_domains(item["name"])[0][0] if item["name"].strip() else "",
-                (item.get("new_domain") or "").strip().lower(),
+                clean_domain_name(item["name"], field="domains"),
+                clean_domain_name(item["new_domain"], field="domains")
+                if (item.get("new_domain") or "").strip()
+                else "",
             )
             for item in values["domains"]
         ]
-        if any(not name for name, _local in values["domains"]):
-            raise BadRequest("A domain name is required.", field="domains")
     return values
 
 

@@ -175,3 +175,14 @@ def test_create_from_csv_names_the_bad_line(api, superadmin, provider, unchanged
     )
     assert response.status_code == 201, response.body
     assert [row["exclude_folders"] for row in response.body] == [["Spam"], ["Spam"]]
+
+
+def test_provider_domains_are_checked_by_the_api(callers, provider, unchanged):
+    with unchanged():
+        response = callers["superadmin"].post(
+            PROVIDERS,
+            {"name": "X", "address": "h", "domains": [{"name": "not a domain"}]},
+            format="json",
+        )
+    assert response.status_code == 400
+    assert "domains" in response.body
