@@ -75,6 +75,7 @@ def test_the_page_lists_the_seed_jobs():
         "qcleanup",
         "amnotify",
         "generate_rights",
+        "run_imap_migrations",
     ]
 
 
