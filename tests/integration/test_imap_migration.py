@@ -269,3 +269,38 @@ def test_the_command_runs_the_pending_jobs(env, superadmin):
     call_command("run_imap_migrations", "--once", stdout=out)
     assert "Jobs run: done: 1" in out.getvalue()
     assert len(new_snapshot(env, "gus@new.test")["INBOX"]) == 4
+
+
+def test_starttls_with_and_without_certificate_verification(env, superadmin, make_domain):
+    make_domain("tls.test")
+    make_domain("strict.test")
+    # The same server, through STARTTLS: its certificate is self-signed.
+    services.create_provider(
+        acting_user=superadmin,
+        name="Old over STARTTLS",
+        address="127.0.0.1",
+        port=env.port,
+        security="starttls",
+        verify_certificate=False,
+        domains=[("tls.test", "")],
+    )
+    services.create_provider(
+        acting_user=superadmin,
+        name="Old, verified",
+        address="127.0.0.1",
+        port=env.port,
+        security="starttls",
+        domains=[("strict.test", "")],
+    )
+    env.add_user("hal@tls.test", "Hal-Old-1")
+    env.fill("hal@tls.test", {"INBOX": 2})
+    env.add_user("hal@strict.test", "Hal-Old-1")
+    tls, strict = job(
+        superadmin, ("hal@tls.test", "Hal-Old-1", ""), ("hal@strict.test", "Hal-Old-1", "")
+    )
+    runner.run_pending(1)
+    tls.refresh_from_db()
+    strict.refresh_from_db()
+    assert (tls.status, tls.messages_copied) == (DONE, 2), tls.last_error
+    assert strict.status == FAILED
+    assert "certificate" in strict.last_error.lower()
