@@ -39,7 +39,7 @@ class ProviderSerializer(serializers.Serializer):
         }
 
 
-class AccountSerializer(serializers.Serializer):
+class MigrationAccountSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=254, help_text="Address on the old server")
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
     local_address = serializers.CharField(
@@ -48,7 +48,7 @@ class AccountSerializer(serializers.Serializer):
 
 
 class MigrationsCreateSerializer(serializers.Serializer):
-    accounts = AccountSerializer(many=True, required=False)
+    accounts = MigrationAccountSerializer(many=True, required=False)
     csv = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -114,3 +114,21 @@ class MigrationSerializer(serializers.Serializer):
             "progress": instance.progress,
             "last_error": instance.last_error,
         }
+
+
+class ProviderPageSerializer(serializers.Serializer):
+    """A page of providers."""
+
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = ProviderSerializer(many=True)
+
+
+class MigrationPageSerializer(serializers.Serializer):
+    """A page of migration jobs."""
+
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = MigrationSerializer(many=True)

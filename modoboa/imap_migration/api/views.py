@@ -58,7 +58,7 @@ class ProviderList(APIView):
 
     @extend_schema(
         summary="List the email providers",
-        responses=serializers.ProviderSerializer(many=True),
+        responses=serializers.ProviderPageSerializer,
         tags=TAGS,
     )
     def get(self, request):
@@ -142,7 +142,7 @@ class MigrationList(APIView):
     @extend_schema(
         summary="List the migration jobs of the mailboxes in reach",
         parameters=[OpenApiParameter("status", str, description="pending, running, done...")],
-        responses=serializers.MigrationSerializer(many=True),
+        responses=serializers.MigrationPageSerializer,
         tags=TAGS,
     )
     def get(self, request):
