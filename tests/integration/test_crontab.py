@@ -42,6 +42,7 @@ EXTENSION_JOBS = {
     "amnotify": "amavis",
     "generate_rights": "radicale",
     "sync_contacts": "contacts",
+    "run_imap_migrations": "imap_migration",
 }
 STATS_LOG = Path(__file__).resolve().parents[2] / "modoboa/stats/tests/logs/syslog.txt"
 
@@ -76,6 +77,7 @@ def test_the_page_lists_the_seed_jobs():
         "amnotify",
         "generate_rights",
         "sync_contacts",
+        "run_imap_migrations",
     ]
 
 

@@ -134,6 +134,11 @@ ACCEPTED = {
         "only the exception class is imported; parsing goes through defusedxml"
     ),
     ("modoboa/dmarc/services/imports.py", "B311"): "jitter of a retry delay, not a secret",
+    ("modoboa/imap_migration/runner.py", "B105"): "erasing the old password when a job ends",
+    ("modoboa/imap_migration/services.py", "B105"): "erasing the old password of a cancelled job",
+    ("modoboa/imap_migration/views.py", "B105"): (
+        "the form field that shows a service error about the password, not a password"
+    ),
     ("modoboa/radicale/radicale_auth.py", "B310"): (
         "the panel's URL from Radicale's configuration; only http(s) is accepted"
     ),
