@@ -11,6 +11,11 @@ class ContactsConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self):
+        from datetime import timedelta
+
         from modoboa.core.extensions import exts_pool
+        from modoboa.core.jobs import register_job
+
+        register_job("sync_contacts", timedelta(minutes=15))
 
         exts_pool.load_extension(self.name)
