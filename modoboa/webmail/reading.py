@@ -296,6 +296,9 @@ def read(raw, uid=0, flags=()):
                 continue
         if content_id and not attachment and content_type in INLINE_IMAGE_TYPES:
             continue
+        if inside is not None and not attachment and content_type in ("text/plain", "text/html"):
+            # The body of an attached message: it is in the .eml download.
+            continue
         if content_type.startswith("multipart/"):
             continue
         parent = ""
