@@ -180,7 +180,7 @@ class Summary:
         return {
             "uid": self.uid,
             "subject": self.subject,
-            "from": self.sender,
+            "sender": self.sender,
             "to": self.to,
             "date": self.date.isoformat() if self.date else None,
             "size": self.size,
