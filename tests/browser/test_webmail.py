@@ -85,7 +85,8 @@ def test_a_user_reads_and_sorts_its_mail_on_desktop_and_phone(
     login(page, ADDRESS, PASSWORD)
     page.get_by_role("link", name="Webmail").first.click()
     page.locator("#webmail-messages").wait_for()
-    assert page.locator("#webmail-folders li[data-folder='INBOX'] [data-unseen]").inner_text() == "2"
+    unseen = page.locator("#webmail-folders li[data-folder='INBOX'] [data-unseen]")
+    assert unseen.inner_text() == "2"
     screenshot(page, "webmail-list")
     page.get_by_role("link", name="Quarterly report").click()
     page.get_by_text("The numbers are good.").wait_for()
