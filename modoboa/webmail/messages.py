@@ -128,7 +128,10 @@ def decode_bytes(data, charset=None):
             pass
     if _is_utf8(data):
         return data.decode("utf-8")
-    return data.decode(charset or "latin-1", "replace")
+    if charset in (None, "utf-8", "utf8", "us-ascii", "ascii"):
+        # Mislabelled 8-bit text is most often Latin-1 (which never fails).
+        return data.decode("latin-1")
+    return data.decode(charset, "replace")
 
 
 def _address_list(addresses):
