@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from imapclient import exceptions as imap_exceptions
 from imapclient.imapclient import _literal as imap_literal
 
-from . import imap
+from . import imap, learning
 
 SORT_KEYS = {"date": "DATE", "from": "FROM", "subject": "SUBJECT", "size": "SIZE"}
 SEARCH_FIELDS = ("from", "to", "subject", "body")
@@ -343,7 +343,9 @@ def delete(client, user, folder, uids):
 
 
 def mark_junk(client, user, folder, uids, junk=True):
-    """Junk: move to the Junk folder; not junk: from it to INBOX."""
+    """Junk: move to the Junk folder; not junk: from it to INBOX. Where the
+    quarantine learns, SpamAssassin learns the messages too.
+    """
     uids = parse_uids(uids)
     junk_folder = imap.special_folder(client, user, "junk", create=junk)
     if junk:
@@ -355,6 +357,7 @@ def mark_junk(client, user, folder, uids, junk=True):
         target = "INBOX"
         flags = ([b"$NotJunk"], [b"$Junk"])
     imap.select(client, folder)
+    learning.learn(client, user, uids, spam=junk)
     try:
         client.add_flags(uids, flags[0], silent=True)
         client.remove_flags(uids, flags[1], silent=True)
