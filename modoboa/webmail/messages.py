@@ -86,12 +86,15 @@ def decode_header(value):
     """
     if value is None:
         return ""
+    if isinstance(value, str) and any("\udc80" <= char <= "\udcff" for char in value):
+        # Raw 8-bit bytes the parser kept as surrogates.
+        value = value.encode("ascii", "surrogateescape")
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace") if _is_utf8(value) else value.decode("latin-1")
     try:
         parts = email.header.decode_header(value)
-    except (ValueError, email.errors.HeaderParseError):
-        parts = [(value, None)]
+    except (ValueError, TypeError, LookupError, email.errors.HeaderParseError):
+        parts = [(str(value), None)]
     text = []
     for chunk, charset in parts:
         if isinstance(chunk, bytes):

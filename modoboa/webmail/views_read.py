@@ -156,7 +156,7 @@ def message_part(request, uid, part):
     if found.get_content_type() == "message/rfc822":
         content_type = "message/rfc822"
         inner = found.get_payload()
-        subject = inner[0].get("Subject", "") if isinstance(inner, list) and inner else ""
+        subject = reading.header(inner[0], "Subject") if isinstance(inner, list) and inner else ""
         filename = reading.safe_filename(found.get_filename() or subject, "message")
         if not filename.lower().endswith(".eml"):
             filename += ".eml"

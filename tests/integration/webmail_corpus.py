@@ -204,8 +204,21 @@ def nested_hostile_message():
     return _mime(_base("Nested hostile", 'multipart/mixed; boundary="B"'), body)
 
 
+def raw_8bit_headers():
+    return (
+        b"From: J\xc3\xa9r\xc3\xb4me <j@outside.test>\r\nTo: \xff\xfe <alice@webmail.test>\r\n"
+        b"Subject: Raw caf\xe9 \xff<script>window.__pwned=1</script>\r\n"
+        b"Date: Tue, 03 Mar 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
+        b"--B\r\nContent-Type: text/plain\r\n\r\nbody caf\xe9\r\n"
+        b'--B\r\nContent-Type: text/plain; name="n\xe9.txt"\r\nContent-ID: <\xe9>\r\n'
+        b'Content-Disposition: attachment; filename="r\xe9sum\xe9.txt"\r\n\r\nx\r\n--B--\r\n'
+    )
+
+
 def corpus():
     return [
+        ("raw8bit", raw_8bit_headers()),
         ("html", html_everywhere()),
         ("svg", svg_everywhere()),
         ("malformed", malformed_mime()),

@@ -35,6 +35,18 @@ def test_headers_and_charsets_never_fail():
     assert decode_bytes("café".encode(), None) == "café"
 
 
+def test_raw_8bit_headers_are_text():
+    raw = (
+        b"From: J\xc3\xa9r\xc3\xb4me <j@x.test>\r\nSubject: caf\xe9\r\n"
+        b'Content-Type: text/plain\r\nContent-Disposition: attachment; filename="r\xe9.txt"'
+        b"\r\n\r\nbody\r\n"
+    )
+    message = reading.read(raw)
+    assert message.headers["subject"] == "café"
+    assert message.headers["from"] == "Jérôme <j@x.test>"
+    assert message.attachments[0].filename.encode("utf-8")
+
+
 def test_safe_filenames():
     assert reading.safe_filename("../../etc/passwd", "x") == "passwd"
     assert reading.safe_filename("..\\..\\evil.bat", "x") == "evil.bat"
