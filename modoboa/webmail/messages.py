@@ -251,19 +251,95 @@ def sorted_uids(client, sort="-date", search=None):
     return list(reversed(uids)) if reverse else uids
 
 
+def parse_ranges(text):
+    """``b"2:4,9,7:8"`` -> ``[(2, 4), (9, 9), (7, 8)]`` (the order kept)."""
+    result = []
+    for item in text.split(b","):
+        if not item:
+            continue
+        first, _sep, last = item.partition(b":")
+        start = int(first)
+        end = int(last) if last else start
+        result.append((start, end))
+    return result
+
+
+def _expand(start, end):
+    step = 1 if end >= start else -1
+    return range(start, end + step, step)
+
+
+def slice_ranges(ranges, total, offset, limit, reverse=False):
+    """The UIDs at positions ``offset`` to ``offset + limit`` of the
+    sequence ``ranges`` describes (read backwards when ``reverse``),
+    without expanding the whole sequence.
+    """
+    if reverse:
+        ranges = [(end, start) for start, end in reversed(ranges)]
+    result = []
+    position = 0
+    for start, end in ranges:
+        size = abs(end - start) + 1
+        if position + size <= offset:
+            position += size
+            continue
+        values = _expand(start, end)
+        skip = max(0, offset - position)
+        for uid in values[skip:]:
+            if len(result) == limit:
+                return result
+            result.append(uid)
+        position += size
+        if len(result) == limit:
+            break
+    return result
+
+
+def _esort_page(client, sort, search, per_page, page):
+    """``(total, uids of the page)`` with ESORT (RFC 5267): the server
+    answers ranges of UIDs in the ascending order of the key (compact for a
+    date order), read backwards for a descending sort.
+    """
+    from imapclient.imapclient import _normalise_search_criteria
+
+    reverse = sort.startswith("-")
+    key = SORT_KEYS.get(sort.lstrip("-"), "DATE").encode()
+    criteria = _normalise_search_criteria((search or Search()).criteria(), "UTF-8")
+    answer = client._raw_command_untagged(
+        b"SORT",
+        [b"RETURN", b"(COUNT ALL)", b"(" + key + b")", b"UTF-8", *criteria],
+        uid=True,
+        response_name="ESEARCH",
+    )
+    words = (answer[0] if answer else b"").split()
+    total, ranges = 0, []
+    for index, word in enumerate(words[:-1]):
+        if word.upper() == b"COUNT":
+            total = int(words[index + 1])
+        elif word.upper() == b"ALL":
+            ranges = parse_ranges(words[index + 1])
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    chosen = slice_ranges(ranges, total, (page - 1) * per_page, per_page, reverse)
+    return total, page, chosen
+
+
 def list_messages(client, folder, sort="-date", search=None, page=1, per_page=40):
     """One page of ``folder``'s messages."""
     imap.select(client, folder, readonly=True)
     try:
-        uids = sorted_uids(client, sort, search)
+        if client.has_capability("ESORT"):
+            total, page, chosen = _esort_page(client, sort, search, per_page, page)
+        else:
+            uids = sorted_uids(client, sort, search)
+            total = len(uids)
+            pages = max(1, -(-total // per_page))
+            page = min(max(1, page), pages)
+            chosen = uids[(page - 1) * per_page : page * per_page]
     except imap_exceptions.IMAPClientAbortError:
         raise
     except imap_exceptions.IMAPClientError as exc:
         raise MessageError(_("The server refused this search: %s") % imap._text(exc)) from exc
-    total = len(uids)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    chosen = uids[(page - 1) * per_page : page * per_page]
     items = []
     if chosen:
         fetched = client.fetch(chosen, ["ENVELOPE", "FLAGS", "RFC822.SIZE", "INTERNALDATE"])

@@ -5,7 +5,14 @@ and charset decoding, MIME walking, safe names, HTML sanitising.
 import datetime
 
 from modoboa.webmail import reading
-from modoboa.webmail.messages import Search, clean_term, decode_bytes, decode_header
+from modoboa.webmail.messages import (
+    Search,
+    clean_term,
+    decode_bytes,
+    decode_header,
+    parse_ranges,
+    slice_ranges,
+)
 from modoboa.webmail.sanitize import clean_html
 
 
@@ -98,3 +105,19 @@ def test_sanitiser_keeps_formatting_and_drops_everything_active():
     assert result.blocked_images == 1
     allowed = clean_html(html, allow_remote=True)
     assert 'src="https://t.test/p.gif"' in allowed.html and allowed.blocked_images == 0
+
+
+def test_pages_are_cut_from_esort_ranges_without_expanding_them():
+    ranges = parse_ranges(b"2:4,9,7:8,20:11")
+    assert ranges == [(2, 4), (9, 9), (7, 8), (20, 11)]
+    full = [2, 3, 4, 9, 7, 8, *range(20, 10, -1)]
+    for offset in range(0, 18):
+        for limit in (1, 3, 5):
+            assert slice_ranges(ranges, 16, offset, limit) == full[offset : offset + limit]
+            assert (
+                slice_ranges(ranges, 16, offset, limit, reverse=True)
+                == full[::-1][offset : offset + limit]
+            )
+    assert slice_ranges(parse_ranges(b"1:100000"), 100000, 99990, 40, reverse=True) == list(
+        range(10, 0, -1)
+    )
