@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.fixtures.opendkim",
     "tests.fixtures.amavis",
     "tests.fixtures.old_imap",
+    "tests.fixtures.webmail",
 ]
 
 # The size of the API permission matrix, printed at the end of the report.
