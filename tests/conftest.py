@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures.postfix",
     "tests.fixtures.opendkim",
     "tests.fixtures.amavis",
+    "tests.fixtures.webmail",
 ]
 
 # The size of the API permission matrix, printed at the end of the report.

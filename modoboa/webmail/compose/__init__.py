@@ -1,0 +1,3 @@
+"""The writing side of the webmail: compose, reply, forward, drafts, sent
+copies, signature, sending through authenticated submission.
+"""

@@ -1,0 +1,71 @@
+"""The webmail's connection to the real Dovecot: the master login opens the
+user's own mailbox, Unicode folder names, special folders, clear errors.
+"""
+
+import pytest
+from django.urls import reverse
+
+from modoboa.parameters import tools as param_tools
+from modoboa.webmail import imap
+from tests.fixtures.mailserver import free_port
+from tests.fixtures.webmail import APP
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def test_open_mailbox_logs_in_as_the_user_without_its_password(webmail_user, mailbox):
+    with imap.open_mailbox(webmail_user) as client:
+        info = imap.select(client, "INBOX", readonly=True)
+        assert info[b"EXISTS"] == 1
+        client.create_folder("Факту́ры & Co")
+    assert "Факту́ры & Co" in mailbox.folders()
+    with imap.open_mailbox(webmail_user) as client:
+        names = [name for _flags, _sep, name in imap.list_folders(client)]
+    assert "Факту́ры & Co" in names
+
+
+def test_special_folders_follow_the_preferences_and_are_created_on_demand(webmail_user, mailbox):
+    mailbox.create("Corbeille")
+    webmail_user.parameters.set_value("trash_folder", "Corbeille", app=APP)
+    with imap.open_mailbox(webmail_user) as client:
+        found = imap.special_folders(client, webmail_user)
+        assert found["trash"] == "Corbeille"
+        assert found["sent"] == "Sent"
+        assert imap.special_folder(client, webmail_user, "junk", create=True) == "Junk"
+    assert "Junk" in mailbox.folders()
+
+
+def test_a_missing_folder_is_a_clear_error(webmail_user):
+    with imap.open_mailbox(webmail_user) as client, pytest.raises(imap.FolderNotFound):
+        imap.select(client, "Nowhere")
+
+
+def test_server_down_and_refused_login_are_clear_errors(
+    webmail_user, webmail_env, settings, tmp_path
+):
+    param_tools.set_global_parameter("imap_port", free_port(), app=APP)
+    with pytest.raises(imap.ImapUnavailable, match="does not answer"):
+        with imap.open_mailbox(webmail_user):
+            pass
+    param_tools.set_global_parameter("imap_port", webmail_env.imap_port, app=APP)
+    wrong = tmp_path / "secret"
+    wrong.write_text("not-the-secret\n")
+    settings.MODOBOA_MAIL_MASTER_SECRET_FILE = str(wrong)
+    with pytest.raises(imap.ImapLoginRefused, match="refused"):
+        with imap.open_mailbox(webmail_user):
+            pass
+
+
+def test_the_pages_say_when_the_server_is_down(client, webmail_user):
+    param_tools.set_global_parameter("imap_port", free_port(), app=APP)
+    client.force_login(webmail_user)
+    response = client.get(reverse("webmail:index"))
+    assert response.status_code == 503
+    assert "does not answer" in response.content.decode()
+
+
+def test_an_account_without_mailbox_gets_a_clear_page(client, superadmin):
+    client.force_login(superadmin)
+    response = client.get(reverse("webmail:index"))
+    assert response.status_code == 403
+    assert "having a mailbox" in response.content.decode()
