@@ -97,20 +97,21 @@ def parse_addresses(field_name, value):
     naming the first bad one.
     """
     check_header_value(field_name, value)
-    value = (value or "").strip().strip(",")
+    value = (value or "").strip().strip(",;")
     if not value:
         return []
-    try:
-        pairs = getaddresses([value], strict=True)
-    except TypeError:  # Python without the strict parser
-        pairs = getaddresses([value])
+    if '"' not in value:
+        value = value.replace(";", ",")
+    header = email.policy.default.header_factory("To", value)
+    if header.defects:
+        raise ComposeError(
+            field_name,
+            _("%(value)s is not a valid list of addresses (separate them with commas).")
+            % {"value": value},
+        )
     result, seen = [], set()
-    for name, addr_spec in pairs:
-        if not addr_spec and not name:
-            raise ComposeError(
-                field_name, _("%(value)s is not a valid list of addresses.") % {"value": value}
-            )
-        address = _address(field_name, name, addr_spec or name)
+    for parsed in header.addresses:
+        address = _address(field_name, parsed.display_name, parsed.addr_spec)
         key = address.addr_spec.lower()
         if key not in seen:
             seen.add(key)
@@ -267,6 +268,10 @@ def build_message(draft, *, date=None, message_id=None):
     else:
         message.set_content(draft.text or "")
     for attachment in draft.attachments:
+        if attachment.content_type == "message/rfc822":
+            inner = email.message_from_bytes(attachment.data, policy=email.policy.SMTP)
+            message.add_attachment(inner, filename=safe_filename(attachment.filename))
+            continue
         maintype, subtype = _split_type(attachment.content_type)
         message.add_attachment(
             attachment.data,
@@ -399,12 +404,17 @@ def original_attachments(original):
         filename = part.get_filename() or ""
         if part.get_content_maintype() == "multipart":
             continue
-        payload = part.get_payload(decode=True)
-        if payload is None:
-            continue
         content_type = part.get_content_type()
         if content_type == "message/rfc822":
             filename = filename or "message.eml"
+            inner = part.get_payload()
+            if not isinstance(inner, list) or not inner:
+                continue
+            payload = inner[0].as_bytes(policy=email.policy.SMTP)
+        else:
+            payload = part.get_payload(decode=True)
+        if payload is None:
+            continue
         result.append(
             Attachment(filename=safe_filename(filename), content_type=content_type, data=payload)
         )

@@ -43,13 +43,26 @@ def test_address_lists_accept_names_commas_in_quotes_and_drop_duplicates():
 
 
 @pytest.mark.parametrize(
-    "value", ["not an address", "a@b.test, nobody", "<@>", "a@@b.test", "Jane <jane@>"]
+    "value",
+    [
+        "not an address",
+        "a@b.test, nobody",
+        "<@>",
+        "a@@b.test",
+        "Jane <jane@>",
+        "a@b.test d@e.test",
+    ],
 )
 def test_a_bad_address_is_refused_naming_the_field(value):
     with pytest.raises(m.ComposeError) as error:
         m.parse_addresses("cc", value)
     assert error.value.field == "cc"
     assert "is not a valid" in error.value.message
+
+
+def test_semicolons_separate_addresses_too():
+    addresses = m.parse_addresses("to", "a@b.test; c@d.test")
+    assert [a.addr_spec for a in addresses] == ["a@b.test", "c@d.test"]
 
 
 @pytest.mark.parametrize(
@@ -121,18 +134,25 @@ def test_attachments_get_safe_names_and_content_types():
         attachments=[
             m.Attachment("../../etc/passwd", "text/plain", b"root"),
             m.Attachment("C:\\Users\\me\\été.txt", "bad type", b"\x00\x01"),
-            m.Attachment("...", "message/rfc822", b"x"),
+            m.Attachment("...", "multipart/mixed", b"x"),
+            m.Attachment("fwd.eml", "message/rfc822", b"Subject: inner\r\n\r\nbody\r\n"),
         ],
     )
     message = parsed(m.build_message(draft))
     parts = list(message.iter_attachments())
-    assert [p.get_filename() for p in parts] == ["passwd", "été.txt", "attachment"]
+    assert [p.get_filename() for p in parts] == ["passwd", "été.txt", "attachment", "fwd.eml"]
     assert [p.get_content_type() for p in parts] == [
         "text/plain",
         "application/octet-stream",
         "application/octet-stream",
+        "message/rfc822",
     ]
     assert parts[1].get_content() == b"\x00\x01"
+    assert parts[3].get_content()["Subject"] == "inner"
+    # Kept when the message is opened again (a draft).
+    kept = m.original_attachments(m.parse_original(m.build_message(draft).as_bytes()))
+    assert [a.content_type for a in kept][-1] == "message/rfc822"
+    assert b"Subject: inner" in kept[-1].data
 
 
 def test_safe_filename_strips_control_characters_and_long_names():
