@@ -1,0 +1,186 @@
+"""The webmail's folders, lists and actions, against the real Dovecot: what
+a user does in the console reaches the mailbox (checked with the user's own
+IMAP login), and hostile input in searches and folder names stays data.
+"""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from tests.fixtures.webmail import APP, make_message
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def user_client(client, webmail_user):
+    client.force_login(webmail_user)
+    return client
+
+
+def page(client, **params):
+    response = client.get(reverse("webmail:index"), params)
+    assert response.status_code == 200, response.content[:500]
+    return response.content.decode()
+
+
+def subjects_shown(html):
+    import re
+
+    return re.findall(r'<a href="/webmail/messages/\d+/\?folder=[^"]*">([^<]*)</a>', html)
+
+
+def test_the_list_pages_sorts_and_searches_on_the_server(user_client, webmail_user, mailbox):
+    webmail_user.parameters.set_value("messages_per_page", 5, app=APP)
+    for number in range(1, 12):
+        mailbox.deliver(
+            make_message(
+                "Report %02d" % number,
+                sender="Sender %02d <s%02d@outside.test>" % (number, number),
+                date="Mon, %02d Feb 2026 10:00:00 +0000" % number,
+                body="body word%02d\n" % number,
+            )
+        )
+    html = page(user_client)
+    # Newest first (Welcome is dated today), five per page, twelve in all.
+    assert subjects_shown(html) == [
+        "Welcome",
+        "Report 11",
+        "Report 10",
+        "Report 09",
+        "Report 08",
+    ]
+    assert "Page 1 of 3 (12 messages)" in html
+    html = page(user_client, page=3)
+    assert len(subjects_shown(html)) == 2
+    assert subjects_shown(page(user_client, sort="subject"))[:2] == ["Report 01", "Report 02"]
+    assert subjects_shown(page(user_client, sort="-subject"))[0] == "Welcome"
+    assert subjects_shown(page(user_client, q="Report 03")) == ["Report 03"]
+    assert subjects_shown(page(user_client, q="Sender 04", **{"in": "from"})) == ["Report 04"]
+    assert subjects_shown(page(user_client, q="word05", **{"in": "body"})) == ["Report 05"]
+    assert subjects_shown(page(user_client, q="word05", **{"in": "subject"})) == []
+    dated = subjects_shown(page(user_client, since="2026-02-03", before="2026-02-04"))
+    assert dated == ["Report 04", "Report 03"]
+    assert "No message matches this search." in page(user_client, q="nothing-like-this")
+
+
+def test_search_terms_and_folder_names_cannot_inject_imap_commands(user_client, mailbox):
+    mailbox.create("Keep")
+    hostile = [
+        'x"\r\nA1 DELETE Keep\r\nA2 NOOP "',
+        "x) (OR ALL ALL",
+        '\\" ALL',
+        "{5}\r\nhello",
+        "ünïcödé \x00 term",
+    ]
+    for term in hostile:
+        for where in ("from", "subject", "body", "to"):
+            page(user_client, q=term, **{"in": where})
+    response = user_client.get(reverse("webmail:index"), {"folder": 'Keep"\r\nA1 DELETE Keep'})
+    assert response.status_code == 404
+    assert "Keep" in mailbox.folders()
+    assert mailbox.subjects() == ["Welcome"]
+
+
+def test_folders_are_created_renamed_deleted_with_any_language_names(user_client, mailbox):
+    response = user_client.post(reverse("webmail:folder_create"), {"name": "Счета 2026"})
+    assert response.status_code == 302
+    user_client.post(reverse("webmail:folder_create"), {"name": "日本語", "parent": "Счета 2026"})
+    assert {"Счета 2026", "Счета 2026.日本語"} <= set(mailbox.folders())
+    html = user_client.get(reverse("webmail:folders")).content.decode()
+    assert "Счета 2026.日本語" in html
+    user_client.post(
+        reverse("webmail:folder_rename"), {"folder": "Счета 2026", "new_name": "Factures é"}
+    )
+    assert {"Factures é", "Factures é.日本語"} <= set(mailbox.folders())
+    # Bad names are refused with a message, and change nothing.
+    for bad in ("", "a.b", "x\r\ny", "INBOX"):
+        response = user_client.post(reverse("webmail:folder_create"), {"name": bad}, follow=True)
+        assert response.status_code == 200
+        assert "alert-danger" in response.content.decode() or "alert-error" in (
+            response.content.decode()
+        )
+    response = user_client.post(reverse("webmail:folder_delete"), {"folder": "INBOX"}, follow=True)
+    assert "cannot be deleted" in response.content.decode()
+    user_client.post(reverse("webmail:folder_delete"), {"folder": "Factures é"})
+    assert not [name for name in mailbox.folders() if name.startswith("Factures")]
+    assert "INBOX" in mailbox.folders()
+
+
+def test_counters_quota_and_the_periodic_refresh(user_client, mailbox):
+    mailbox.deliver(make_message("Second", body="x" * 20000))
+    response = user_client.get(reverse("webmail:folders_json"))
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    inbox = next(folder for folder in data["folders"] if folder["name"] == "INBOX")
+    assert inbox["unseen"] == 2 and inbox["total"] == 2
+    assert data["quota"]["limit"] == 50 * 1024
+    assert 0 < data["quota"]["usage"] < 100
+    html = page(user_client)
+    assert 'id="webmail-quota"' in html
+    assert 'data-interval="300"' in html
+    assert "webmail/webmail.js" in html
+
+
+def _uids(mailbox, folder="INBOX"):
+    return sorted(mailbox.flags(folder))
+
+
+def test_flags_moves_delete_and_junk(user_client, webmail_user, mailbox):
+    mailbox.deliver(make_message("Spam offer"))
+    mailbox.create("Archive")
+    first, second = _uids(mailbox)
+    action = reverse("webmail:messages_action")
+    user_client.post(action, {"folder": "INBOX", "uid": [first, second], "action": "read"})
+    assert all(b"\\Seen" in flags for flags in mailbox.flags().values())
+    user_client.post(action, {"folder": "INBOX", "uid": [first], "action": "flag"})
+    assert b"\\Flagged" in mailbox.flags()[first]
+    user_client.post(action, {"folder": "INBOX", "uid": [first], "action": "unread"})
+    assert b"\\Seen" not in mailbox.flags()[first]
+    user_client.post(
+        action, {"folder": "INBOX", "uid": [first], "action": "move", "target": "Archive"}
+    )
+    assert mailbox.subjects("Archive") == ["Welcome"]
+    user_client.post(action, {"folder": "INBOX", "uid": [second], "action": "junk"})
+    assert mailbox.subjects("Junk") == ["Spam offer"]
+    assert mailbox.subjects() == []
+    (junk_uid,) = _uids(mailbox, "Junk")
+    user_client.post(action, {"folder": "Junk", "uid": [junk_uid], "action": "notjunk"})
+    assert mailbox.subjects() == ["Spam offer"]
+    (uid,) = _uids(mailbox)
+    user_client.post(action, {"folder": "INBOX", "uid": [uid], "action": "delete"})
+    assert mailbox.subjects("Trash") == ["Spam offer"]
+    (trash_uid,) = _uids(mailbox, "Trash")
+    user_client.post(action, {"folder": "Trash", "uid": [trash_uid], "action": "delete"})
+    assert mailbox.subjects("Trash") == []
+    # Bad input: a message, nothing changed.
+    for data in (
+        {"folder": "Archive", "uid": ["x"], "action": "delete"},
+        {"folder": "Archive", "uid": [], "action": "delete"},
+        {"folder": "Archive", "uid": ["1"], "action": "move", "target": "Nowhere"},
+        {"folder": "Archive", "uid": ["1"], "action": "explode"},
+    ):
+        response = user_client.post(action, data, follow=True)
+        assert response.status_code == 200
+        assert "alert-danger" in response.content.decode()
+    assert mailbox.subjects("Archive") == ["Welcome"]
+
+
+def test_empty_trash_and_compress(user_client, mailbox):
+    action = reverse("webmail:messages_action")
+    (uid,) = _uids(mailbox)
+    user_client.post(action, {"folder": "INBOX", "uid": [uid], "action": "delete"})
+    assert mailbox.subjects("Trash") == ["Welcome"]
+    response = user_client.post(reverse("webmail:folder_empty"), {"folder": "INBOX"}, follow=True)
+    assert "Only the Trash and Junk folders can be emptied." in response.content.decode()
+    user_client.post(reverse("webmail:folder_empty"), {"folder": "Trash"})
+    assert mailbox.subjects("Trash") == []
+    mailbox.deliver(make_message("Marked"))
+    client = mailbox.client()
+    client.select_folder("INBOX")
+    client.add_flags(client.search(["ALL"]), [b"\\Deleted"])
+    client.logout()
+    response = user_client.post(reverse("webmail:folder_compress"), {"folder": "INBOX"})
+    assert response.status_code == 302
+    assert mailbox.subjects() == []
