@@ -238,7 +238,7 @@ def test_reply_all_threads_and_flags_the_original(browser, postfix, dovecot, mai
         )
     )
     uid = max(mailbox.flags())
-    url = reverse("webmail:compose:action", args=["replyall"]) + "?folder=INBOX&uid=%d" % uid
+    url = reverse("webmail:compose:replyall", args=[uid]) + "?folder=INBOX"
     page = browser.get(url)
     html = page.content.decode()
     assert "Re: Question" in html and "&gt; Are you there?" in html
@@ -258,10 +258,7 @@ def test_forward_as_attachment_keeps_the_original_and_flags_it(browser, postfix,
         make_message("Facture", attachments=[("facture.pdf", "application/pdf", b"%PDF-1")])
     )
     uid = max(mailbox.flags())
-    url = (
-        reverse("webmail:compose:action", args=["forward_attachment"])
-        + "?folder=INBOX&uid=%d" % uid
-    )
+    url = reverse("webmail:compose:forward_attachment", args=[uid]) + "?folder=INBOX"
     assert "Fwd: Facture" in browser.get(url).content.decode()
     response = browser.post(url, form(subject="Fwd: Facture", body="FYI\n", keep=["0"]))
     assert response.status_code == 302
@@ -282,7 +279,7 @@ def test_forward_inline_carries_the_text_and_attachments(browser, postfix, dovec
         )
     )
     uid = max(mailbox.flags())
-    url = reverse("webmail:compose:action", args=["forward"]) + "?folder=INBOX&uid=%d" % uid
+    url = reverse("webmail:compose:forward", args=[uid]) + "?folder=INBOX"
     page = browser.get(url).content.decode()
     assert "Forwarded message" in page and "plan.txt" in page
     response = browser.post(
@@ -295,11 +292,11 @@ def test_forward_inline_carries_the_text_and_attachments(browser, postfix, dovec
 
 
 def test_a_missing_original_is_a_clear_page(browser):
-    url = reverse("webmail:compose:action", args=["reply"]) + "?folder=INBOX&uid=999"
+    url = reverse("webmail:compose:reply", args=[999]) + "?folder=INBOX"
     response = browser.get(url)
     assert response.status_code == 404
     assert "does not exist" in response.content.decode()
-    bad = reverse("webmail:compose:action", args=["reply"]) + "?folder=INBOX&uid=x"
+    bad = reverse("webmail:compose:reply", args=[1]) + "?folder=IN%0aBOX"
     assert browser.get(bad).status_code == 400
 
 

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -129,13 +129,11 @@ def compose(request):
 
 @webmail_page
 @require_http_methods(["GET", "POST"])
-def reply_or_forward(request, action):
-    """A reply, reply-all or forward of ``?folder=...&uid=...``."""
+def reply_or_forward(request, action, uid):
+    """A reply, reply-all or forward of the message ``uid`` of ``?folder=``."""
     try:
-        origin = parse_origin(action, request.GET.get("folder"), request.GET.get("uid"))
+        origin = parse_origin(action, request.GET.get("folder"), uid)
     except ValidationError as exc:
-        if action not in services.ACTIONS:
-            raise Http404(exc.messages[0]) from exc
         return render(request, "webmail/error.html", {"error": exc.messages[0]}, status=400)
     return _handle(request, origin=origin)
 
