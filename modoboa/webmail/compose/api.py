@@ -123,6 +123,11 @@ class _ComposeView(_Base):
 
     def post(self, request):
         data = request.data
+        if not isinstance(data, dict):
+            return Response(
+                {"detail": ["Send an object of the compose fields."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         origin = None
         if data.get("action"):
             try:
