@@ -9,6 +9,7 @@ or the forwarded message's attachments to keep) and, for a reply or a
 forward, ``action``, ``folder`` and ``uid`` of the original.
 """
 
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -81,6 +82,9 @@ class _Base(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def handle_exception(self, exc):
+        if isinstance(exc, SuspiciousOperation):
+            # Too many fields or too large a body: still a JSON answer.
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         if isinstance(exc, imap.WebmailError):
             return Response({"detail": str(exc)}, status=_status(exc))
         return super().handle_exception(exc)

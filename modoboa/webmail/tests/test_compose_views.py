@@ -157,3 +157,17 @@ def test_a_domain_administrator_sends_only_as_its_own_mailbox(make_account, user
         mailbox={"address": "admin@compose.test"},
     )
     assert allowed_senders(admin) == ["admin@compose.test"]
+
+
+def test_api_bad_bodies_answer_json_400(user, settings):
+    api = APIClient()
+    api.force_authenticate(user)
+    response = api.post("/api/v1/webmail/send/", [1, 2], format="json")
+    assert response.status_code == 400 and response.json()["detail"]
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    fields = "&".join("f%d=x" % index for index in range(20))
+    response = api.post(
+        "/api/v1/webmail/send/", fields, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
