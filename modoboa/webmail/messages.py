@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from imapclient import exceptions as imap_exceptions
 from imapclient.imapclient import _literal as imap_literal
 
-from . import imap
+from . import imap, learning
 
 SORT_KEYS = {"date": "DATE", "from": "FROM", "subject": "SUBJECT", "size": "SIZE"}
 SEARCH_FIELDS = ("from", "to", "subject", "body")
@@ -86,12 +86,15 @@ def decode_header(value):
     """
     if value is None:
         return ""
+    if isinstance(value, str) and any("\udc80" <= char <= "\udcff" for char in value):
+        # Raw 8-bit bytes the parser kept as surrogates.
+        value = value.encode("ascii", "surrogateescape")
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace") if _is_utf8(value) else value.decode("latin-1")
     try:
         parts = email.header.decode_header(value)
-    except (ValueError, email.errors.HeaderParseError):
-        parts = [(value, None)]
+    except (ValueError, TypeError, LookupError, email.errors.HeaderParseError):
+        parts = [(str(value), None)]
     text = []
     for chunk, charset in parts:
         if isinstance(chunk, bytes):
@@ -128,7 +131,10 @@ def decode_bytes(data, charset=None):
             pass
     if _is_utf8(data):
         return data.decode("utf-8")
-    return data.decode(charset or "latin-1", "replace")
+    if charset in (None, "utf-8", "utf8", "us-ascii", "ascii"):
+        # Mislabelled 8-bit text is most often Latin-1 (which never fails).
+        return data.decode("latin-1")
+    return data.decode(charset, "replace")
 
 
 def _address_list(addresses):
@@ -340,7 +346,9 @@ def delete(client, user, folder, uids):
 
 
 def mark_junk(client, user, folder, uids, junk=True):
-    """Junk: move to the Junk folder; not junk: from it to INBOX."""
+    """Junk: move to the Junk folder; not junk: from it to INBOX. Where the
+    quarantine learns, SpamAssassin learns the messages too.
+    """
     uids = parse_uids(uids)
     junk_folder = imap.special_folder(client, user, "junk", create=junk)
     if junk:
@@ -352,6 +360,7 @@ def mark_junk(client, user, folder, uids, junk=True):
         target = "INBOX"
         flags = ([b"$NotJunk"], [b"$Junk"])
     imap.select(client, folder)
+    learning.learn(client, user, uids, spam=junk)
     try:
         client.add_flags(uids, flags[0], silent=True)
         client.remove_flags(uids, flags[1], silent=True)

@@ -211,8 +211,16 @@ def part_bytes(part):
     return data
 
 
+def header(part, name):
+    """A header of ``part`` as text (raw 8-bit values included), or ""."""
+    try:
+        return decode_header(part.get(name))
+    except (ValueError, TypeError, LookupError):
+        return ""
+
+
 def _is_attachment(part):
-    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+    disposition = header(part, "Content-Disposition").split(";")[0].strip().lower()
     return (
         disposition == "attachment"
         or bool(part.get_param("filename", header="content-disposition"))
@@ -227,7 +235,7 @@ def _text(part):
 def _approximate_size(part):
     payload = part.get_payload()
     if isinstance(payload, str):
-        encoding = (part.get("Content-Transfer-Encoding") or "").strip().lower()
+        encoding = header(part, "Content-Transfer-Encoding").strip().lower()
         return len(payload) * 3 // 4 if encoding == "base64" else len(payload)
     return len(part_bytes(part))
 
@@ -239,7 +247,7 @@ def _header_values(message):
             values = message.get_all(name) or []
         except (ValueError, TypeError):
             values = []
-        result[name.lower()] = decode_header(", ".join(str(value) for value in values))
+        result[name.lower()] = ", ".join(decode_header(value) for value in values)
     result["date_parsed"] = None
     if result["date"]:
         try:
@@ -265,7 +273,7 @@ def read(raw, uid=0, flags=()):
             inner = part.get_payload()
             subject = ""
             if isinstance(inner, list) and inner:
-                subject = decode_header(inner[0].get("Subject", ""))
+                subject = header(inner[0], "Subject")
             filename = safe_filename(part.get_filename() or subject, "message")
             if not filename.lower().endswith(".eml"):
                 filename += ".eml"
@@ -275,7 +283,7 @@ def read(raw, uid=0, flags=()):
                     filename=filename,
                     content_type="message/rfc822",
                     size=_approximate_size(part),
-                    parent=decode_header(inside.get_payload()[0].get("Subject", ""))
+                    parent=header(inside.get_payload()[0], "Subject")
                     if inside is not None
                     else "",
                 )
@@ -283,7 +291,7 @@ def read(raw, uid=0, flags=()):
             continue
         if part.is_multipart():
             continue
-        content_id = (part.get("Content-ID") or "").strip().strip("<>").strip()
+        content_id = header(part, "Content-ID").strip().strip("<>").strip()
         if content_id and content_type in INLINE_IMAGE_TYPES and inside is None:
             result.inline.setdefault(content_id, path)
         attachment = _is_attachment(part)
@@ -304,11 +312,7 @@ def read(raw, uid=0, flags=()):
         parent = ""
         if inside is not None:
             inner = inside.get_payload()
-            parent = (
-                decode_header(inner[0].get("Subject", ""))
-                if isinstance(inner, list) and inner
-                else ""
-            )
+            parent = header(inner[0], "Subject") if isinstance(inner, list) and inner else ""
         result.attachments.append(
             Attachment(
                 part=path,

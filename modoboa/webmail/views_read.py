@@ -16,7 +16,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from . import imap, reading
@@ -107,7 +106,6 @@ def message(request, uid):
     return render(request, "webmail/message.html", context)
 
 
-@xframe_options_sameorigin
 @webmail_page
 @require_GET
 def message_body(request, uid):
@@ -131,6 +129,8 @@ def message_body(request, uid):
         cleaned = ""
     response = render(request, "webmail/body.html", {"html": cleaned})
     response["Content-Security-Policy"] = body_policy(allow_remote)
+    # Framed by the message page only (every other page refuses framing).
+    response["X-Frame-Options"] = "SAMEORIGIN"
     response["Referrer-Policy"] = "no-referrer"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -156,7 +156,7 @@ def message_part(request, uid, part):
     if found.get_content_type() == "message/rfc822":
         content_type = "message/rfc822"
         inner = found.get_payload()
-        subject = inner[0].get("Subject", "") if isinstance(inner, list) and inner else ""
+        subject = reading.header(inner[0], "Subject") if isinstance(inner, list) and inner else ""
         filename = reading.safe_filename(found.get_filename() or subject, "message")
         if not filename.lower().endswith(".eml"):
             filename += ".eml"

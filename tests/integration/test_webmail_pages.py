@@ -184,3 +184,30 @@ def test_empty_trash_and_compress(user_client, mailbox):
     response = user_client.post(reverse("webmail:folder_compress"), {"folder": "INBOX"})
     assert response.status_code == 302
     assert mailbox.subjects() == []
+
+
+def test_marking_as_junk_trains_bayes_where_the_quarantine_learns(user_client, mailbox, settings):
+    import shutil
+    import subprocess
+
+    if not shutil.which("sa-learn"):
+        pytest.fail("sa-learn is missing (apt-get install spamassassin)")
+
+    def learned_spam():
+        result = subprocess.run(  # noqa: S603 - fixed argv
+            settings.AMAVIS_SA_LEARN + ["--dump", "magic"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for line in result.stdout.splitlines():
+            if line.rstrip().endswith("nspam"):
+                return int(line.split()[2])
+        return 0
+
+    before = learned_spam()
+    (uid,) = _uids(mailbox)
+    action = reverse("webmail:messages_action")
+    user_client.post(action, {"folder": "INBOX", "uid": [uid], "action": "junk"})
+    assert mailbox.subjects("Junk") == ["Welcome"]
+    assert learned_spam() == before + 1

@@ -15,6 +15,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from modoboa.lib.api.parsers import JSONParser
+
 from .. import folders as folder_ops
 from .. import imap, reading
 from .. import messages as message_ops
@@ -56,6 +58,8 @@ def _run(request, operation, field="detail"):
 
 class _Base(APIView):
     permission_classes = [IsAuthenticated]
+    # Bodies are JSON, as everywhere in the API.
+    parser_classes = [JSONParser]
 
     def handle_exception(self, exc):
         if isinstance(exc, _Unavailable):
