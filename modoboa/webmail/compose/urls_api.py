@@ -2,4 +2,13 @@
 ``urls_api`` (name them ``webmail-compose-...``, paths under ``webmail/``).
 """
 
-urlpatterns = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("webmail/senders/", api.SendersView.as_view(), name="webmail-compose-senders"),
+    path("webmail/recipients/", api.RecipientsView.as_view(), name="webmail-compose-recipients"),
+    path("webmail/send/", api.SendView.as_view(), name="webmail-compose-send"),
+    path("webmail/drafts/", api.DraftView.as_view(), name="webmail-compose-drafts"),
+]
