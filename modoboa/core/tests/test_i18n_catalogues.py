@@ -1,4 +1,5 @@
-"""The English and French catalogues cover every translatable string.
+"""Every catalogue (English, French and the other languages of 1.10)
+covers every translatable string.
 
 The strings are extracted from the code exactly as ``scripts/i18n update``
 does (Django's ``makemessages``, run on a temporary copy of the package so
@@ -8,6 +9,7 @@ Needs gettext, which ``scripts/debian-packages.txt`` installs.
 """
 
 import collections
+import gettext
 import os
 import pathlib
 import re
@@ -20,7 +22,10 @@ from django.utils import translation
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[2]
 LOCALE = PACKAGE / "locale"
-LANGUAGES = ("en", "fr")
+# Every catalogue in the package: the language menus offer exactly these.
+LANGUAGES = tuple(
+    sorted(path.name for path in LOCALE.iterdir() if (path / "LC_MESSAGES" / "django.po").exists())
+)
 # Keep in step with MAKEMESSAGES_OPTIONS in scripts/i18n.
 MAKEMESSAGES_OPTIONS = ["--no-wrap", "--ignore", "tests", "--ignore", "*/tests/*"]
 SOURCES = ("*.py", "*.html", "*.txt", "*.js")
@@ -138,11 +143,26 @@ def test_catalogues_hold_no_stale_entries(extracted, language):
     assert _describe(stale) == [], "run scripts/i18n update (it drops unused entries)"
 
 
+def _plural_forms(language):
+    """The catalogue's number of plural forms and its plural function."""
+    header = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    match = re.search(r"Plural-Forms: nplurals=(\d+); plural=(.*?);?\\n", header)
+    return int(match.group(1)), gettext.c2py(match.group(2))
+
+
+def test_the_languages_of_1_10_have_a_catalogue():
+    from django.conf import settings
+    from django.utils.translation import to_locale
+
+    assert set(LANGUAGES) == {to_locale(code) for code, _name in settings.LANGUAGES}
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_plural_entries_have_both_forms(language):
+def test_plural_entries_have_every_form(language):
+    count, _plural = _plural_forms(language)
     for entry in _catalogue(language).values():
         if entry.plural is not None:
-            assert len(entry.msgstrs) == 2 and all(entry.msgstrs), entry.msgid
+            assert len(entry.msgstrs) == count and all(entry.msgstrs), entry.msgid
 
 
 def test_english_catalogue_repeats_the_source_strings():
@@ -170,7 +190,8 @@ def test_translations_keep_placeholders_and_markup(language):
         sources = [entry.msgid, entry.plural] if entry.plural else [entry.msgid]
         for index, msgstr in enumerate(entry.msgstrs):
             source = sources[min(index, len(sources) - 1)]
-            # French uses its singular for 0 and 1, so it keeps the number.
+            # A language may use its singular for several numbers (French
+            # for 0 and 1; Japanese for all), so a form keeps the number.
             if _placeholders(msgstr) != _placeholders(source):
                 broken.append((entry.msgid, msgstr))
     assert broken == []
@@ -200,17 +221,19 @@ def _unescape(text):
     )
 
 
-def test_django_serves_our_french_translations():
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en"])
+def test_django_serves_our_translations(language):
     """Django's and DRF's catalogues translate some of the same msgids;
     ours must win (LOCALE_PATHS), for every entry.
     """
     overridden = []
-    with translation.override("fr"):
-        for entry in _catalogue("fr").values():
+    _count, plural = _plural_forms(language)
+    with translation.override(translation.to_language(language)):
+        for entry in _catalogue(language).values():
             context, msgid = entry.key[0], _unescape(entry.msgid)
             if entry.plural:
                 got = translation.ngettext(msgid, _unescape(entry.plural), 5)
-                wanted = entry.msgstrs[1]
+                wanted = entry.msgstrs[plural(5)]
             elif context is not None:
                 got, wanted = translation.pgettext(_unescape(context), msgid), entry.msgstrs[0]
             else:
