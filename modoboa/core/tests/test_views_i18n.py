@@ -290,14 +290,24 @@ def test_api_errors_follow_the_request_language(client, simple_user, superadmin)
     assert response.json() == {"detail": "You are not allowed to use this endpoint."}
 
 
-def test_language_menus_offer_only_languages_with_a_catalogue(client, simple_user):
+def test_language_menus_offer_only_languages_with_a_catalogue(client, simple_user, monkeypatch):
     import re
+
+    from modoboa.core import constants, languages
 
     client.force_login(simple_user)
     page = client.get("/user/profile/").content.decode()
     select = re.search(r'<select name="language".*?</select>', page, re.S).group(0)
+    # Every language of 1.10 has its catalogue.
+    assert re.findall(r'<option value="([^"]+)"', select) == [
+        code for code, _label in constants.LANGUAGES
+    ]
+    # Without a catalogue a language is not offered, but a value stored by
+    # 1.10 (or the API) stays selected, never silently changed.
+    monkeypatch.setattr(languages, "has_catalogue", lambda code: code in ("en", "fr"))
+    page = client.get("/user/profile/").content.decode()
+    select = re.search(r'<select name="language".*?</select>', page, re.S).group(0)
     assert re.findall(r'<option value="([^"]+)"', select) == ["en", "fr"]
-    # A value stored by 1.10 (or the API) stays selected, never silently changed.
     simple_user.language = "de"
     simple_user.save(update_fields=["language"])
     page = client.get("/user/profile/").content.decode()
@@ -306,7 +316,31 @@ def test_language_menus_offer_only_languages_with_a_catalogue(client, simple_use
     assert '<option value="de" selected>' in select
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_profile_page_speaks_each_language(client, simple_user, settings):
+    from django.utils import translation
+
+    from modoboa.core import constants
+    from modoboa.core.auth import django_language
+
+    client.force_login(simple_user)
+    for code, _label in constants.LANGUAGES:
+        # What the login does with the account's language.
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = django_language(code)
+        response = client.get("/user/profile/")
+        assert response.status_code == 200
+        title = re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1)
+        with translation.override(django_language(code)):
+            word = translation.gettext("Profile")
+        assert title.strip() == "%s · Modoboa" % word
+        # Each catalogue has its own word for it (English being the source).
+        assert (word == "Profile") == (code == "en"), code
+
+
+@pytest.mark.parametrize(
+    "language",
+    ["en", "fr", "cs", "de", "el", "es", "it", "ja", "nl", "pl", "pt", "pt-br", "ro", "ru", "sv"]
+    + ["zh-hant"],
+)
 def test_a_date_is_shown_one_way_whatever_the_template_says(language):
     import datetime
 
@@ -318,4 +352,11 @@ def test_a_date_is_shown_one_way_whatever_the_template_says(language):
     with translation.override(language):
         plain, short = template.render(Context({"moment": moment})).split("|")
     assert plain == short
-    assert short == {"en": "12/05/2026 8:45 a.m.", "fr": "05/12/2026 08:45"}[language]
+    expected = {
+        "en": "12/05/2026 8:45 a.m.",
+        "fr": "05/12/2026 08:45",
+        "de": "05.12.2026 08:45",
+        "sv": "2026-12-05 08:45",
+    }
+    if language in expected:
+        assert short == expected[language]

@@ -1,0 +1,6 @@
+"""Portuguese: the short forms of Django's Portuguese formats, everywhere."""
+
+DATE_FORMAT = "d/m/Y"
+DATETIME_FORMAT = "d/m/Y H:i"
+SHORT_DATE_FORMAT = DATE_FORMAT
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
