@@ -40,12 +40,28 @@ def clean_name(value):
     return name
 
 
+def administration_allowed(user):
+    """Whether ``user`` manages calendars beyond its own: super
+    administrators always, other administrators when the
+    ``allow_calendars_administration`` parameter says so (1.10's rule), for
+    every page, API call and command alike.
+    """
+    from modoboa.parameters import tools as param_tools
+
+    return user.is_superuser or (
+        user.is_admin
+        and param_tools.get_global_parameter(
+            "allow_calendars_administration", app="modoboa_radicale"
+        )
+    )
+
+
 def _may_manage_mailbox(user, mailbox):
     if user.is_superuser:
         return True
     if user.pk == mailbox.user_id:
         return True
-    return user.is_admin and user.can_access(mailbox.user)
+    return administration_allowed(user) and user.can_access(mailbox.user)
 
 
 def require_mailbox(user, mailbox):
@@ -54,7 +70,7 @@ def require_mailbox(user, mailbox):
 
 
 def require_domain(user, domain):
-    if not user.is_admin or not (user.is_superuser or user.can_access(domain)):
+    if not administration_allowed(user) or not (user.is_superuser or user.can_access(domain)):
         raise PermDeniedException(_("You are not allowed to manage this calendar"))
 
 
@@ -66,7 +82,7 @@ def user_calendars_for(user):
     if user.is_superuser:
         return queryset
     own = queryset.filter(mailbox__user=user)
-    if user.is_admin:
+    if administration_allowed(user):
         reachable = Mailbox.objects.get_for_admin(user)
         return (own | queryset.filter(mailbox__in=reachable)).distinct()
     return own
@@ -79,7 +95,11 @@ def shared_calendars_for(user):
     queryset = SharedCalendar.objects.select_related("domain")
     if user.is_superuser:
         return queryset
-    domains = Domain.objects.get_for_admin(user) if user.is_admin else Domain.objects.none()
+    domains = (
+        Domain.objects.get_for_admin(user)
+        if administration_allowed(user)
+        else Domain.objects.none()
+    )
     mailbox = user.mailbox_or_none
     condition = queryset.filter(domain__in=domains)
     if mailbox is not None:

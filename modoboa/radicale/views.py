@@ -16,7 +16,6 @@ from modoboa.admin.models import Domain, Mailbox
 from modoboa.core.auth import LoginRefused
 from modoboa.lib.exceptions import BadRequest, ModoboaException
 from modoboa.lib.views import apply_service_error
-from modoboa.parameters import tools as param_tools
 
 from . import client, services
 from .forms import CalendarForm, SharedCalendarForm, ShareForm
@@ -68,12 +67,7 @@ def calendar_list(request):
     user = request.user
     if user.mailbox_or_none is None and not user.is_admin:
         raise PermissionDenied(_("Calendars belong to mailboxes."))
-    admin_allowed = user.is_superuser or (
-        user.is_admin
-        and param_tools.get_global_parameter(
-            "allow_calendars_administration", app="modoboa_radicale"
-        )
-    )
+    admin_allowed = services.administration_allowed(user)
     form = CalendarForm(prefix="cal")
     shared_form = SharedCalendarForm(prefix="shared")
     status = 200

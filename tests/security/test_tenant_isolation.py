@@ -378,11 +378,20 @@ def test_a_disabled_account_loses_its_api_token(second_superadmin, superadmin):
 
 def test_calendar_sharing_targets_only_reachable_mailboxes(tenants):
     from modoboa.lib.exceptions import BadRequest
+    from modoboa.parameters import tools as param_tools
     from modoboa.radicale import services as calendars
     from modoboa.radicale.models import AccessRule, UserCalendar
 
     w = tenants
     calendar = UserCalendar.objects.create(mailbox=w.u1.mailbox, name="Plans")
+    # Administrators manage users' calendars only when the parameter says so.
+    with pytest.raises(PermDeniedException):
+        calendars.set_access_rule(
+            calendar, acting_user=w.da1, address="da1@d1.example", read=True, write=False
+        )
+    param_tools.set_global_parameter(
+        "allow_calendars_administration", True, app="modoboa_radicale"
+    )
     # A user, within its domain only; an administrator of d1 only, within d1.
     for actor in (w.u1, w.da1):
         for address in ("u2@d2.example", "nobody@d2.example"):

@@ -19,7 +19,6 @@ from rest_framework.views import APIView
 
 from modoboa.admin.models import Domain, Mailbox
 from modoboa.lib.exceptions import ModoboaException
-from modoboa.parameters import tools as param_tools
 
 from .. import client, services
 from . import serializers
@@ -68,12 +67,7 @@ def _shared_calendar(calendar):
 
 
 def _admin_allowed(user):
-    return user.is_superuser or (
-        user.is_admin
-        and param_tools.get_global_parameter(
-            "allow_calendars_administration", app="modoboa_radicale"
-        )
-    )
+    return services.administration_allowed(user)
 
 
 class _Base(APIView):

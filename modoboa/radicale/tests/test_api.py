@@ -5,6 +5,7 @@ answer 503 then; tests/integration/test_radicale.py uses the real one).
 import pytest
 
 from modoboa.lib.api.testing import api_client
+from modoboa.parameters import tools as param_tools
 from modoboa.radicale.models import AccessRule, SharedCalendar, UserCalendar
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,14 @@ def test_each_role_lists_what_it_manages(world, superadmin):
     assert names(alice.get("/api/v1/calendars/")) == ["A"]
     assert names(alice.get("/api/v1/shared-calendars/")) == ["Team"]
     admin = api_client(accounts["admin"])
+    # Without allow_calendars_administration an administrator manages (and
+    # lists) its own calendars only; it sees its domain's shared ones as a
+    # user of the domain.
+    assert names(admin.get("/api/v1/calendars/")) == []
+    assert names(admin.get("/api/v1/shared-calendars/")) == ["Team"]
+    param_tools.set_global_parameter(
+        "allow_calendars_administration", True, app="modoboa_radicale"
+    )
     assert names(admin.get("/api/v1/calendars/")) == ["A"]
     assert names(admin.get("/api/v1/shared-calendars/")) == ["Team"]
     assert names(api_client(superadmin).get("/api/v1/calendars/")) == ["A", "E"]
@@ -91,8 +100,14 @@ def test_sharing_targets_reachable_mailboxes_only(world, unchanged):
     response = alice.post(path, {"mailbox": "bob@test.com", "read": False}, format="json")
     assert response.status_code == 204
     assert not AccessRule.objects.exists()
-    # The domain administrator shares its users' calendars within its reach.
+    # The domain administrator shares its users' calendars within its reach,
+    # when the parameter lets administrators manage calendars.
     admin = api_client(accounts["admin"])
+    with unchanged():
+        assert admin.post(path, {"mailbox": "bob@test.com"}, format="json").status_code == 404
+    param_tools.set_global_parameter(
+        "allow_calendars_administration", True, app="modoboa_radicale"
+    )
     assert admin.post(path, {"mailbox": "bob@test.com"}, format="json").status_code == 200
     with unchanged():
         response = admin.post(path, {"mailbox": "eve@other.com"}, format="json")
