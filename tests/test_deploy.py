@@ -494,11 +494,15 @@ def test_pip_installs_the_package_and_the_command(tmp_path):
         packaged = set(archive.namelist())
     missing = sorted(set(source_files()) - packaged)
     assert not missing, "not in the wheel (MANIFEST.in?): %s" % missing
+    # Without PYTHONPATH: a source tree on it (with its egg-info) would make
+    # pip believe the package is already installed.
+    clean_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     subprocess.run(
         [str(venv / "bin" / "pip"), "install", "-q", "--no-deps", wheel],
         check=True,
         capture_output=True,
         timeout=300,
+        env=clean_env,
     )
     result = subprocess.run(
         [str(venv / "bin" / "modoboa-admin.py"), "help", "deploy"],
@@ -506,6 +510,7 @@ def test_pip_installs_the_package_and_the_command(tmp_path):
         text=True,
         cwd=str(tmp_path),
         check=False,
+        env=clean_env,
     )
     assert result.returncode == 0, result.stderr
     assert "--dburl" in result.stdout

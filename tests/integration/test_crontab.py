@@ -70,6 +70,7 @@ def test_the_page_lists_the_seed_jobs():
         "clean_inactive_accounts",
         "logparser",
         "update_statistics",
+        "run_import_jobs",
         "check_mx",
         "communicate_with_public_api",
         "manage_dkim_keys",
@@ -176,7 +177,7 @@ def test_every_cron_job_runs_twice_in_a_row(work_to_do, dns_settings, public_api
             assert job[0] in EXTENSION_JOBS, "%s is not a command of this instance" % job[0]
             continue
         jobs.append(job)
-    assert len(jobs) == 7 + sum(job[0] in EXTENSION_JOBS for job in jobs)
+    assert len(jobs) == 8 + sum(job[0] in EXTENSION_JOBS for job in jobs)
 
     outputs = [run_job(job, tmp_path / "handle.pid") for job in jobs]
     assert not any("Traceback" in output for output in outputs)

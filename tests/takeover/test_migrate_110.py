@@ -123,6 +123,7 @@ def without_extension_tables(schema):
         model._meta.db_table
         for config in apps.get_app_configs()
         if config.name in modules
-        for model in config.get_models()
+        # (with the tables of many-to-many fields)
+        for model in config.get_models(include_auto_created=True)
     }
     return [line for line in schema if line.split(" ON ", 1)[1].split(":", 1)[0] not in tables]

@@ -138,7 +138,12 @@ def python(version):
 
 
 def _pip(version, *args):
-    subprocess.run([python(version), "-m", "pip", "install", "-q", *args], check=True, cwd=CACHE)
+    # Without PYTHONPATH: this project's tree on it (with its egg-info, also
+    # named modoboa) would make pip skip upstream's package.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    subprocess.run(
+        [python(version), "-m", "pip", "install", "-q", *args], check=True, cwd=CACHE, env=env
+    )
 
 
 def _requirements(version):

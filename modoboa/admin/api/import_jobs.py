@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -52,7 +52,10 @@ class ImportJobList(APIView):
     """
 
     permission_classes = [IsAuthenticated]
-    parser_classes = [MultiPartParser]
+    # JSON too, so that a JSON body is refused like on every other route
+    # (403 without the CSRF token, 400 naming ``sourcefile`` with it)
+    # rather than by the parser (415) before the CSRF check can answer.
+    parser_classes = [MultiPartParser, JSONParser]
 
     @extend_schema(request=ImportRequestSerializer, responses={201: ImportJobSerializer})
     def post(self, request):

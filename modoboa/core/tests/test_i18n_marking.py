@@ -15,9 +15,9 @@ import re
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[2]
 
-# Words a template may show untranslated: names, DNS acronyms, CSS classes
+# Words a template may show untranslated: names, DNS and IMAP terms, CSS classes
 # given through blocks, and the first (keyword) field of the CSV lines.
-TEMPLATE_WORDS = {"Modoboa", "MX", "DNSBL", "DMARC", "p=", "container"}
+TEMPLATE_WORDS = {"Modoboa", "MX", "DNSBL", "DMARC", "p=", "container", "UIDVALIDITY"}
 CSV_KEYWORDS = re.compile(r"^(domain|domainalias|relaydomain|account|alias);$")
 CSS_CLASS = re.compile(r"^[a-z]+(-[a-z0-9]+)+$")
 ATTRIBUTE = re.compile(
@@ -54,7 +54,8 @@ ENGLISH_ON_PURPOSE = {
     ("parameters/tools.py", "Parameter %s.%s does not exist"),
     ("lib/authbackends.py", "%s is a local account"),
 }
-API_DOCUMENTATION = {"core/auth_api.py"}
+# API modules outside an api/ package: their help texts document the API.
+API_DOCUMENTATION = {"core/auth_api.py", "webmail/compose/api.py"}
 
 
 def _sources(pattern):
