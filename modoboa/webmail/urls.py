@@ -8,6 +8,7 @@ namespace ``webmail:compose``.
 from django.urls import include, path
 
 from . import views, views_read
+from .outside_transaction import outside_transaction
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -27,3 +28,5 @@ urlpatterns = [
     path("messages/<int:uid>/parts/<str:part>/", views_read.message_part, name="message_part"),
     path("", include(("modoboa.webmail.compose.urls", "compose"), namespace="compose")),
 ]
+
+urlpatterns = outside_transaction(urlpatterns)

@@ -6,6 +6,7 @@ folders and messages; the writing side's endpoints come from
 from django.urls import include, path
 
 from .api import views
+from .outside_transaction import outside_transaction
 
 urlpatterns = [
     path("webmail/folders/", views.FolderListView.as_view(), name="webmail-folders-list"),
@@ -42,3 +43,5 @@ urlpatterns = [
     ),
     path("", include("modoboa.webmail.compose.urls_api")),
 ]
+
+urlpatterns = outside_transaction(urlpatterns)

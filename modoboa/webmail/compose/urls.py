@@ -7,6 +7,7 @@ in the query string: ``/webmail/compose/reply/42/?folder=INBOX``.
 
 from django.urls import path
 
+from ..outside_transaction import outside_transaction
 from . import views
 
 urlpatterns = [
@@ -22,3 +23,5 @@ urlpatterns = [
     )
     for action in ("reply", "replyall", "forward", "forward_attachment")
 ]
+
+urlpatterns = outside_transaction(urlpatterns)

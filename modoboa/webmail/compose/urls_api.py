@@ -4,6 +4,7 @@
 
 from django.urls import path
 
+from ..outside_transaction import outside_transaction
 from . import api
 
 urlpatterns = [
@@ -12,3 +13,5 @@ urlpatterns = [
     path("webmail/send/", api.SendView.as_view(), name="webmail-compose-send"),
     path("webmail/drafts/", api.DraftView.as_view(), name="webmail-compose-drafts"),
 ]
+
+urlpatterns = outside_transaction(urlpatterns)
