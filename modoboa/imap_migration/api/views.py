@@ -5,6 +5,7 @@ mailboxes' domains).
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
@@ -15,7 +16,7 @@ from modoboa.lib.api.permissions import IsAdministrator
 from modoboa.lib.exceptions import BadRequest
 
 from .. import services
-from ..models import EmailProvider
+from ..models import STATUS_CHOICES, EmailProvider
 from . import serializers
 
 TAGS = ["imap_migration"]
@@ -136,19 +137,31 @@ def _migration(request, pk):
     return services.get_migration(request.user, pk)
 
 
+class StatusFilter(drf_serializers.Serializer):
+    status = drf_serializers.ChoiceField(
+        choices=[value for value, _label in STATUS_CHOICES], required=False
+    )
+
+
 class MigrationList(APIView):
     permission_classes = [IsAuthenticated, IsAdministrator]
 
     @extend_schema(
         summary="List the migration jobs of the mailboxes in reach",
-        parameters=[OpenApiParameter("status", str, description="pending, running, done...")],
+        parameters=[
+            OpenApiParameter("status", str, enum=[value for value, _label in STATUS_CHOICES])
+        ],
         responses=serializers.MigrationPageSerializer,
         tags=TAGS,
     )
     def get(self, request):
         queryset = services.migrations_for(request.user).order_by("-pk")
-        if request.query_params.get("status"):
-            queryset = queryset.filter(status=request.query_params["status"])
+        # An unknown status (or a NUL, which PostgreSQL refuses in a
+        # string) is a 400 naming the parameter, never a query.
+        wanted = StatusFilter(data=request.query_params)
+        wanted.is_valid(raise_exception=True)
+        if wanted.validated_data.get("status"):
+            queryset = queryset.filter(status=wanted.validated_data["status"])
         paginator = Pagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(

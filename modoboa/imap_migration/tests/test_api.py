@@ -186,3 +186,14 @@ def test_provider_domains_are_checked_by_the_api(callers, provider, unchanged):
         )
     assert response.status_code == 400
     assert "domains" in response.body
+
+
+def test_an_unknown_or_hostile_status_filter_is_a_400_naming_it(superadmin):
+    from modoboa.lib.api.testing import api_client
+
+    client = api_client(superadmin)
+    for value in ("nonsense", "Z\x1d\x00"):
+        response = client.get("/api/v1/imap_migration/migrations/", {"status": value})
+        assert response.status_code == 400
+        assert "status" in response.json()
+    assert client.get("/api/v1/imap_migration/migrations/", {"status": "done"}).status_code == 200
