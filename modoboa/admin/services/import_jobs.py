@@ -54,9 +54,7 @@ def _directory():
     base = getattr(settings, "BASE_DIR", None)
     if base is None:
         return tempfile.gettempdir()
-    path = os.path.join(str(base), "import-jobs")
-    os.makedirs(path, mode=0o750, exist_ok=True)
-    return path
+    return os.path.join(str(base), "import-jobs")
 
 
 def _progress_path(job_id):
@@ -64,6 +62,9 @@ def _progress_path(job_id):
 
 
 def _write_progress(job_id, done, total):
+    # Only the worker writes: a page reading the progress never creates
+    # (nor fails on) the directory.
+    os.makedirs(_directory(), mode=0o750, exist_ok=True)
     path = _progress_path(job_id)
     temporary = "%s.%d" % (path, os.getpid())
     with open(temporary, "w") as handle:
@@ -145,7 +146,11 @@ def run_job(job):
         now = time.monotonic()
         if now - last[0] >= PROGRESS_INTERVAL or done == total:
             last[0] = now
-            _write_progress(job.pk, done, total)
+            try:
+                _write_progress(job.pk, done, total)
+            except OSError as exc:
+                # The progress shown is a courtesy: the import goes on.
+                logger.warning("Cannot write the progress of import job %s: %s", job.pk, exc)
 
     options = dict(job.options)
     try:

@@ -228,4 +228,19 @@ def test_progress_files_live_in_the_instance_by_default(settings, tmp_path):
     settings.BASE_DIR = str(tmp_path)
     path = import_jobs._progress_path(7)
     assert path == str(tmp_path / "import-jobs" / "modoboa-import-job-7.json")
+    import_jobs._write_progress(7, 3, 10)
     assert (tmp_path / "import-jobs").is_dir()
+
+
+def test_an_unwritable_progress_directory_neither_breaks_the_page_nor_the_job(settings, tmp_path):
+    from modoboa.admin.models import ImportJob
+    from modoboa.admin.services import import_jobs
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    settings.MODOBOA_IMPORT_JOBS_DIR = str(blocker / "jobs")
+    job = ImportJob(pk=5, status=ImportJob.RUNNING, done=2, total=9)
+    # The page falls back to the job's own counts.
+    assert import_jobs.progress(job) == (2, 9)
+    with pytest.raises(OSError):
+        import_jobs._write_progress(5, 3, 9)
