@@ -132,6 +132,31 @@ def rights_changed(sender, **kwargs):
     _regenerate_rights()
 
 
+def calendar_owner(acting_user, address=""):
+    """The mailbox a new calendar of ``acting_user`` belongs to: its own
+    when ``address`` is blank or its own address; another one only for an
+    administrator allowed to manage calendars and reaching it. An unknown
+    and an unreachable mailbox get the same answer (no enumeration).
+    """
+    own = acting_user.mailbox_or_none
+    address = (address or "").strip().lower()
+    if not address or (own is not None and address == own.full_address):
+        if own is None:
+            raise BadRequest(_("Name the mailbox the calendar belongs to."), field="mailbox")
+        return own
+    if not administration_allowed(acting_user):
+        raise PermDeniedException(_("You are not allowed to manage this calendar"))
+    local, _sep, domain = address.partition("@")
+    mailbox = (
+        Mailbox.objects.select_related("user", "domain")
+        .filter(address=local, domain__name=domain)
+        .first()
+    )
+    if mailbox is None or not _may_manage_mailbox(acting_user, mailbox):
+        raise BadRequest(_("No mailbox %s") % address, field="mailbox")
+    return mailbox
+
+
 @transaction.atomic
 def create_user_calendar(*, acting_user, mailbox, name):
     require_mailbox(acting_user, mailbox)

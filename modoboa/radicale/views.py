@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from modoboa.admin.models import Domain, Mailbox
+from modoboa.admin.models import Domain
 from modoboa.core.auth import LoginRefused
 from modoboa.lib.exceptions import BadRequest, ModoboaException
 from modoboa.lib.views import apply_service_error
@@ -52,15 +52,6 @@ def _calendar_url(path):
         return ""
 
 
-def _lookup_mailbox(address):
-    local, _sep, domain = (address or "").strip().lower().partition("@")
-    return (
-        Mailbox.objects.select_related("user", "domain")
-        .filter(address=local, domain__name=domain)
-        .first()
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def calendar_list(request):
@@ -74,13 +65,8 @@ def calendar_list(request):
     if request.method == "POST" and "cal-name" in request.POST:
         form = CalendarForm(request.POST, prefix="cal")
         if form.is_valid():
-            address = form.cleaned_data["mailbox"]
-            mailbox = user.mailbox_or_none
-            if address and admin_allowed:
-                mailbox = _lookup_mailbox(address)
             try:
-                if mailbox is None:
-                    raise BadRequest(_("No mailbox %s") % address, field="mailbox")
+                mailbox = services.calendar_owner(user, form.cleaned_data["mailbox"])
                 calendar = services.create_user_calendar(
                     acting_user=user, mailbox=mailbox, name=form.cleaned_data["name"]
                 )

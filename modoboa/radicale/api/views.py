@@ -17,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from modoboa.admin.models import Domain, Mailbox
+from modoboa.admin.models import Domain
 from modoboa.lib.exceptions import ModoboaException
 
 from .. import client, services
@@ -110,17 +110,9 @@ class CalendarListView(_Base):
     def post(self, request):
         serializer = serializers.CalendarSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        address = serializer.validated_data.get("mailbox", "").strip().lower()
-        mailbox = request.user.mailbox_or_none
-        if address and (mailbox is None or address != mailbox.full_address):
-            if not _admin_allowed(request.user):
-                raise PermissionDenied(_("You are not allowed to manage this calendar"))
-            local, _sep, domain = address.partition("@")
-            mailbox = Mailbox.objects.filter(address=local, domain__name=domain).first()
-            if mailbox is None or not services._may_manage_mailbox(request.user, mailbox):
-                raise ValidationError({"mailbox": [_("No mailbox %s") % address]})
-        if mailbox is None:
-            raise ValidationError({"mailbox": [_("Name the mailbox the calendar belongs to.")]})
+        mailbox = _call(
+            services.calendar_owner, request.user, serializer.validated_data.get("mailbox", "")
+        )
         calendar = _call(
             services.create_user_calendar,
             acting_user=request.user,
