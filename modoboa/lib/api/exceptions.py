@@ -108,6 +108,26 @@ def _action(context):
 
 def exception_handler(exc, context):
     """DRF exception handler (``REST_FRAMEWORK["EXCEPTION_HANDLER"]``)."""
+    response = _exception_response(exc, context)
+    _keep_outer_transaction(context)
+    return response
+
+
+def _keep_outer_transaction(context):
+    """A view marked ``non_atomic_requests`` has no request transaction of
+    its own for DRF to roll back: an atomic block around it belongs to its
+    caller (a test), which an API refusal must not poison.
+    """
+    from django.db import DEFAULT_DB_ALIAS, connection, transaction
+
+    request = (context or {}).get("request")
+    func = getattr(getattr(request, "resolver_match", None), "func", None)
+    non_atomic = getattr(func, "_non_atomic_requests", ())
+    if DEFAULT_DB_ALIAS in non_atomic and connection.in_atomic_block:
+        transaction.set_rollback(False)
+
+
+def _exception_response(exc, context):
     if isinstance(exc, (ServiceError, ModoboaException)):
         original = exc.original if isinstance(exc, ServiceError) else exc
         set_rollback()
