@@ -8,11 +8,13 @@ bounded (a few rows, counts on indexed columns), whatever the number of
 domains and mailboxes.
 """
 
+from django.conf import settings
+from django.db import connections
 from django.db.models import F, FloatField, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from modoboa.core import jobs
+from modoboa.core import jobs, maps_freshness
 from modoboa.core.models import Log
 from modoboa.limits import services as limits_services
 
@@ -62,8 +64,15 @@ def pending_work(user):
         .distinct()
         .count(),
     }
-    # Renames and deletions on disk concern the whole mail store.
+    # Renames and deletions on disk concern the whole mail store, and the
+    # Postfix maps the whole instance.
     work["mailbox_operations"] = MailboxOperation.objects.count() if user.is_superuser else None
+    maps_dir = getattr(settings, "MODOBOA_POSTFIX_MAPS_DIR", None)
+    work["postfix_maps"] = (
+        maps_freshness.check(maps_dir, connections["default"].settings_dict)
+        if user.is_superuser and maps_dir
+        else None
+    )
     return work
 
 

@@ -222,6 +222,10 @@ MODOBOA_MAIL_MASTER_SECRET_FILE = None
 MODOBOA_MAIL_MASTER_USER = "modoboa"
 MODOBOA_MAIL_MASTER_SEPARATOR = "*"
 
+# Where generate_postfix_maps wrote the map files on this host; the
+# dashboard tells whether they are what this version writes (None: no check).
+MODOBOA_POSTFIX_MAPS_DIR = "/etc/postfix"
+
 MODOBOA_API_URL = "https://api.modoboa.org/1/"
 MODOBOA_CUSTOM_LOGO = None
 DOVECOT_LOOKUP_PATH = ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot")
