@@ -6,11 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from modoboa.core import signals
+from modoboa.core.auth import django_language
 from modoboa.core.forms import APIAccessForm, ForwardForm, ProfileForm
 from modoboa.lib import cryptutils
 from modoboa.lib.exceptions import ModoboaException
@@ -88,7 +90,10 @@ def profile(request):
                 )
             else:
                 user.refresh_from_db()
-                messages.success(request, _("Profile updated"))
+                # Said in the language just chosen: the next page speaks it.
+                language = django_language(user.language) or translation.get_language()
+                with translation.override(language):
+                    messages.success(request, _("Profile updated"))
                 return set_language_cookie(redirect("core:user_profile"), user)
     else:
         form = ProfileForm(user=user, initial=initial, allow_password_change=allow_password)
