@@ -314,7 +314,8 @@ def main():
     args = parser.parse_args()
     ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
     engines = ENGINES if args.engine == "all" else (args.engine,)
-    artifacts = os.path.join(TOP, "test-artifacts")
+    # A run inside a test keeps its reports out of the outer run's.
+    artifacts = os.environ.get("MODOBOA_TEST_ARTIFACTS") or os.path.join(TOP, "test-artifacts")
     os.makedirs(artifacts, exist_ok=True)
 
     if not args.no_lint:
