@@ -14,7 +14,7 @@ from django.db.models import F, FloatField, IntegerField, OuterRef, Subquery, Su
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from modoboa.core import jobs, maps_freshness
+from modoboa.core import database_health, jobs, maps_freshness
 from modoboa.core.models import Log
 from modoboa.limits import services as limits_services
 
@@ -67,6 +67,7 @@ def pending_work(user):
     # Renames and deletions on disk concern the whole mail store, and the
     # Postfix maps the whole instance.
     work["mailbox_operations"] = MailboxOperation.objects.count() if user.is_superuser else None
+    work["database"] = database_health.check() if user.is_superuser else None
     maps_dir = getattr(settings, "MODOBOA_POSTFIX_MAPS_DIR", None)
     work["postfix_maps"] = (
         maps_freshness.check(maps_dir, connections["default"].settings_dict)

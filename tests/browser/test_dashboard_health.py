@@ -109,6 +109,9 @@ def test_health_items_follow_the_maps_and_the_dns_checks(
     command = page.locator("#postfix-maps-command").inner_text()
     assert command == "python manage.py generate_postfix_maps --destdir %s" % maps_dir
     assert "To fix it, run:" in item.inner_text()
+    assert page.locator("#database-server").inner_text().startswith("SQLite 3.")
+    assert page.locator("#database-state").inner_text() == "up to date"
+    assert page.locator("#database-command").count() == 0
     assert page.locator("#dns-mx-checked").inner_text() == "1"
     assert page.locator("#dns-dnsbl-listed").inner_text() == "1"
     assert "text-bg-danger" in page.locator("#dns-dnsbl-listed").get_attribute("class")

@@ -1,5 +1,6 @@
-"""The dashboard's "Postfix maps" health item: what it says matches the
-files on disk, and the command it prints is the one that fixes them.
+"""The dashboard's health items: "Postfix maps" says what the files on disk
+are, "Database" whether migrations wait; each prints the command that fixes
+it, and running that command turns it green.
 """
 
 import os
@@ -137,3 +138,25 @@ def test_only_the_super_administrator_sees_it(
     settings.MODOBOA_POSTFIX_MAPS_DIR = None
     client.force_login(superadmin)
     assert health(client) is None
+
+
+def test_the_database_line_names_the_server_and_unapplied_migrations(client, superadmin):
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    client.force_login(superadmin)
+    page = client.get("/dashboard/").content.decode()
+    server = re.search(r'id="database-server">([^<]*)<', page).group(1)
+    assert server.startswith(connection.display_name + " ")
+    assert re.search(r'id="database-state">up to date<', page)
+    assert 'id="database-command"' not in page
+    # What an upgrade without "manage.py migrate" leaves behind.
+    MigrationRecorder.Migration.objects.filter(app="core", name="0003_jobrun").delete()
+    page = client.get("/dashboard/").content.decode()
+    assert re.search(r'id="database-state">1 migration not applied<', page)
+    assert re.search(r'id="database-command">python manage.py migrate<', page)
+
+
+def test_domain_administrators_do_not_see_the_database_line(client, domain_admin):
+    client.force_login(domain_admin)
+    assert 'id="health-database"' not in client.get("/dashboard/").content.decode()
