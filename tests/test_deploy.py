@@ -233,6 +233,7 @@ def test_generated_settings_spell_out_the_shared_defaults(workdir):
     with override_settings(MODOBOA_ENCRYPTION_KEY=namespace["MODOBOA_ENCRYPTION_KEY"]):
         assert encryption.check_key() is None
     assert namespace["FORMAT_MODULE_PATH"] == settings_defaults.FORMAT_MODULE_PATH
+    assert namespace["MODOBOA_POSTFIX_MAPS_DIR"] == settings_defaults.MODOBOA_POSTFIX_MAPS_DIR
     assert namespace["DATABASES"]["default"]["ATOMIC_REQUESTS"] is True
     assert namespace["LANGUAGE_CODE"] == "fr"
     assert namespace["TIME_ZONE"] == "Europe/Paris"

@@ -8,7 +8,6 @@ bounded (a few rows, counts on indexed columns), whatever the number of
 domains and mailboxes.
 """
 
-from django.conf import settings
 from django.db import connections
 from django.db.models import F, FloatField, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce
@@ -68,7 +67,7 @@ def pending_work(user):
     # Postfix maps the whole instance.
     work["mailbox_operations"] = MailboxOperation.objects.count() if user.is_superuser else None
     work["database"] = database_health.check() if user.is_superuser else None
-    maps_dir = getattr(settings, "MODOBOA_POSTFIX_MAPS_DIR", None)
+    maps_dir = maps_freshness.configured_dir()
     work["postfix_maps"] = (
         maps_freshness.check(maps_dir, connections["default"].settings_dict)
         if user.is_superuser and maps_dir

@@ -28,6 +28,18 @@ from dataclasses import dataclass, field
 from modoboa.core import postfix_maps
 
 SEVERITY = ("missing", "outdated", "modified", "unreadable")
+#: Where the documentation has the files written (docs/postfix.rst).
+DEFAULT_DIR = "/etc/postfix"
+
+
+def configured_dir():
+    """``MODOBOA_POSTFIX_MAPS_DIR``, ``DEFAULT_DIR`` when a settings file
+    does not name it (instances deployed before it existed); None disables
+    the check.
+    """
+    from django.conf import settings
+
+    return getattr(settings, "MODOBOA_POSTFIX_MAPS_DIR", DEFAULT_DIR)
 
 
 @dataclass

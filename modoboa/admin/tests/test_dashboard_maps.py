@@ -160,3 +160,12 @@ def test_the_database_line_names_the_server_and_unapplied_migrations(client, sup
 def test_domain_administrators_do_not_see_the_database_line(client, domain_admin):
     client.force_login(domain_admin)
     assert 'id="health-database"' not in client.get("/dashboard/").content.decode()
+
+
+def test_a_settings_file_without_the_setting_checks_the_documented_directory(
+    client, superadmin, settings
+):
+    del settings.MODOBOA_POSTFIX_MAPS_DIR
+    client.force_login(superadmin)
+    shown = health(client)
+    assert shown["command"] == "python manage.py generate_postfix_maps --destdir /etc/postfix"

@@ -112,6 +112,11 @@ MODOBOA_CUSTOM_LOGO = None
 # with "python manage.py mail_master_secret --secret-file <path>".
 MODOBOA_MAIL_MASTER_SECRET_FILE = None
 
+# Where "python manage.py generate_postfix_maps" writes the Postfix map files
+# on this host; the dashboard tells whether they are up to date (None: the
+# maps live on another host, no check).
+MODOBOA_POSTFIX_MAPS_DIR = "/etc/postfix"
+
 # Where to look for the dovecot binary (after `which dovecot`).
 DOVECOT_LOOKUP_PATH = $dovecot_lookup_path
 
