@@ -46,9 +46,26 @@ def _create(editor):
             # (README.sql-*) are declared in Meta.indexes.
             for index in model._meta.indexes:
                 editor.add_index(model, index)
-            if model._meta.db_table == "msgs" and editor.connection.vendor == "postgresql":
-                for statement in PG_SEARCH_INDEXES:
+            if model._meta.db_table == "msgs":
+                for statement in search_index_statements(editor.connection):
                     editor.execute(statement)
+
+
+def search_index_statements(connection):
+    """The statements creating the search indexes missing on ``connection``
+    (see the documentation): none but the trigram ones on PostgreSQL.
+    """
+    if connection.vendor == "postgresql":
+        return PG_SEARCH_INDEXES
+    return []
+
+
+def create_search_indexes(using=None):
+    """Add the search indexes to existing tables (idempotent)."""
+    connection = connections[using or amavis_alias()]
+    with connection.cursor() as cursor:
+        for statement in search_index_statements(connection):
+            cursor.execute(statement)
 
 
 def drop_tables(using=None):

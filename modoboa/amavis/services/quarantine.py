@@ -27,6 +27,9 @@ from ..models import Maddr, Msgrcpt, Msgs, Quarantine
 from ..pdp import PDPClient
 
 SEARCH_FIELDS = ("from", "subject", "to", "all")
+# Rows counted at most by the console and the API (then "more than ..."):
+# counting a quarantine of a million messages would take seconds per page.
+COUNT_LIMIT = 1000
 MAX_SOURCE = 50 * 1024 * 1024
 
 
