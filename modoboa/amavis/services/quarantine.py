@@ -170,18 +170,68 @@ def list_rows(user, *, content=None, search=None, search_in="all", pending_only=
     if search:
         if search_in not in SEARCH_FIELDS:
             raise BadRequest(_("Unknown search criterion: %s") % search_in, field="criteria")
-        terms = {
-            "from": Q(mail__from_addr__icontains=search),
-            "subject": Q(mail__subject__icontains=search),
-            "to": Q(rcpt_text__icontains=search),
-        }
-        if search_in in ("to", "all"):
-            rows = rows.annotate(rcpt_text=OctetsAsText("rid__email"))
-        if search_in == "all":
-            rows = rows.filter(terms["from"] | terms["subject"] | terms["to"])
-        else:
-            rows = rows.filter(terms[search_in])
+        rows = rows.filter(search_condition(search, search_in))
     return rows
+
+
+def _matching_addresses(search):
+    return (
+        Maddr.objects.annotate(email_text=OctetsAsText("email"))
+        .filter(email_text__icontains=search)
+        .values("id")
+    )
+
+
+def search_candidates(search, search_in):
+    """The ids of the messages matching a search, from its indexed sources
+    (one query; duplicates possible).
+    """
+    in_message = {
+        "from": Q(from_addr__icontains=search),
+        "subject": Q(subject__icontains=search),
+        "all": Q(from_addr__icontains=search) | Q(subject__icontains=search),
+    }
+    sources = []
+    if search_in in in_message:
+        sources.append(Msgs.objects.filter(in_message[search_in]).values_list("mail_id"))
+    if search_in in ("to", "all"):
+        addresses = _matching_addresses(search)
+        sources.append(Msgrcpt.objects.filter(rid__in=addresses).values_list("mail_id"))
+    if len(sources) > 1:
+        return sources[0].union(*sources[1:], all=True)
+    return sources[0]
+
+
+def search_condition(search, search_in):
+    """A ``Q`` over ``msgrcpt`` for a search of ``search`` in ``search_in``.
+
+    The matching messages are first looked for on their own, at most
+    ``COUNT_LIMIT`` + 1 of them, in one query answered from indexes or
+    small tables: the sender and the subject in ``msgs`` (trigram indexes
+    on PostgreSQL, see :mod:`..schema`), the recipient in ``maddr`` (one
+    row per address, not per message) then ``msgrcpt_idx_rid``. With few
+    matches the list then reads those messages by their id; with many,
+    the list walks the date index and stops after a page, since matches
+    are frequent. Either way no page reads the whole quarantine because
+    of a search with few matches (except where no index can answer it:
+    a text inside the subject or the sender on MariaDB and SQLite).
+    """
+    addresses = _matching_addresses(search)
+    candidates = search_candidates(search, search_in)
+    found = {mail_id for (mail_id,) in candidates[: COUNT_LIMIT + 1]}
+    # The condition on the row itself (a message to several recipients
+    # matches "to" on the matching recipient's row only).
+    row_conditions = {
+        "from": Q(mail__from_addr__icontains=search),
+        "subject": Q(mail__subject__icontains=search),
+        "to": Q(rid__in=addresses),
+    }
+    row_condition = row_conditions.get(search_in) or (
+        row_conditions["from"] | row_conditions["subject"] | row_conditions["to"]
+    )
+    if len(found) > COUNT_LIMIT:
+        return row_condition
+    return Q(mail_id__in=sorted(found)) & row_condition
 
 
 def message_key():
