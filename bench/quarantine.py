@@ -167,16 +167,17 @@ def explain(queries):
 
 
 # (label, search criterion, text): with many matches (10 to 11% of the
-# messages, spread over the quarantine) and with few (10 messages, 1 for
-# the subject).
+# messages, spread over the quarantine; "prize" is in every subject of
+# d7.test, the domain administrator's) and with few (10 messages of
+# d7.test, 1 for the subject).
 SEARCHES = [
     ("from, many", "from", "sender1"),
     ("from, few", "from", "news12307@"),
-    ("subject, many", "subject", "casino"),
+    ("subject, many", "subject", "prize"),
     ("subject, few", "subject", "Offer 123407:"),
     ("to, many", "to", "u5"),
     ("to, few", "to", "vip@"),
-    ("all, many", "all", "casino"),
+    ("all, many", "all", "prize"),
     ("all, few", "all", "vip@"),
 ]
 

@@ -186,14 +186,11 @@ def search_candidates(search, search_in):
     """The ids of the messages matching a search, from its indexed sources
     (one query; duplicates possible).
     """
-    in_message = {
-        "from": Q(from_addr__icontains=search),
-        "subject": Q(subject__icontains=search),
-        "all": Q(from_addr__icontains=search) | Q(subject__icontains=search),
-    }
     sources = []
-    if search_in in in_message:
-        sources.append(Msgs.objects.filter(in_message[search_in]).values_list("mail_id"))
+    if search_in in ("from", "all"):
+        sources.append(Msgs.objects.filter(from_addr__icontains=search).values_list("mail_id"))
+    if search_in in ("subject", "all"):
+        sources.append(Msgs.objects.filter(subject__icontains=search).values_list("mail_id"))
     if search_in in ("to", "all"):
         addresses = _matching_addresses(search)
         sources.append(Msgrcpt.objects.filter(rid__in=addresses).values_list("mail_id"))
