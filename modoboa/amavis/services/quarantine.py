@@ -144,10 +144,13 @@ def recipient_filter(user):
     return Q(rid__in=addresses_ids)
 
 
-def visible_rows(user):
-    """The ``msgrcpt`` rows of quarantined messages ``user`` may see."""
+def visible_rows(user, condition=False):
+    """The ``msgrcpt`` rows of quarantined messages ``user`` may see
+    (``condition``: its ``recipient_filter`` when already known).
+    """
     rows = Msgrcpt.objects.filter(mail__quar_type="Q").exclude(rs=constants.RS_DELETED)
-    condition = recipient_filter(user)
+    if condition is False:
+        condition = recipient_filter(user)
     if condition is not None:
         rows = rows.filter(condition)
     return rows
@@ -159,7 +162,10 @@ def list_rows(user, *, content=None, search=None, search_in="all", pending_only=
     more (a join on ``maddr`` in the page's query lets MariaDB start from
     ``maddr`` and sort the whole quarantine).
     """
-    rows = visible_rows(user).select_related("mail").prefetch_related("rid", "mail__sid")
+    condition = recipient_filter(user)
+    rows = (
+        visible_rows(user, condition).select_related("mail").prefetch_related("rid", "mail__sid")
+    )
     if content:
         if content not in constants.CONTENT_TYPES:
             raise BadRequest(_("Unknown message type: %s") % content, field="type")
@@ -170,7 +176,7 @@ def list_rows(user, *, content=None, search=None, search_in="all", pending_only=
     if search:
         if search_in not in SEARCH_FIELDS:
             raise BadRequest(_("Unknown search criterion: %s") % search_in, field="criteria")
-        rows = rows.filter(search_condition(search, search_in))
+        rows = rows.filter(search_condition(search, search_in, condition))
     return rows
 
 
@@ -182,24 +188,33 @@ def _matching_addresses(search):
     )
 
 
-def search_candidates(search, search_in):
+def search_candidates(search, search_in, visible=None):
     """The ids of the messages matching a search, from its indexed sources
-    (one query; duplicates possible).
+    (one query; duplicates possible). ``visible`` (a ``recipient_filter``)
+    keeps the messages of those recipients only: an administrator's
+    search reads its domains' rows, not the whole quarantine's matches.
     """
     sources = []
-    if search_in in ("from", "all"):
-        sources.append(Msgs.objects.filter(from_addr__icontains=search).values_list("mail_id"))
-    if search_in in ("subject", "all"):
-        sources.append(Msgs.objects.filter(subject__icontains=search).values_list("mail_id"))
+    for criterion, column in (("from", "from_addr"), ("subject", "subject")):
+        if search_in not in (criterion, "all"):
+            continue
+        if visible is None:
+            messages = Msgs.objects.filter(**{"%s__icontains" % column: search})
+        else:
+            messages = Msgrcpt.objects.filter(visible, **{"mail__%s__icontains" % column: search})
+        sources.append(messages.values_list("mail_id"))
     if search_in in ("to", "all"):
         addresses = _matching_addresses(search)
-        sources.append(Msgrcpt.objects.filter(rid__in=addresses).values_list("mail_id"))
+        rows = Msgrcpt.objects.filter(rid__in=addresses)
+        if visible is not None:
+            rows = rows.filter(visible)
+        sources.append(rows.values_list("mail_id"))
     if len(sources) > 1:
         return sources[0].union(*sources[1:], all=True)
     return sources[0]
 
 
-def search_condition(search, search_in):
+def search_condition(search, search_in, visible=None):
     """A ``Q`` over ``msgrcpt`` for a search of ``search`` in ``search_in``.
 
     The matching messages are first looked for on their own, at most
@@ -214,7 +229,7 @@ def search_condition(search, search_in):
     a text inside the subject or the sender on MariaDB and SQLite).
     """
     addresses = _matching_addresses(search)
-    candidates = search_candidates(search, search_in)
+    candidates = search_candidates(search, search_in, visible)
     found = {mail_id for (mail_id,) in candidates[: COUNT_LIMIT + 1]}
     # The condition on the row itself (a message to several recipients
     # matches "to" on the matching recipient's row only).
