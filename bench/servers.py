@@ -135,7 +135,12 @@ class MariaDB(testrunner.MariaDB):
         # A kept data directory: the server only (see testrunner.MariaDB).
         data = os.path.join(self.root, "data")
         rundir = os.path.join(self.root, "run")
+        # Its own temporary directory: files in /tmp may be cleaned meanwhile.
+        tmpdir = os.path.join(self.root, "tmp")
+        os.makedirs(tmpdir, exist_ok=True)
         user_args = ["--user=mysql"] if os.getuid() == 0 else []
+        if user_args:
+            shutil.chown(tmpdir, "mysql", "mysql")
         self.socket = os.path.join(rundir, "mysqld.sock")
         self.process = subprocess.Popen(  # noqa: S603 - fixed argv
             [
@@ -143,6 +148,7 @@ class MariaDB(testrunner.MariaDB):
                 "--no-defaults",
                 *user_args,
                 "--datadir=%s" % data,
+                "--tmpdir=%s" % tmpdir,
                 "--socket=%s" % self.socket,
                 "--pid-file=%s" % os.path.join(rundir, "pid"),
                 "--port=%d" % self.port,

@@ -13,8 +13,9 @@ database whatever the size of the quarantine.
 """
 
 from django.db import connections, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
 from django.utils.translation import gettext as _
 
 from modoboa.core import constants as core_constants
@@ -224,9 +225,9 @@ def search_condition(search, search_in, visible=None):
     row per address, not per message) then ``msgrcpt_idx_rid``. With few
     matches the list then reads those messages by their id; with many,
     the list walks the date index and stops after a page, since matches
-    are frequent. Either way no page reads the whole quarantine because
-    of a search with few matches (except where no index can answer it:
-    a text inside the subject or the sender on MariaDB and SQLite).
+    are frequent. Where no index answers a search inside a text (MariaDB,
+    SQLite), the sender and subject sources are scans of the narrow
+    indexes of :mod:`..schema`.
     """
     addresses = _matching_addresses(search)
     candidates = search_candidates(search, search_in, visible)
@@ -241,9 +242,17 @@ def search_condition(search, search_in, visible=None):
     row_condition = row_conditions.get(search_in) or (
         row_conditions["from"] | row_conditions["subject"] | row_conditions["to"]
     )
-    if len(found) > COUNT_LIMIT:
-        return row_condition
-    return Q(mail_id__in=sorted(found)) & row_condition
+    if len(found) <= COUNT_LIMIT:
+        return Q(mail_id__in=sorted(found)) & row_condition
+    # Many matches: the page walks the date index. ``rid + 0`` keeps
+    # MariaDB from starting at the matching addresses instead and sorting
+    # every one of their rows (100,000s of them).
+    unindexed = Q(In(F("rid") + 0, addresses))
+    if search_in == "to":
+        return unindexed
+    if search_in == "all":
+        return row_conditions["from"] | row_conditions["subject"] | unindexed
+    return row_condition
 
 
 def message_key():
