@@ -39,15 +39,43 @@ import testrunner  # noqa: E402
 
 
 class PostgreSQL(testrunner.PostgreSQL):
-    """PostgreSQL with ``fsync=off`` (the data is disposable)."""
+    """PostgreSQL with ``fsync=off`` (the data is disposable).
 
-    def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="modoboa-bench-pg-")
+    With ``keep``, a directory: the cluster lives there, is left in place by
+    ``stop()`` and restarted as it is by a later run (``has_data()``).
+    """
+
+    def __init__(self, keep=None):
+        self.keep = keep
+        self.tmp = keep or tempfile.mkdtemp(prefix="modoboa-bench-pg-")
         os.chmod(self.tmp, 0o755)  # the server runs as postgres
         super().__init__(self.tmp)
 
+    def has_data(self):
+        return os.path.isdir(os.path.join(self.root, "data"))
+
     def start(self):
-        super().start()
+        if not self.has_data():
+            super().start()
+            return self
+        options = (
+            "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
+            % (self.port, os.path.join(self.root, "sock"))
+        )
+        self._as_postgres(
+            [
+                os.path.join(self.bin, "pg_ctl"),
+                "-D",
+                os.path.join(self.root, "data"),
+                "-l",
+                os.path.join(self.root, "log"),
+                "-o",
+                options,
+                "-w",
+                "start",
+            ]
+        )
         return self
 
     def url(self, name):
@@ -73,12 +101,17 @@ class PostgreSQL(testrunner.PostgreSQL):
             stdout=subprocess.DEVNULL,
         )
 
-    def create_database(self, name):
-        self.psql('DROP DATABASE IF EXISTS "%s"' % name)
-        self.psql('CREATE DATABASE "%s"' % name)
+    def create_database(self, name, reuse=False):
+        if not reuse:
+            self.psql('DROP DATABASE IF EXISTS "%s"' % name)
+            self.psql('CREATE DATABASE "%s"' % name)
         return self.url(name)
 
     def stop(self):
+        if self.keep:
+            data = os.path.join(self.root, "data")
+            self._as_postgres([os.path.join(self.bin, "pg_ctl"), "-D", data, "-w", "stop"])
+            return
         super().stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -86,29 +119,79 @@ class PostgreSQL(testrunner.PostgreSQL):
 class MariaDB(testrunner.MariaDB):
     """MariaDB (only used to EXPLAIN the mail-server lookups)."""
 
-    def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="modoboa-bench-my-")
+    def __init__(self, keep=None):
+        self.keep = keep
+        self.tmp = keep or tempfile.mkdtemp(prefix="modoboa-bench-my-")
         os.chmod(self.tmp, 0o755)  # the server runs as mysql
         super().__init__(self.tmp)
 
+    def has_data(self):
+        return os.path.isdir(os.path.join(self.root, "data"))
+
     def start(self):
-        super().start()
+        if not self.has_data():
+            super().start()
+            return self
+        # A kept data directory: the server only (see testrunner.MariaDB).
+        data = os.path.join(self.root, "data")
+        rundir = os.path.join(self.root, "run")
+        # Its own temporary directory: files in /tmp may be cleaned meanwhile.
+        tmpdir = os.path.join(self.root, "tmp")
+        os.makedirs(tmpdir, exist_ok=True)
+        user_args = ["--user=mysql"] if os.getuid() == 0 else []
+        if user_args:
+            shutil.chown(tmpdir, "mysql", "mysql")
+        self.socket = os.path.join(rundir, "mysqld.sock")
+        self.process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [
+                "mariadbd",
+                "--no-defaults",
+                *user_args,
+                "--datadir=%s" % data,
+                "--tmpdir=%s" % tmpdir,
+                "--socket=%s" % self.socket,
+                "--pid-file=%s" % os.path.join(rundir, "pid"),
+                "--port=%d" % self.port,
+                "--bind-address=127.0.0.1",
+                "--log-error=%s" % os.path.join(self.root, "err.log"),
+                "--innodb-flush-log-at-trx-commit=0",
+                "--skip-log-bin",
+                "--character-set-server=utf8mb4",
+                "--collation-server=utf8mb4_unicode_ci",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+        def ready():
+            return (
+                subprocess.run(  # noqa: S603 - fixed argv
+                    ["mariadb", "--no-defaults", "-S", self.socket, "-uroot", "-e", "SELECT 1"],
+                    check=False,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                ).returncode
+                == 0
+            )
+
+        _wait(ready, "MariaDB", timeout=120)
         return self
 
-    def create_database(self, name):
-        subprocess.run(
-            [
-                "mariadb",
-                "--no-defaults",
-                "-S",
-                self.socket,
-                "-uroot",
-                "-e",
-                "DROP DATABASE IF EXISTS `%s`; CREATE DATABASE `%s` CHARACTER SET utf8mb4"
-                % (name, name),
-            ],
-            check=True,
-        )
+    def create_database(self, name, reuse=False):
+        if not reuse:
+            subprocess.run(
+                [
+                    "mariadb",
+                    "--no-defaults",
+                    "-S",
+                    self.socket,
+                    "-uroot",
+                    "-e",
+                    "DROP DATABASE IF EXISTS `%s`; CREATE DATABASE `%s` CHARACTER SET utf8mb4"
+                    % (name, name),
+                ],
+                check=True,
+            )
         return "mysql://%s:%s@127.0.0.1:%d/%s" % (
             testrunner.DB_USER,
             testrunner.DB_PASSWORD,
@@ -118,7 +201,8 @@ class MariaDB(testrunner.MariaDB):
 
     def stop(self):
         super().stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 class Redis:

@@ -46,9 +46,36 @@ def _create(editor):
             # (README.sql-*) are declared in Meta.indexes.
             for index in model._meta.indexes:
                 editor.add_index(model, index)
-            if model._meta.db_table == "msgs" and editor.connection.vendor == "postgresql":
-                for statement in PG_SEARCH_INDEXES:
+            if model._meta.db_table == "msgs":
+                for statement in search_index_statements(editor.connection):
                     editor.execute(statement)
+
+
+# MariaDB and SQLite have no index for a text inside a column: these make
+# the search read the subjects (or the senders) and the message ids only,
+# a narrow index instead of the whole rows.
+NARROW_SEARCH_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS msgs_idx_subject ON msgs (subject)",
+    "CREATE INDEX IF NOT EXISTS msgs_idx_from_addr ON msgs (from_addr)",
+]
+
+
+def search_index_statements(connection):
+    """The statements creating the search indexes missing on ``connection``
+    (see the documentation): trigram indexes on PostgreSQL, narrow ones
+    elsewhere.
+    """
+    if connection.vendor == "postgresql":
+        return PG_SEARCH_INDEXES
+    return NARROW_SEARCH_INDEXES
+
+
+def create_search_indexes(using=None):
+    """Add the search indexes to existing tables (idempotent)."""
+    connection = connections[using or amavis_alias()]
+    with connection.cursor() as cursor:
+        for statement in search_index_statements(connection):
+            cursor.execute(statement)
 
 
 def drop_tables(using=None):

@@ -57,9 +57,6 @@ SORT_FIELDS = {
     "from": ["mail__from_addr"],
 }
 ACTIONS = ("release", "delete", "spam", "ham")
-# Rows counted at most (then "more than ..."): counting a quarantine of a
-# million messages would take seconds on every page.
-COUNT_LIMIT = 1000
 
 
 def _per_page(user):
@@ -104,7 +101,7 @@ def index(request):
         per_page=_per_page(request.user),
         tie_breaker=quarantine.message_key(),
         plain_ordering=True,
-        count_limit=COUNT_LIMIT,
+        count_limit=quarantine.COUNT_LIMIT,
     )
     context = {
         "listing": listing,

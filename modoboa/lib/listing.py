@@ -232,3 +232,7 @@ class Listing:
             result.append(number)
             previous = number
         return result
+
+
+# The paginator of :class:`Listing`, for lists paginated elsewhere (the API).
+ListingPaginator = _ListingPaginator

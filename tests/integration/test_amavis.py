@@ -92,6 +92,12 @@ def test_gtube_is_quarantined_and_listed_for_its_domain_admin_only(amavis_server
     assert listed == [mail.mail_id]
     assert list(quarantine.list_rows(tenants["admin2"])) == []
     assert [row.mail_id for row in quarantine.list_rows(tenants["user1"])] == [mail.mail_id]
+    # The searches on what Amavis wrote (the recipient through maddr).
+    for search, criterion in (("PILLS", "subject"), ("user@amav1", "to"), ("evil.test", "all")):
+        rows = quarantine.list_rows(tenants["admin1"], search=search, search_in=criterion)
+        assert [row.mail_id for row in rows] == [mail.mail_id], criterion
+        rows = quarantine.list_rows(tenants["admin2"], search=search, search_in=criterion)
+        assert list(rows) == []
     source = quarantine.message_source(mail.mail_id)
     assert GTUBE.encode() in source
 

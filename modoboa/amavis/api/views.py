@@ -2,11 +2,13 @@
 
 import logging
 
+from django.core.paginator import InvalidPage
 from django.db import DatabaseError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions
 from rest_framework import serializers as drf_serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -14,6 +16,7 @@ from rest_framework.views import APIView
 
 from modoboa.admin.models import Domain
 from modoboa.lib.exceptions import BadRequest, NotFound
+from modoboa.lib.listing import ListingPaginator
 
 from .. import message
 from ..dbrouter import amavis_alias
@@ -67,15 +70,56 @@ def _row(row):
 
 
 class QuarantinePagination(PageNumberPagination):
+    """The console's paging: rows counted up to ``quarantine.COUNT_LIMIT``.
+
+    Past it, ``count`` is a lower bound (``count_capped`` is true): pages
+    1 to ``COUNT_LIMIT / page_size`` are numbered, one more (also
+    ``page=last``) holds the oldest rows, read backwards from the end;
+    ``next`` links to the following page while there is one.
+    """
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def paginate_queryset(self, queryset, request, view=None, reversed_queryset=None):
+        paginator = ListingPaginator(
+            queryset,
+            self.get_page_size(request),
+            reversed_queryset,
+            count_limit=quarantine.COUNT_LIMIT,
+        )
+        number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(number)
+        except InvalidPage as exc:
+            raise exceptions.NotFound(self.invalid_page_message) from exc
+        self.request = request
+        return list(self.page)
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": paginator.lower_bound if paginator.capped else paginator.count,
+                "count_capped": paginator.capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
 
 
 class QuarantinePageSerializer(drf_serializers.Serializer):
     """The page object the quarantine list always answers."""
 
-    count = drf_serializers.IntegerField()
+    count = drf_serializers.IntegerField(
+        help_text="The number of rows; a lower bound when count_capped is true."
+    )
+    count_capped = drf_serializers.BooleanField(
+        help_text="True past 1,000 rows: they were counted up to there only (there are "
+        "more than count); the numbered pages cover the newest rows, page=last the oldest."
+    )
     next = drf_serializers.CharField(allow_null=True)
     previous = drf_serializers.CharField(allow_null=True)
     results = serializers.QuarantineRowSerializer(many=True)
@@ -86,7 +130,9 @@ class QuarantineList(AmavisAPIView):
 
     @extend_schema(
         summary="List quarantined messages",
-        description="Always paginated (50 rows by default). Superadmins see every "
+        description="Always paginated (50 rows by default; page=last for the oldest). "
+        "Rows are counted up to 1,000 like the console's list: past that, count is a "
+        "lower bound and count_capped is true. Superadmins see every "
         "message, resellers and domain admins their domains', simple users their own.",
         parameters=[
             OpenApiParameter("type", OpenApiTypes.STR, description="Content type code."),
@@ -108,9 +154,14 @@ class QuarantineList(AmavisAPIView):
             search=params.get("search", "")[:200],
             search_in=params.get("criteria", "all"),
             pending_only=params.get("pending") in ("1", "true"),
-        ).order_by("-mail__time_num", quarantine.message_key().desc())
+        )
         paginator = QuarantinePagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = paginator.paginate_queryset(
+            rows.order_by("-mail__time_num", quarantine.message_key().desc()),
+            request,
+            view=self,
+            reversed_queryset=rows.order_by("mail__time_num", quarantine.message_key().asc()),
+        )
         return paginator.get_paginated_response([_row(row) for row in page])
 
 

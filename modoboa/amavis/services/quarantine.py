@@ -13,8 +13,9 @@ database whatever the size of the quarantine.
 """
 
 from django.db import connections, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
 from django.utils.translation import gettext as _
 
 from modoboa.core import constants as core_constants
@@ -27,6 +28,9 @@ from ..models import Maddr, Msgrcpt, Msgs, Quarantine
 from ..pdp import PDPClient
 
 SEARCH_FIELDS = ("from", "subject", "to", "all")
+# Rows counted at most by the console and the API (then "more than ..."):
+# counting a quarantine of a million messages would take seconds per page.
+COUNT_LIMIT = 1000
 MAX_SOURCE = 50 * 1024 * 1024
 
 
@@ -141,10 +145,13 @@ def recipient_filter(user):
     return Q(rid__in=addresses_ids)
 
 
-def visible_rows(user):
-    """The ``msgrcpt`` rows of quarantined messages ``user`` may see."""
+def visible_rows(user, condition=False):
+    """The ``msgrcpt`` rows of quarantined messages ``user`` may see
+    (``condition``: its ``recipient_filter`` when already known).
+    """
     rows = Msgrcpt.objects.filter(mail__quar_type="Q").exclude(rs=constants.RS_DELETED)
-    condition = recipient_filter(user)
+    if condition is False:
+        condition = recipient_filter(user)
     if condition is not None:
         rows = rows.filter(condition)
     return rows
@@ -156,7 +163,10 @@ def list_rows(user, *, content=None, search=None, search_in="all", pending_only=
     more (a join on ``maddr`` in the page's query lets MariaDB start from
     ``maddr`` and sort the whole quarantine).
     """
-    rows = visible_rows(user).select_related("mail").prefetch_related("rid", "mail__sid")
+    condition = recipient_filter(user)
+    rows = (
+        visible_rows(user, condition).select_related("mail").prefetch_related("rid", "mail__sid")
+    )
     if content:
         if content not in constants.CONTENT_TYPES:
             raise BadRequest(_("Unknown message type: %s") % content, field="type")
@@ -167,18 +177,82 @@ def list_rows(user, *, content=None, search=None, search_in="all", pending_only=
     if search:
         if search_in not in SEARCH_FIELDS:
             raise BadRequest(_("Unknown search criterion: %s") % search_in, field="criteria")
-        terms = {
-            "from": Q(mail__from_addr__icontains=search),
-            "subject": Q(mail__subject__icontains=search),
-            "to": Q(rcpt_text__icontains=search),
-        }
-        if search_in in ("to", "all"):
-            rows = rows.annotate(rcpt_text=OctetsAsText("rid__email"))
-        if search_in == "all":
-            rows = rows.filter(terms["from"] | terms["subject"] | terms["to"])
-        else:
-            rows = rows.filter(terms[search_in])
+        rows = rows.filter(search_condition(search, search_in, condition))
     return rows
+
+
+def _matching_addresses(search):
+    return (
+        Maddr.objects.annotate(email_text=OctetsAsText("email"))
+        .filter(email_text__icontains=search)
+        .values("id")
+    )
+
+
+def search_candidates(search, search_in, visible=None):
+    """The ids of the messages matching a search, from its indexed sources
+    (one query; duplicates possible). ``visible`` (a ``recipient_filter``)
+    keeps the messages of those recipients only: an administrator's
+    search reads its domains' rows, not the whole quarantine's matches.
+    """
+    sources = []
+    for criterion, column in (("from", "from_addr"), ("subject", "subject")):
+        if search_in not in (criterion, "all"):
+            continue
+        if visible is None:
+            messages = Msgs.objects.filter(**{"%s__icontains" % column: search})
+        else:
+            messages = Msgrcpt.objects.filter(visible, **{"mail__%s__icontains" % column: search})
+        sources.append(messages.values_list("mail_id"))
+    if search_in in ("to", "all"):
+        addresses = _matching_addresses(search)
+        rows = Msgrcpt.objects.filter(rid__in=addresses)
+        if visible is not None:
+            rows = rows.filter(visible)
+        sources.append(rows.values_list("mail_id"))
+    if len(sources) > 1:
+        return sources[0].union(*sources[1:], all=True)
+    return sources[0]
+
+
+def search_condition(search, search_in, visible=None):
+    """A ``Q`` over ``msgrcpt`` for a search of ``search`` in ``search_in``.
+
+    The matching messages are first looked for on their own, at most
+    ``COUNT_LIMIT`` + 1 of them, in one query answered from indexes or
+    small tables: the sender and the subject in ``msgs`` (trigram indexes
+    on PostgreSQL, see :mod:`..schema`), the recipient in ``maddr`` (one
+    row per address, not per message) then ``msgrcpt_idx_rid``. With few
+    matches the list then reads those messages by their id; with many,
+    the list walks the date index and stops after a page, since matches
+    are frequent. Where no index answers a search inside a text (MariaDB,
+    SQLite), the sender and subject sources are scans of the narrow
+    indexes of :mod:`..schema`.
+    """
+    addresses = _matching_addresses(search)
+    candidates = search_candidates(search, search_in, visible)
+    found = {mail_id for (mail_id,) in candidates[: COUNT_LIMIT + 1]}
+    # The condition on the row itself (a message to several recipients
+    # matches "to" on the matching recipient's row only).
+    row_conditions = {
+        "from": Q(mail__from_addr__icontains=search),
+        "subject": Q(mail__subject__icontains=search),
+        "to": Q(rid__in=addresses),
+    }
+    row_condition = row_conditions.get(search_in) or (
+        row_conditions["from"] | row_conditions["subject"] | row_conditions["to"]
+    )
+    if len(found) <= COUNT_LIMIT:
+        return Q(mail_id__in=sorted(found)) & row_condition
+    # Many matches: the page walks the date index. ``rid + 0`` keeps
+    # MariaDB from starting at the matching addresses instead and sorting
+    # every one of their rows (100,000s of them).
+    unindexed = Q(In(F("rid") + 0, addresses))
+    if search_in == "to":
+        return unindexed
+    if search_in == "all":
+        return row_conditions["from"] | row_conditions["subject"] | unindexed
+    return row_condition
 
 
 def message_key():

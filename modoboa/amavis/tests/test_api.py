@@ -92,3 +92,39 @@ def test_sender_lists(api, simple_user, domain_admin):
     )
     assert response.status_code == 204
     assert client.get("/api/v1/quarantine/lists/?owner=user@test.com").body == []
+
+
+def test_a_large_quarantine_is_counted_up_to_a_limit(api, superadmin, domain, monkeypatch):
+    """Like the console: past COUNT_LIMIT rows, count is a lower bound,
+    count_capped says so and page=last holds the oldest messages.
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from modoboa.amavis.services import quarantine
+
+    monkeypatch.setattr(quarantine, "COUNT_LIMIT", 4)
+    start = timezone.now() - datetime.timedelta(days=1)
+    for index in range(9):
+        quarantine_message(
+            "s%d@evil.com" % index,
+            ["user@test.com"],
+            subject="Offer %d" % index,
+            received=start + datetime.timedelta(minutes=index),
+        )
+    client = api(superadmin)
+    body = client.get("/api/v1/quarantine/?page_size=2").body
+    assert body["count"] == 6 and body["count_capped"] is True
+    assert [row["subject"] for row in body["results"]] == ["Offer 8", "Offer 7"]
+    assert "page=2" in body["next"] and body["previous"] is None
+    body = client.get("/api/v1/quarantine/?page_size=2&page=last").body
+    assert [row["subject"] for row in body["results"]] == ["Offer 1", "Offer 0"]
+    assert body["next"] is None and "page=2" in body["previous"]
+    body = client.get("/api/v1/quarantine/?page_size=2&page=2").body
+    assert [row["subject"] for row in body["results"]] == ["Offer 6", "Offer 5"]
+    response = client.get("/api/v1/quarantine/?page_size=2&page=9")
+    assert response.status_code == 404 and response.body["detail"] == "Invalid page."
+    # Below the limit, the count is exact.
+    body = client.get("/api/v1/quarantine/?search=Offer+1&criteria=subject").body
+    assert body["count"] == 1 and body["count_capped"] is False

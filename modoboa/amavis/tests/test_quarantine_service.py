@@ -189,7 +189,8 @@ def test_subject_and_sender_searches_use_trigram_indexes_on_postgresql(superadmi
         names = {row[0] for row in cursor.fetchall()}
         assert {"msgs_idx_subject_trgm", "msgs_idx_from_addr_trgm"} <= names
         rows = quarantine.list_rows(superadmin, search="offer 2", search_in="subject")
-        sql, params = rows.query.sql_with_params()
+        candidates = quarantine.search_candidates("offer 2", "subject")
+        sql, params = candidates.query.sql_with_params()
         cursor.execute("SET enable_seqscan = off")
         try:
             cursor.execute("EXPLAIN " + sql, params)
@@ -200,3 +201,36 @@ def test_subject_and_sender_searches_use_trigram_indexes_on_postgresql(superadmi
     assert sorted(row.mail.subject for row in rows) == ["Offer 2"] + [
         "Offer %d" % n for n in range(20, 30)
     ]
+
+
+@pytest.mark.parametrize("limit", [1000, 0])
+def test_searches_read_few_matches_by_id_and_many_in_date_order(
+    superadmin, domain_admin, domain, other_domain, monkeypatch, limit, django_assert_num_queries
+):
+    """With few matches (up to COUNT_LIMIT) the list reads the matching
+    messages by id, with more it filters while walking the date index:
+    the same rows either way, in one more query than without a search.
+    """
+    monkeypatch.setattr(quarantine, "COUNT_LIMIT", limit)
+    both = quarantine_message(
+        "news@shop.test", ["user@test.com", "boss@test2.com"], subject="Sale"
+    )
+    other = quarantine_message("casino@evil.test", ["admin@test.com"], subject="Jackpot")
+    third = quarantine_message("x@evil.test", ["boss@test2.com"], subject="Other")
+    # "to" keeps the matching recipient's row of a message sent to two.
+    assert listed(superadmin, search="boss@", search_in="to") == sorted(
+        [(both, "boss@test2.com"), (third, "boss@test2.com")]
+    )
+    assert listed(domain_admin, search="boss@", search_in="to") == []
+    assert listed(domain_admin, search="news@", search_in="from") == [(both, "user@test.com")]
+    assert listed(superadmin, search="JACKPOT", search_in="subject") == [(other, "admin@test.com")]
+    # "all": the sender, the subject or this row's recipient.
+    assert listed(domain_admin, search="casino", search_in="all") == [(other, "admin@test.com")]
+    assert listed(domain_admin, search="admin@", search_in="all") == [(other, "admin@test.com")]
+    assert listed(superadmin, search="sale", search_in="all") == sorted(
+        [(both, "user@test.com"), (both, "boss@test2.com")]
+    )
+    assert listed(superadmin, search="nothing like it", search_in="all") == []
+    # The matching ids, the rows, their recipients and their senders.
+    with django_assert_num_queries(4):
+        assert len(list(quarantine.list_rows(superadmin, search="sale", search_in="all"))) == 2

@@ -6,6 +6,7 @@ from django.urls import reverse
 from modoboa.amavis import constants
 from modoboa.amavis.factories import quarantine_message
 from modoboa.amavis.models import Msgrcpt, Policy, Users
+from modoboa.amavis.services import quarantine
 from modoboa.core import constants as core_constants
 from modoboa.parameters import tools as param_tools
 
@@ -203,8 +204,6 @@ def test_domain_form_without_the_tab_keeps_the_policy(client, superadmin, domain
 
 
 def test_huge_message_gets_a_clear_message(client, domain_admin, domain, monkeypatch):
-    from modoboa.amavis.services import quarantine
-
     mail = quarantine_message("a@evil.com", ["user@test.com"], body="x" * 40000)
     monkeypatch.setattr(quarantine, "MAX_SOURCE", 20000)
     client.force_login(domain_admin)
@@ -222,9 +221,7 @@ def test_a_large_quarantine_is_counted_up_to_a_limit(client, superadmin, domain,
 
     from django.utils import timezone
 
-    from modoboa.amavis import views
-
-    monkeypatch.setattr(views, "COUNT_LIMIT", 4)
+    monkeypatch.setattr(quarantine, "COUNT_LIMIT", 4)
     superadmin.parameters.set_value("messages_per_page", 2, app="modoboa_amavis")
     superadmin.parameters.save()
     start = timezone.now() - datetime.timedelta(days=1)
