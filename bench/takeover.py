@@ -57,6 +57,8 @@ LAST_SERVER_CPU = [None]
 #: CPU time is the server's work) and the directory of ``--profile``.
 SERVER = [None]
 PROFILE = [None]
+#: ``--ownerless``: the 1.10 data without its access rows.
+OWNERLESS = [False]
 
 
 def _children_cpu():
@@ -114,7 +116,7 @@ def environment(engine, target):
     return env
 
 
-def fill_110(cursor, count, placeholder):
+def fill_110(cursor, count, placeholder, ownerless=False):
     """Add ``count`` mailboxes to example.com (domain 1), as 1.10 wrote them."""
     now = "2026-12-05 00:00:00"
     users = [
@@ -155,6 +157,19 @@ def fill_110(cursor, count, placeholder):
         "SELECT a.id, m.id, a.address FROM admin_alias a JOIN admin_mailbox m "
         "ON a.address = m.address || '@example.com' WHERE a.address LIKE 'bench%'"
     )
+    # 1.10 made its creator (here the superuser, id 1) owner of each account
+    # and mailbox; ``ownerless`` leaves them without (``modo takeover``'s
+    # repair step then grants them all).
+    if ownerless:
+        return
+    for model, table in (("user", "core_user"), ("mailbox", "admin_mailbox")):
+        cursor.execute(
+            "INSERT INTO core_objectaccess (user_id, content_type_id, object_id, is_owner) "
+            "SELECT 1, (SELECT id FROM django_content_type WHERE model = '%s' AND app_label "
+            "IN ('core', 'admin')), t.id, %s FROM %s t WHERE t.%s LIKE 'bench%%'"
+            % (model, "TRUE" if placeholder == "%s" else "1", table,
+               "username" if table == "core_user" else "address")
+        )  # fmt: skip
 
 
 def _timings(prefix, seconds):
@@ -187,7 +202,7 @@ def bench_takeover(engine, count, pg_url, workdir):
         import sqlite3
 
         connection = sqlite3.connect(target)
-        fill_110(connection.cursor(), count, "?")
+        fill_110(connection.cursor(), count, "?", OWNERLESS[0])
         connection.commit()
         connection.close()
     else:
@@ -200,7 +215,7 @@ def bench_takeover(engine, count, pg_url, workdir):
             capture_output=True,
         )
         connection = psycopg2.connect(target)
-        fill_110(connection.cursor(), count, "%s")
+        fill_110(connection.cursor(), count, "%s", OWNERLESS[0])
         connection.commit()
         connection.close()
     env = environment(engine, target)
@@ -291,8 +306,12 @@ def main():
     parser.add_argument("--no-postfixadmin", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--profile", metavar="DIR", help="Write a cProfile of each command there")
+    parser.add_argument(
+        "--ownerless", action="store_true", help="1.10 accounts and mailboxes without owner rows"
+    )
     parser.add_argument("--output", default=os.path.join(HERE, "results", "takeover.json"))
     args = parser.parse_args()
+    OWNERLESS[0] = args.ownerless
     if args.profile:
         os.makedirs(args.profile, exist_ok=True)
         PROFILE[0] = os.path.abspath(args.profile)

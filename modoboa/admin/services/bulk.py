@@ -217,8 +217,11 @@ def _apply_domain_rules(candidates, acting_user):
     by_domain = defaultdict(list)
     for candidate in candidates:
         by_domain[candidate.domain.pk].append(candidate)
+    # Only a domain with a quota needs what its mailboxes already have.
     allocated = dict(
-        Mailbox.objects.filter(domain_id__in=list(by_domain))
+        Mailbox.objects.filter(
+            domain_id__in=[pk for pk, group in by_domain.items() if group[0].domain.quota]
+        )
         .values_list("domain_id")
         .annotate(total=Sum("quota"))
         .values_list("domain_id", "total")
@@ -431,12 +434,15 @@ def _record_revision(created, acting_user, now):
     for model, template, objects, m2m in created:
         options = reversion_options(model)
         base = _KnownM2MSerializer(m2m).serialize([template], fields=options.fields)[0]
+        # Dates and the like as the encoder writes them, once: the objects'
+        # own values are plain, so each version is a plain json.dumps.
+        shared = json.loads(json.dumps(base["fields"], cls=DjangoJSONEncoder))
         rows = []
         for pk, values, label in objects:
-            fields = dict(base["fields"])
+            fields = dict(shared)
             fields.update((name, value) for name, value in values.items() if name in fields)
             item = {"model": base["model"], "pk": pk, "fields": fields}
-            rows.append((str(pk), json.dumps([item], cls=DjangoJSONEncoder), label))
+            rows.append((str(pk), json.dumps([item]), label))
         insert_rows(
             Version,
             ("object_id", "serialized_data", "object_repr"),
