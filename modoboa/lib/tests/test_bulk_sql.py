@@ -54,11 +54,24 @@ def test_auto_now_fields_are_set_and_nothing_inserted_for_no_rows():
 
 @pytest.mark.django_db
 def test_conflicts_are_refused_or_ignored(rows_per_statement):
+    columns = ("username", "email")
+    bulk_sql.insert_rows(User, columns, [("a@x.test", "first")])
+    bulk_sql.insert_rows(
+        User, columns, [("a@x.test", "second"), ("b@x.test", "b")], ignore_conflicts=True
+    )
+    assert dict(User.objects.filter(username__endswith="@x.test").values_list(*columns)) == {
+        "a@x.test": "first",
+        "b@x.test": "b",
+    }
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_sql.insert_rows(User, columns, [("c@x.test", "c"), ("a@x.test", "third")])
+    assert not User.objects.filter(username="c@x.test").exists()
+
+
+@pytest.mark.django_db
+def test_quota_rows_left_by_dovecot_are_kept():
     bulk_sql.insert_rows(Quota, ("username", "bytes"), [("a@x.test", 5)])
     bulk_sql.insert_rows(
         Quota, ("username",), [("a@x.test",), ("b@x.test",)], ignore_conflicts=True
     )
     assert dict(Quota.objects.values_list("username", "bytes")) == {"a@x.test": 5, "b@x.test": 0}
-    with pytest.raises(IntegrityError), transaction.atomic():
-        bulk_sql.insert_rows(Quota, ("username",), [("c@x.test",), ("a@x.test",)])
-    assert not Quota.objects.filter(username="c@x.test").exists()
