@@ -189,7 +189,13 @@ class Importer:
         from modoboa.core.models import User
 
         names = [row["username"].lower() for row in rows]
-        existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+        existing = set()
+        for start in range(0, len(names), 10000):
+            existing.update(
+                User.objects.filter(username__in=names[start : start + 10000]).values_list(
+                    "username", flat=True
+                )
+            )
         pending = []
         for row in rows:
             username = row["username"].lower()

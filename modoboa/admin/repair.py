@@ -93,6 +93,14 @@ def _domain_admins_by_domain(domain_ids):
     return result
 
 
+def _mailboxes(pks, *related):
+    """The mailboxes ``pks`` in order, with ``related`` selected."""
+    result = []
+    for start in range(0, len(pks), 1000):
+        result += Mailbox.objects.filter(pk__in=pks[start : start + 1000]).select_related(*related)
+    return sorted(result, key=lambda mailbox: mailbox.pk)
+
+
 @register
 class ObjectsWithoutOwner(KnownProblem):
     """Accounts go to the first superuser; domains to their first
@@ -185,9 +193,17 @@ class MailboxesWithoutQuotaRow(KnownProblem):
     description = "Mailboxes without their quota usage row"
 
     def find(self):
-        mailboxes = Mailbox.objects.select_related("domain").order_by("pk")
+        # Addresses compared here (not in SQL: MySQL's collations ignore
+        # case); only the mailboxes found are loaded as objects.
         existing = set(Quota.objects.values_list("username", flat=True))
-        return [m for m in mailboxes if m.full_address not in existing]
+        missing = [
+            pk
+            for pk, local_part, domain in Mailbox.objects.values_list(
+                "pk", "address", "domain__name"
+            )
+            if "%s@%s" % (local_part, domain) not in existing
+        ]
+        return _mailboxes(missing, "domain")
 
     def describe(self, mailbox):
         return "mailbox %s has no quota row" % mailbox.full_address
@@ -208,8 +224,14 @@ class AccountEmailMismatch(KnownProblem):
     description = "Accounts whose email is not their mailbox address"
 
     def find(self):
-        mailboxes = Mailbox.objects.select_related("domain", "user").order_by("pk")
-        return [m for m in mailboxes if m.user.email != m.full_address]
+        wrong = [
+            pk
+            for pk, local_part, domain, email in Mailbox.objects.values_list(
+                "pk", "address", "domain__name", "user__email"
+            )
+            if email != "%s@%s" % (local_part, domain)
+        ]
+        return _mailboxes(wrong, "domain", "user")
 
     def describe(self, mailbox):
         return "account %s has email %r instead of %s" % (

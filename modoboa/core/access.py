@@ -137,29 +137,31 @@ def login_refusal(user):
 
 def grant_ownerships(pairs, batch_size=1000):
     """``grant_access(obj, user, is_owner=True)`` for each ``(obj, user)``
-    of ``pairs``, a few statements per thousand objects.
+    of ``pairs``, a few statements per thousand objects: the rows that
+    exist become the owner's, the others are inserted.
     """
+    from modoboa.lib.bulk_sql import insert_rows, new_instance
+
     from .models import ObjectAccess
 
-    rows = [
-        ObjectAccess(
-            user=user,
-            content_type=ContentType.objects.get_for_model(obj),
-            object_id=obj.pk,
-            is_owner=True,
-        )
-        for obj, user in pairs
-    ]
-    unique = {}
-    if connection.features.supports_update_conflicts_with_target:
-        unique["unique_fields"] = ["user", "content_type", "object_id"]
-    for start in range(0, len(rows), batch_size):
-        ObjectAccess.objects.bulk_create(
-            rows[start : start + batch_size],
-            update_conflicts=True,
-            update_fields=["is_owner"],
-            **unique,
-        )
+    groups = {}
+    for obj, user in pairs:
+        content_type = ContentType.objects.get_for_model(obj)
+        groups.setdefault((user, content_type), []).append(obj.pk)
+    for (user, content_type), ids in groups.items():
+        template = new_instance(ObjectAccess, user=user, content_type=content_type, is_owner=True)
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start : start + batch_size]
+            ObjectAccess.objects.filter(
+                user=user, content_type=content_type, object_id__in=chunk, is_owner=False
+            ).update(is_owner=True)
+            insert_rows(
+                ObjectAccess,
+                ("object_id",),
+                [(pk,) for pk in chunk],
+                template=template,
+                ignore_conflicts=True,
+            )
 
 
 def grant_access(obj, user, is_owner=False):

@@ -34,14 +34,19 @@ _local_part_re = re.compile(r"%s(?:\.%s)*" % (_atom, _atom), re.IGNORECASE)
 
 
 def _is_ascii_printable(value):
-    return all(0x21 <= ord(c) <= 0x7E for c in value)
+    """Only characters 0x21 to 0x7E (no space, no control character)."""
+    return value.isascii() and value.isprintable() and " " not in value
+
+
+def _invalid_domain_name():
+    # Translated when raised only: imports validate thousands of names.
+    return ValidationError(_("Enter a valid domain name."), code="invalid")
 
 
 def validate_domain_name(value):
     """An ASCII DNS domain name: two labels or more, no trailing dot."""
-    message = _("Enter a valid domain name.")
     if not isinstance(value, str) or not value:
-        raise ValidationError(message, code="invalid")
+        raise _invalid_domain_name()
     if len(value) > DOMAIN_NAME_MAX_LENGTH:
         raise ValidationError(
             _("Ensure this value has at most %d characters.") % DOMAIN_NAME_MAX_LENGTH,
@@ -54,11 +59,11 @@ def validate_domain_name(value):
         )
     labels = value.split(".")
     if len(labels) < 2:
-        raise ValidationError(message, code="invalid")
+        raise _invalid_domain_name()
     if not all(_label_re.fullmatch(label) for label in labels[:-1]):
-        raise ValidationError(message, code="invalid")
+        raise _invalid_domain_name()
     if not _tld_re.fullmatch(labels[-1]):
-        raise ValidationError(message, code="invalid")
+        raise _invalid_domain_name()
 
 
 def validate_hostname(value):
@@ -100,9 +105,8 @@ def validate_local_part(value):
 
 def validate_email_address(value):
     """A full mail address whose domain is a valid domain name."""
-    message = _("Enter a valid email address.")
     if not isinstance(value, str) or value.count("@") != 1:
-        raise ValidationError(message, code="invalid")
+        raise ValidationError(_("Enter a valid email address."), code="invalid")
     if len(value) > ADDRESS_MAX_LENGTH:
         raise ValidationError(
             _("Ensure this value has at most %d characters.") % ADDRESS_MAX_LENGTH,
@@ -114,7 +118,7 @@ def validate_email_address(value):
         validate_domain_name(domain)
     except ValidationError as exc:
         raise ValidationError(
-            "%s %s" % (message, " ".join(exc.messages)), code="invalid"
+            "%s %s" % (_("Enter a valid email address."), " ".join(exc.messages)), code="invalid"
         ) from None
 
 

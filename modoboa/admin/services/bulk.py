@@ -34,6 +34,7 @@ from reversion.revisions import _get_options as reversion_options
 from modoboa.core import audit
 from modoboa.core import constants as core_constants
 from modoboa.core.models import Log, ObjectAccess, User
+from modoboa.lib.bulk_sql import insert_rows, new_instance
 from modoboa.lib.exceptions import ModoboaException
 from modoboa.limits import services as limits_services
 
@@ -216,8 +217,11 @@ def _apply_domain_rules(candidates, acting_user):
     by_domain = defaultdict(list)
     for candidate in candidates:
         by_domain[candidate.domain.pk].append(candidate)
+    # Only a domain with a quota needs what its mailboxes already have.
     allocated = dict(
-        Mailbox.objects.filter(domain_id__in=list(by_domain))
+        Mailbox.objects.filter(
+            domain_id__in=[pk for pk, group in by_domain.items() if group[0].domain.quota]
+        )
         .values_list("domain_id")
         .annotate(total=Sum("quota"))
         .values_list("domain_id", "total")
@@ -254,65 +258,119 @@ def _apply_domain_rules(candidates, acting_user):
     return kept
 
 
-def _insert(candidates, acting_user):
-    """Write the accounts, mailboxes, quota rows, self-aliases, access rows
-    and log lines of ``candidates``; return the accounts in order.
+#: The profile fields a batch row gives (see ``_prepare``).
+_PROFILE_COLUMNS = ("first_name", "last_name", "language")
+
+
+def _insert(candidates, acting_user, with_accounts=False):
+    """Write the accounts, mailboxes, quota rows, self-aliases, access rows,
+    reversion versions and log lines of ``candidates``, a few statements
+    each (``bulk_sql.insert_rows``: no model instance per row); return the
+    accounts in order when ``with_accounts``, else None.
     """
-    users = [
-        User(
-            username=c.username,
-            email=c.address,
-            password=c.spec.password_hash,
-            is_active=bool(c.spec.is_active),
-            **c.profile,
-        )
-        for c in candidates
-    ]
-    User.objects.bulk_create(users)
+    now = timezone.now()
+    user_template = new_instance(User, date_joined=now)
+    insert_rows(
+        User,
+        ("username", "email", "password", "is_active", *_PROFILE_COLUMNS),
+        [
+            (
+                c.username,
+                c.address,
+                c.spec.password_hash,
+                bool(c.spec.is_active),
+                *[c.profile.get(name, getattr(user_template, name)) for name in _PROFILE_COLUMNS],
+            )
+            for c in candidates
+        ],
+        template=user_template,
+    )
     user_ids = dict(
-        User.objects.filter(username__in=[u.username for u in users]).values_list("username", "pk")
+        User.objects.filter(username__in=[c.username for c in candidates]).values_list(
+            "username", "pk"
+        )
     )
-    for user in users:
-        user.pk = user.id = user_ids[user.username]
+    user_pks = [user_ids[c.username] for c in candidates]
     group = Group.objects.get_or_create(name=core_constants.SIMPLEUSERS)[0]
-    User.groups.through.objects.bulk_create(
-        User.groups.through(user_id=user.pk, group_id=group.pk) for user in users
+    insert_rows(User.groups.through, ("user_id", "group_id"), [(pk, group.pk) for pk in user_pks])
+    mailbox_template = new_instance(Mailbox, creation=now)
+    insert_rows(
+        Mailbox,
+        ("address", "domain_id", "user_id", "quota", "use_domain_quota"),
+        [
+            (c.local_part, c.domain.pk, pk, c.quota, c.use_domain_quota)
+            for c, pk in zip(candidates, user_pks, strict=True)
+        ],
+        template=mailbox_template,
     )
-    mailboxes = [
-        Mailbox(
-            address=c.local_part,
-            domain=c.domain,
-            user=user,
-            quota=c.quota,
-            use_domain_quota=c.use_domain_quota,
-        )
-        for c, user in zip(candidates, users, strict=True)
-    ]
-    Mailbox.objects.bulk_create(mailboxes)
-    mailbox_ids = dict(
-        Mailbox.objects.filter(user_id__in=list(user_ids.values())).values_list("user_id", "pk")
-    )
-    for mailbox in mailboxes:
-        mailbox.pk = mailbox.id = mailbox_ids[mailbox.user_id]
-    addresses = [c.address for c in candidates]
+    mailbox_ids = dict(Mailbox.objects.filter(user_id__in=user_pks).values_list("user_id", "pk"))
+    mailbox_pks = [mailbox_ids[pk] for pk in user_pks]
     # A row left by Dovecot for the address keeps its usage.
-    Quota.objects.bulk_create([Quota(username=a) for a in addresses], ignore_conflicts=True)
-    _create_self_aliases(candidates, mailboxes)
+    insert_rows(Quota, ("username",), [(c.address,) for c in candidates], ignore_conflicts=True)
+    _create_self_aliases(candidates, mailbox_pks, now)
     if acting_user is not None:
-        user_ct = ContentType.objects.get_for_model(User)
-        mailbox_ct = ContentType.objects.get_for_model(Mailbox)
-        ObjectAccess.objects.bulk_create(
+        for model, pks in ((User, user_pks), (Mailbox, mailbox_pks)):
+            insert_rows(
+                ObjectAccess,
+                ("object_id",),
+                [(pk,) for pk in pks],
+                template=new_instance(
+                    ObjectAccess,
+                    user=acting_user,
+                    content_type=ContentType.objects.get_for_model(model),
+                    is_owner=True,
+                ),
+            )
+    created = [
+        (
+            User,
+            user_template,
             [
-                ObjectAccess(user=acting_user, content_type=ct, object_id=obj.pk, is_owner=True)
-                for obj, ct in [(u, user_ct) for u in users] + [(m, mailbox_ct) for m in mailboxes]
-            ]
-        )
-    _record_revision(users + mailboxes, acting_user, {("groups", u.pk): [group.pk] for u in users})
-    _log_created(users + mailboxes, acting_user)
-    return users
+                (pk, _user_values(c), c.username)
+                for c, pk in zip(candidates, user_pks, strict=True)
+            ],
+            {"groups": [group.pk]},
+        ),
+        (
+            Mailbox,
+            mailbox_template,
+            [
+                (
+                    pk,
+                    {
+                        "address": c.local_part,
+                        "domain": c.domain.pk,
+                        "user": user_pk,
+                        "quota": c.quota,
+                        "use_domain_quota": c.use_domain_quota,
+                    },
+                    c.address,
+                )
+                for c, pk, user_pk in zip(candidates, mailbox_pks, user_pks, strict=True)
+            ],
+            {},
+        ),
+    ]
+    _record_revision(created, acting_user, now)
+    _log_created(created, acting_user)
+    if not with_accounts:
+        return None
+    accounts = User.objects.in_bulk(user_pks)
+    return [accounts[pk] for pk in user_pks]
 
 
-def _create_self_aliases(candidates, mailboxes):
+def _user_values(candidate):
+    """The serialized fields of a batch row's account that are its own."""
+    values = {
+        "username": candidate.username,
+        "email": candidate.address,
+        "is_active": bool(candidate.spec.is_active),
+    }
+    values.update(candidate.profile)
+    return values
+
+
+def _create_self_aliases(candidates, mailbox_pks, now):
     """The internal self-alias of each mailbox, with the mailbox as its
     only recipient (an orphan internal alias at the address is reused).
     """
@@ -320,18 +378,23 @@ def _create_self_aliases(candidates, mailboxes):
     existing = dict(
         Alias.objects.filter(address__in=addresses, internal=True).values_list("address", "pk")
     )
-    Alias.objects.bulk_create(
-        Alias(address=c.address, domain=c.domain, internal=True)
-        for c in candidates
-        if c.address not in existing
+    insert_rows(
+        Alias,
+        ("address", "domain_id"),
+        [(c.address, c.domain.pk) for c in candidates if c.address not in existing],
+        template=new_instance(Alias, internal=True, creation=now),
     )
     AliasRecipient.objects.filter(alias_id__in=list(existing.values())).delete()
     alias_ids = dict(
         Alias.objects.filter(address__in=addresses, internal=True).values_list("address", "pk")
     )
-    AliasRecipient.objects.bulk_create(
-        AliasRecipient(alias_id=alias_ids[c.address], r_mailbox=mailbox, address=c.address)
-        for c, mailbox in zip(candidates, mailboxes, strict=True)
+    insert_rows(
+        AliasRecipient,
+        ("alias_id", "r_mailbox_id", "address"),
+        [
+            (alias_ids[c.address], pk, c.address)
+            for c, pk in zip(candidates, mailbox_pks, strict=True)
+        ],
     )
 
 
@@ -346,57 +409,69 @@ class _KnownM2MSerializer(PythonSerializer):
 
     def handle_m2m_field(self, obj, field):
         if field.remote_field.through._meta.auto_created:
-            self._current[field.name] = list(self.m2m.get((field.name, obj.pk), []))
+            self._current[field.name] = list(self.m2m.get(field.name, []))
 
 
-def _record_revision(objects, acting_user, m2m):
+def _record_revision(created, acting_user, now):
     """One reversion revision holding a version of each object, as
     ``audit.revision`` would record it, written with a few INSERTs.
+
+    ``created``: ``(model, template, objects, m2m)`` where the template is
+    the instance the rows were inserted from, ``objects`` are ``(pk,
+    {field name: value}, repr)`` with the values a row has of its own,
+    and ``m2m`` the many-to-many values they all have. The template is
+    serialized once by Django's serializer; each object's version is that,
+    with its own values put in.
     """
-    by_model = defaultdict(list)
-    for obj in objects:
-        if reversion.is_registered(type(obj)):
-            by_model[type(obj)].append(obj)
-    if not by_model:
+    created = [item for item in created if reversion.is_registered(item[0]) and item[2]]
+    if not created:
         return
     revision = Revision.objects.create(
-        date_created=timezone.now(),
+        date_created=now,
         user=acting_user if acting_user is not None and acting_user.pk else None,
         comment="import",
     )
-    versions = []
-    for model, instances in by_model.items():
+    for model, template, objects, m2m in created:
         options = reversion_options(model)
-        content_type = ContentType.objects.get_for_model(model)
-        data = _KnownM2MSerializer(m2m).serialize(instances, fields=options.fields)
-        for obj, item in zip(instances, data, strict=True):
-            versions.append(
-                Version(
-                    revision=revision,
-                    content_type=content_type,
-                    object_id=str(obj.pk),
-                    db="default",
-                    format=options.format,
-                    serialized_data=json.dumps([item], cls=DjangoJSONEncoder),
-                    object_repr=str(obj),
-                )
-            )
-    Version.objects.bulk_create(versions)
+        base = _KnownM2MSerializer(m2m).serialize([template], fields=options.fields)[0]
+        # Dates and the like as the encoder writes them, once: the objects'
+        # own values are plain, so each version is a plain json.dumps.
+        shared = json.loads(json.dumps(base["fields"], cls=DjangoJSONEncoder))
+        rows = []
+        for pk, values, label in objects:
+            fields = dict(shared)
+            fields.update((name, value) for name, value in values.items() if name in fields)
+            item = {"model": base["model"], "pk": pk, "fields": fields}
+            rows.append((str(pk), json.dumps([item]), label))
+        insert_rows(
+            Version,
+            ("object_id", "serialized_data", "object_repr"),
+            rows,
+            template=new_instance(
+                Version,
+                revision=revision,
+                content_type=ContentType.objects.get_for_model(model),
+                db="default",
+                format=options.format,
+            ),
+        )
 
 
-def _log_created(objects, acting_user):
+def _log_created(created, acting_user):
     """The ``core_log`` lines ``audit.log_created`` writes, in one INSERT."""
     logger = audit.admin_logger
     if not logger.isEnabledFor(logging.INFO):
         return
     actor = audit.actor_label(acting_user)
-    Log.objects.bulk_create(
-        Log(
-            message=("%s '%s' added by %s" % (audit.object_label(obj), obj, actor))[:255],
-            level="INFO",
-            logger=logger.name[:30],
+    rows = []
+    for model, _template, objects, _m2m in created:
+        label = audit.object_label(model)
+        rows.extend(
+            (("%s '%s' added by %s" % (label, name, actor))[:255],)
+            for _pk, _values, name in objects
         )
-        for obj in objects
+    insert_rows(
+        Log, ("message",), rows, template=new_instance(Log, level="INFO", logger=logger.name[:30])
     )
 
 
@@ -422,7 +497,7 @@ def create_simple_accounts(specs, *, acting_user, fallback, on_created=None):
     if fast:
         try:
             with transaction.atomic():
-                accounts = _insert(fast, acting_user)
+                accounts = _insert(fast, acting_user, with_accounts=on_created is not None)
         except IntegrityError:
             # Someone else wrote the same rows meanwhile: go row by row.
             fast = []

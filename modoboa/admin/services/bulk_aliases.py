@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from modoboa.core.access import accessible_domain_ids
 from modoboa.core.models import ObjectAccess
+from modoboa.lib.bulk_sql import insert_rows, new_instance
 from modoboa.lib.exceptions import ModoboaException
 from modoboa.limits import services as limits_services
 
@@ -193,30 +195,64 @@ def _apply_limits(candidates, acting_user):
 
 
 def _insert(candidates, acting_user, resolved):
-    aliases = [Alias(address=c.address, domain=c.domain, enabled=c.enabled) for c in candidates]
-    Alias.objects.bulk_create(aliases)
+    """Write the aliases, their recipients, the owner's access rows, the
+    revision and the log lines, a few statements each (no model instance
+    per row: ``bulk_sql.insert_rows``).
+    """
+    now = timezone.now()
+    template = new_instance(Alias, creation=now)
+    insert_rows(
+        Alias,
+        ("address", "domain_id", "enabled"),
+        [(c.address, c.domain.pk, c.enabled) for c in candidates],
+        template=template,
+    )
     ids = {}
-    for chunk in _chunks([a.address for a in aliases]):
+    for chunk in _chunks([c.address for c in candidates]):
         ids.update(
             Alias.objects.filter(address__in=chunk, internal=False).values_list("address", "pk")
         )
-    for alias in aliases:
-        alias.pk = alias.id = ids[alias.address]
-    AliasRecipient.objects.bulk_create(
-        AliasRecipient(alias_id=alias.pk, address=address, r_mailbox_id=resolved[address])
-        for c, alias in zip(candidates, aliases, strict=True)
-        for address in c.recipients
+    pks = [ids[c.address] for c in candidates]
+    insert_rows(
+        AliasRecipient,
+        ("alias_id", "address", "r_mailbox_id"),
+        [
+            (pk, address, resolved[address])
+            for c, pk in zip(candidates, pks, strict=True)
+            for address in c.recipients
+        ],
     )
     if acting_user is not None:
-        content_type = ContentType.objects.get_for_model(Alias)
-        ObjectAccess.objects.bulk_create(
-            ObjectAccess(
-                user=acting_user, content_type=content_type, object_id=alias.pk, is_owner=True
-            )
-            for alias in aliases
+        insert_rows(
+            ObjectAccess,
+            ("object_id",),
+            [(pk,) for pk in pks],
+            template=new_instance(
+                ObjectAccess,
+                user=acting_user,
+                content_type=ContentType.objects.get_for_model(Alias),
+                is_owner=True,
+            ),
         )
-    _record_revision(aliases, acting_user, {})
-    _log_created(aliases, acting_user)
+    created = [
+        (
+            Alias,
+            template,
+            [(pk, _serialized(c), c.address) for c, pk in zip(candidates, pks, strict=True)],
+            {},
+        )
+    ]
+    _record_revision(created, acting_user, now)
+    _log_created(created, acting_user)
+
+
+def _serialized(candidate):
+    """The fields of a batch row's alias that are its own (its version)."""
+    return {
+        "address": candidate.address,
+        "domain": candidate.domain.pk,
+        "enabled": candidate.enabled,
+    }
 
 
 def create_aliases(specs, *, acting_user, fallback):
