@@ -84,15 +84,24 @@ def markdown(runs):
         "quota, a pool exceeded.",
         "",
         "| engine | served by | mailboxes | seconds | errors | lost | quota updates missed "
-        "| Dovecot dict errors | deliveries | creations |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Dovecot dict errors | deliveries | creations | load avg (1 min) start/mean/max "
+        "| CPU s (test process + children) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for summary in runs:
         summary.setdefault("served", "gunicorn")
+        load = summary.get("load_average_1min")
+        cpu = summary.get("cpu_seconds")
+        extra = {
+            "load": "%(start)s / %(mean)s / %(max)s" % load if load else "not recorded",
+            "cpu": "%(test_process)s + %(child_processes)s" % cpu if cpu else "not recorded",
+        }
         lines.append(
             "| %(engine)s | %(served)s | %(mailboxes)d | %(seconds)s "
             "| **%(errors)d** | **%(lost)d** | %(quota_misses)d "
-            "| %(dovecot_dict_errors)d | %(deliveries)d | %(created)d |" % summary
+            "| %(dovecot_dict_errors)d | %(deliveries)d | %(created)d "
+            % summary
+            + "| %(load)s | %(cpu)s |" % extra
         )
     lines += ["", "| engine | kind | count | per second | p50 ms | p95 ms | p99 ms | errors |"]
     lines.append("|---|---|---:|---:|---:|---:|---:|---:|")

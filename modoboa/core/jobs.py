@@ -1,8 +1,8 @@
 """The scheduled jobs of docs/cron.rst: how often each should run, and a
 record of each one's last run for the dashboard.
 
-A job is recorded by its lock (``modoboa.lib.cronlock.job_lock``) or, for
-the jobs that run as another system user without a lock, by
+A job is recorded by its lock (``modoboa.lib.cronlock.job_lock``, which
+every job of docs/cron.rst but Django's ``clearsessions`` takes), through
 ``recorded(name)``. Recording never makes a job fail: a database that
 refuses the row (read-only, full) leaves the job to fail or succeed on its
 own.
@@ -78,23 +78,6 @@ def recorded(name):
         raise
     now = timezone.now()
     _save(name, finished_at=now, status=JobRun.SUCCEEDED, last_success_at=now)
-
-
-def record(name, started_at, error=None):
-    """Record a finished run of job ``name`` that started at
-    ``started_at`` and failed with ``error`` (an exception or a message) or
-    succeeded; for jobs whose own lock decides late whether they run.
-    """
-    from .models import JobRun
-
-    now = timezone.now()
-    values = {"started_at": started_at, "finished_at": now}
-    if error is None:
-        values.update(status=JobRun.SUCCEEDED, message="", last_success_at=now)
-    else:
-        message = error if isinstance(error, str) else _first_line(error)
-        values.update(status=JobRun.FAILED, message=message[:255])
-    _save(name, **values)
 
 
 def overview(now=None):

@@ -30,6 +30,14 @@ class AlreadyRunning(Exception):
     """Another copy of the job holds the lock."""
 
 
+def skipped(name):
+    """The line a job prints (with ``-v 2``) when another copy, on this node
+    or another one, holds its lock. Quiet by default: on two nodes the
+    identical crontabs collide on every run, and cron would mail the line.
+    """
+    return "%s: another run holds its lock (on this node or another one); nothing done." % name
+
+
 # Context-manager factories called with the job's name once its lock is
 # held, around the job: the core records each run there (see
 # ``modoboa.core.jobs``) without this module knowing about it.
@@ -114,22 +122,24 @@ def _file_lock(name, using):
     _open(using).close()
     path = lock_path(name, connections[using].settings_dict)
     try:
-        handle = open(path, "a+")  # noqa: SIM115 - kept open while locked
+        # Read-only is enough for flock: a lock file made by root (a job run
+        # by hand) stays usable by the user cron runs the job as.
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except OSError as exc:
         raise CommandError(
-            "Cannot open the lock file %s: %s. Nothing done." % (path, exc)
+            "Cannot open the lock file %s: %s. Nothing done." % (path, exc.strerror)
         ) from None
     try:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise AlreadyRunning(name) from None
         try:
             yield
         finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        handle.close()
+        os.close(fd)
 
 
 @contextmanager

@@ -6,10 +6,9 @@ Dovecot page of the documentation).
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
-from django.utils import timezone
 
 from modoboa.admin import mailbox_operations_runner as runner
-from modoboa.core import jobs
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 
 JOB = "handle_mailbox_operations"
 NOTHING = " No operation was carried out."
@@ -26,11 +25,21 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        # The lock in the database: two nodes sharing the database and the
+        # mail store never work on the same queue at once (the pid file
+        # only covers this machine). The lock records the run.
+        try:
+            with job_lock(JOB):
+                self._run(options)
+        except AlreadyRunning:
+            if options["verbosity"] >= 2:
+                self.stderr.write(skipped(JOB))
+
+    def _run(self, options):
         def progress(message):
             if options["verbosity"] >= 2:
                 self.stdout.write(message)
 
-        started = timezone.now()
         try:
             outcome = runner.handle_operations(pidfile=options["pidfile"], progress=progress)
         except runner.Busy as exc:
@@ -38,25 +47,21 @@ class Command(BaseCommand):
                 self.stdout.write("%s; nothing done." % exc)
             return
         except runner.OperationsError as exc:
-            jobs.record(JOB, started, exc)
             raise CommandError(_sentence(exc) + NOTHING) from None
         except DatabaseError as exc:
             message = _sentence("Cannot reach the database: %s" % exc)
             raise CommandError(message + NOTHING) from None
         if outcome is None:
-            jobs.record(JOB, started)
             if options["verbosity"] >= 2:
                 self.stdout.write("handle_mailboxes is off: nothing to do.")
             return
         for description, reason in outcome.failed:
             self.stderr.write("%s failed: %s" % (description, reason))
         if outcome.failed:
-            failure = "%d operation(s) failed and will be retried (see the admin log)" % len(
-                outcome.failed
+            raise CommandError(
+                "%d operation(s) failed and will be retried (see the admin log)"
+                % len(outcome.failed)
             )
-            jobs.record(JOB, started, failure)
-            raise CommandError(failure)
-        jobs.record(JOB, started)
 
 
 def _sentence(exc):

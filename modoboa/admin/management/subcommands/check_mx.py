@@ -4,7 +4,7 @@ hosted domains (meant to run every 30 minutes from cron).
 
 from django.core.management.base import BaseCommand, CommandError
 
-from modoboa.lib.cronlock import AlreadyRunning, job_lock
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 
 from ... import mx_checks
 
@@ -69,7 +69,8 @@ class Command(BaseCommand):
                     ttl=options["ttl"],
                 )
         except AlreadyRunning:
-            self.stderr.write("Another check_mx is running; nothing done.")
+            if options["verbosity"] > 1:
+                self.stderr.write(skipped("check_mx"))
             return
         for report in reports:
             for line in report.mx_problems + report.new_listings + report.errors:

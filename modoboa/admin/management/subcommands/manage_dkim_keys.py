@@ -6,10 +6,9 @@ Meant to run every minute from the crontab of the user OpenDKIM runs as
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
-from django.utils import timezone
 
 from modoboa.admin import dkim
-from modoboa.core import jobs
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 
 JOB = "manage_dkim_keys"
 NOTHING = " No key was generated."
@@ -19,13 +18,23 @@ class Command(BaseCommand):
     help = "Generate the DKIM keys of the domains that have DKIM enabled and no key yet."
 
     def handle(self, *args, **options):
+        # The lock in the database: two nodes never make a key for the same
+        # domain at once (the storage directory's lock only covers this
+        # machine). The lock records the run.
+        try:
+            with job_lock(JOB):
+                self._run(options)
+        except AlreadyRunning:
+            if options["verbosity"] >= 2:
+                self.stderr.write(skipped(JOB))
+
+    def _run(self, options):
         verbose = options["verbosity"] >= 1
 
         def progress(message):
             if verbose:
                 self.stdout.write(message)
 
-        started = timezone.now()
         try:
             done, errors = dkim.generate_missing_keys(progress=progress)
         except dkim.Busy as exc:
@@ -33,7 +42,6 @@ class Command(BaseCommand):
                 self.stdout.write("%s; nothing done." % exc)
             return
         except dkim.DKIMError as exc:
-            jobs.record(JOB, started, exc)
             raise CommandError(_sentence(exc) + NOTHING) from None
         except DatabaseError as exc:
             message = _sentence("Cannot reach the database: %s" % exc)
@@ -43,10 +51,7 @@ class Command(BaseCommand):
         if done and verbose:
             self.stdout.write("%d DKIM key(s) generated" % len(done))
         if errors:
-            failure = "%d domain(s) got no key" % len(errors)
-            jobs.record(JOB, started, failure)
-            raise CommandError(failure)
-        jobs.record(JOB, started)
+            raise CommandError("%d domain(s) got no key" % len(errors))
 
 
 def _sentence(exc):

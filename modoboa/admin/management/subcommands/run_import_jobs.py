@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from modoboa.lib.cronlock import AlreadyRunning, job_lock
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 
 from ...services import import_jobs
 
@@ -38,4 +38,5 @@ class Command(BaseCommand):
                         return
                     time.sleep(max(options["interval"], 0.1))
         except AlreadyRunning:
-            self.stderr.write("Another run_import_jobs is running; nothing done.")
+            if options["verbosity"] > 1:
+                self.stderr.write(skipped("run_import_jobs"))

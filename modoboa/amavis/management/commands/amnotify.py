@@ -4,7 +4,7 @@ and the users who asked for one their quarantine digest.
 
 from django.core.management.base import BaseCommand
 
-from modoboa.lib.cronlock import AlreadyRunning, job_lock
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 
 from ...services import jobs
 
@@ -30,7 +30,8 @@ class Command(BaseCommand):
                     connection=jobs.smtp_connection(options["smtp_host"], options["smtp_port"]),
                 )
         except AlreadyRunning:
-            self.stderr.write("amnotify is already running")
+            if options["verbosity"] > 1:
+                self.stderr.write(skipped("amnotify"))
             return
         if options["verbosity"] > 1:
             self.stdout.write("%d notification(s) and %d digest(s) sent" % (sent, digests))

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from modoboa.lib.cronlock import AlreadyRunning, job_lock
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 
 from ...services import jobs
 
@@ -15,7 +15,8 @@ class Command(BaseCommand):
             with job_lock("qcleanup"):
                 counts = jobs.cleanup()
         except AlreadyRunning:
-            self.stderr.write("qcleanup is already running")
+            if options["verbosity"] > 1:
+                self.stderr.write(skipped("qcleanup"))
             return
         if options["verbosity"] > 1:
             self.stdout.write(

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from modoboa.contacts import carddav, services
 from modoboa.contacts.models import AddressBook
-from modoboa.lib.cronlock import AlreadyRunning, job_lock
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 
 
 class Command(BaseCommand):
@@ -17,7 +17,8 @@ class Command(BaseCommand):
             with job_lock("sync_contacts"):
                 failures = self.sync_all(options["verbosity"])
         except AlreadyRunning:
-            self.stderr.write("sync_contacts is already running")
+            if options["verbosity"] > 1:
+                self.stderr.write(skipped("sync_contacts"))
             return
         if failures:
             raise CommandError("%d address books could not be synchronised" % failures)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from modoboa.core.models import User
-from modoboa.lib.cronlock import AlreadyRunning, job_lock
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 from modoboa.lib.exceptions import ModoboaException
 from modoboa.parameters import tools as param_tools
 
@@ -80,7 +80,8 @@ class Command(BaseCommand):
             with job_lock("clean_inactive_accounts"):
                 self._run(options)
         except AlreadyRunning:
-            self.stderr.write("Another clean_inactive_accounts is running; nothing done.")
+            if options["verbosity"] > 1:
+                self.stderr.write(skipped("clean_inactive_accounts"))
 
     def _run(self, options):
         accounts = list(inactive_accounts())

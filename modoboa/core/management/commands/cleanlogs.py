@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from modoboa.core.models import Log
-from modoboa.lib.cronlock import AlreadyRunning, job_lock
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 from modoboa.parameters import tools as param_tools
 
 
@@ -39,6 +39,8 @@ class Command(BaseCommand):
             with job_lock("cleanlogs"):
                 deleted = clean_logs()
         except AlreadyRunning:
+            if options["verbosity"] > 1:
+                self.stderr.write(skipped("cleanlogs"))
             return
         if options["verbose"] or options["debug"] or options["verbosity"] > 1:
             self.stdout.write("%d log line(s) deleted" % deleted)

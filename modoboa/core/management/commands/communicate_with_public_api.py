@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from modoboa.core import public_api
-from modoboa.lib.cronlock import AlreadyRunning, job_lock
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
                 done = public_api.communicate()
         except AlreadyRunning:
             if options["verbosity"] > 1:
-                self.stderr.write("Another copy is running; nothing done.")
+                self.stderr.write(skipped("communicate_with_public_api"))
             return
         except public_api.PublicAPIError as exc:
             # The instance works without the public API: say it, exit 0.

@@ -18,9 +18,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from modoboa.dmarc import imap, parser
 from modoboa.dmarc.services import ImportOutcome, import_mail
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 
 logger = logging.getLogger("modoboa.dmarc")
 
+JOB = "import_aggregated_report"
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 
 
@@ -135,7 +137,13 @@ class Command(BaseCommand):
                 user=user,
                 password=password,
             )
-            outcome = imap.run(config)
+            # Two nodes reading the same folder never import a report twice.
+            with job_lock(JOB):
+                outcome = imap.run(config)
+        except AlreadyRunning:
+            if options["verbosity"] > 1:
+                self.stderr.write(skipped(JOB))
+            return
         except imap.ImapError as exc:
             raise CommandError(str(exc)) from None
         if options["verbosity"] > 0:

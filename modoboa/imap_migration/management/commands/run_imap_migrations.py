@@ -7,6 +7,8 @@ seconds (a long-running worker, e.g. a systemd service).
 
 from django.core.management.base import BaseCommand, CommandError
 
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+
 from ... import runner
 
 
@@ -36,7 +38,16 @@ class Command(BaseCommand):
             raise CommandError("--interval: at least 1 second")
         log = self.stdout.write if options["verbosity"] > 1 else (lambda message: None)
         if options["once"]:
-            outcome = runner.run_pending(jobs, log=log)
+            # A job is claimed by one UPDATE only one process wins; the lock
+            # also keeps two nodes' crons from splitting the parallelism
+            # limit between them.
+            try:
+                with job_lock("run_imap_migrations"):
+                    outcome = runner.run_pending(jobs, log=log)
+            except AlreadyRunning:
+                if options["verbosity"] > 1:
+                    self.stderr.write(skipped("run_imap_migrations"))
+                return
             if options["verbosity"]:
                 summary = ", ".join("%s: %d" % item for item in sorted(outcome.items()))
                 self.stdout.write("Jobs run: %s" % (summary or "none"))

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 from modoboa.lib.exceptions import ModoboaException
 
 from ... import rights
@@ -16,6 +17,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        try:
+            with job_lock("generate_rights"):
+                self._run(options)
+        except AlreadyRunning:
+            if options["verbosity"] > 1:
+                self.stderr.write(skipped("generate_rights"))
+
+    def _run(self, options):
         path = rights.rights_file_path()
         if not options["force"] and not rights.is_outdated(path):
             if options["verbosity"] > 1:

@@ -5,7 +5,7 @@ retention parameter.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from modoboa.lib.cronlock import AlreadyRunning, job_lock
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 
 from ... import app_settings, logparser
 
@@ -28,7 +28,8 @@ class Command(BaseCommand):
                 report = logparser.parse_log(path)
                 logparser.purge(int(app_settings.parameter("message_log_retention")))
         except AlreadyRunning:
-            self.stderr.write("Another logparser is running; nothing done.")
+            if options["verbosity"] > 1:
+                self.stderr.write(skipped("logparser"))
             return
         except logparser.LogFileError as exc:
             raise CommandError(str(exc)) from None

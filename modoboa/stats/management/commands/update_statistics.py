@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from modoboa.lib.cronlock import AlreadyRunning, job_lock
+from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
 
 from ... import services
 
@@ -23,7 +23,8 @@ class Command(BaseCommand):
             with job_lock("update_statistics"):
                 hours = services.update_account_statistics(rebuild=options["rebuild"])
         except AlreadyRunning:
-            self.stderr.write("Another update_statistics is running; nothing done.")
+            if options["verbosity"] > 1:
+                self.stderr.write(skipped("update_statistics"))
             return
         if options["verbosity"] > 1:
             self.stdout.write("%d hour(s) updated" % hours)
