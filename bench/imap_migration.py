@@ -118,6 +118,34 @@ def login(port):
     return client
 
 
+def server_cpu(base):
+    """CPU seconds (user + system) used so far by the ``imap`` processes of
+    the Dovecot whose base directory is ``base`` (the bench's connections).
+    """
+    with open(os.path.join(base, "run", "master.pid")) as handle:
+        master = handle.read().strip()
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if name == "imap" and fields[1] == master:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def own_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def fill(port, count):
     import datetime
 
@@ -193,6 +221,11 @@ def main():
             Migration.objects.filter(pk=migration.pk).update(messages_copied=0)
             old, new = login(old_port), login(new_port)
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            cpu = (
+                own_cpu(),
+                server_cpu(os.path.join(work, "old")),
+                server_cpu(os.path.join(work, "new")),
+            )
             started = time.monotonic()
             if os.environ.get("BENCH_PROFILE"):
                 import cProfile
@@ -204,19 +237,27 @@ def main():
             else:
                 errors = Copier(migration, old, new).run()
             elapsed = time.monotonic() - started
+            cpu = (
+                own_cpu() - cpu[0],
+                server_cpu(os.path.join(work, "old")) - cpu[1],
+                server_cpu(os.path.join(work, "new")) - cpu[2],
+            )
             old.logout()
             new.logout()
             migration.refresh_from_db()
             copied = migration.messages_copied
             grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss
             print(
-                "%s: %d messages copied in %.2f s (%.0f messages/s), peak RSS +%d kB%s"
+                "%s: %d messages copied in %.2f s (%.0f messages/s), CPU s: copier %.2f, "
+                "old Dovecot %.2f, new Dovecot %.2f, peak RSS +%d kB, load %s%s"
                 % (
                     run,
                     copied,
                     elapsed,
                     copied / elapsed if elapsed else 0,
+                    *cpu,
                     grown,
+                    " ".join(open("/proc/loadavg").read().split()[:3]),
                     ", errors: %s" % errors if errors else "",
                 )
             )

@@ -142,6 +142,12 @@ def run_pending(limit=None, on_batch=None, log=lambda message: None):
     """
     limit = limit or parallelism()
     outcome = {}
+    converted, errors = services.convert_110_passwords()
+    if converted:
+        log("%d password(s) stored by Modoboa 1.10 re-encrypted" % converted)
+    for error in errors:
+        logger.warning("%s", error)
+        log(error)
     if limit == 1:
         while True:
             claimed = claim(1)
