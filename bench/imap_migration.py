@@ -119,8 +119,9 @@ def login(port):
 
 
 def server_cpu(base):
-    """CPU seconds (user + system) used so far by the ``imap`` processes of
-    the Dovecot whose base directory is ``base`` (the bench's connections).
+    """CPU seconds (user + system) used so far by the Dovecot whose base
+    directory is ``base``: its master, its live processes, and those that
+    ended (the master's children times).
     """
     with open(os.path.join(base, "run", "master.pid")) as handle:
         master = handle.read().strip()
@@ -134,9 +135,10 @@ def server_cpu(base):
                 stat = handle.read()
         except OSError:
             continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()
-        if name == "imap" and fields[1] == master:
+        if pid == master:
+            total += sum(int(value) for value in fields[11:15])
+        elif fields[1] == master:
             total += int(fields[11]) + int(fields[12])
     return total / ticks
 
@@ -175,6 +177,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--owner", default="vmail", help="the system user owning mail")
+    parser.add_argument(
+        "--writers", type=int, default=4, help="connections to the new server per job"
+    )
     args = parser.parse_args()
 
     import django
@@ -232,10 +237,20 @@ def main():
                 import pstats
 
                 profile = cProfile.Profile()
-                errors = profile.runcall(Copier(migration, old, new).run)
+                errors = profile.runcall(
+                    Copier(
+                        migration,
+                        old,
+                        new,
+                        open_writer=lambda: login(new_port),
+                        writers=args.writers,
+                    ).run
+                )
                 pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
             else:
-                errors = Copier(migration, old, new).run()
+                errors = Copier(
+                    migration, old, new, open_writer=lambda: login(new_port), writers=args.writers
+                ).run()
             elapsed = time.monotonic() - started
             cpu = (
                 own_cpu() - cpu[0],
