@@ -6,13 +6,18 @@ hierarchy separator, the new one with Dovecot's default ``.``), fills the
 old mailbox with ``--messages`` small messages in a few nested folders,
 then runs the job's copier (``modoboa.imap_migration.sync.Copier``, the
 code ``run_imap_migrations`` runs) once and reports messages per second,
-then a second time (nothing new: the incremental check alone). Needs root
-(Dovecot drops privileges to the mail user) and a migrated database:
+then a second time (nothing new: the incremental check alone), with
+``--writers`` connections to the new server (4, the default of
+``MODOBOA_IMAP_MIGRATION_WRITERS``). Each run reports the wall-clock time,
+the CPU seconds (user + system) of the copier and of each Dovecot, the
+growth of the peak memory and the load average. Needs root (Dovecot drops
+privileges to the mail user) and a migrated database:
 
     DJANGO_SETTINGS_MODULE=modoboa.test_settings MODOBOA_TEST_DB=sqlite \\
         python bench/imap_migration.py --messages 2000
 
-The target is at least 200 small messages a second per job.
+The target is at least 200 small messages a second per job; results in
+bench/results/imap-migration.md.
 """
 
 import argparse

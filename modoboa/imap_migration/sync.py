@@ -330,8 +330,8 @@ class Copier:
         return last_uid, written, None
 
     def _prepare(self, batch, known):
-        """``(items, handled)`` of ``batch``: the messages to write
-        (``[(uid, body, flags, date)]``) and how many are skipped
+        """``(items, skipped)`` of ``batch``: the messages to write
+        (``[(uid, body, flags, date)]``) and how many need not be
         (expunged meanwhile, or already in the new folder).
         """
         fetched = self.old.fetch(batch, ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"])
@@ -355,8 +355,8 @@ class Copier:
         return items, skipped
 
     def _writer_pool(self):
-        """The writers (``new`` first), opened at the first folder with
-        more than one batch; a writer that cannot log in is done without.
+        """The writers (``new`` first), opened at the first batch to write;
+        a writer that cannot log in is done without.
         """
         if self._pool is None:
             connections = [self.new]
@@ -392,7 +392,8 @@ class Copier:
         self.old.select_folder(old_name, readonly=True)
         # Batches handed out and not over: key -> the first UID not handled.
         frontiers = {}
-        # Batches at the writers: key -> (UIDs to write, how many skipped).
+        # Batches at the writers: key -> (UIDs to write, how many skipped,
+        # the batch's last UID).
         writing = {}
         handed = {"next": 0}  # index in ``uids`` of the first not handed out
         stop = {"error": None, "cancelled": False}
