@@ -80,9 +80,12 @@ def _keys_of_110():
     return keys
 
 
+# How a Fernet token starts (version byte 0x80 and a timestamp, in base64).
+FERNET_PREFIX = "gAAAAA"
+
+
 def _is_110_token(value):
-    # A Fernet token: version byte 0x80, base64 "gAAAAA...".
-    return value.startswith("gAAAAA")
+    return value.startswith(FERNET_PREFIX)
 
 
 def _password_of_110(migration):
@@ -121,7 +124,7 @@ def convert_110_passwords():
     return ``(converted, [error messages])``.
     """
     converted, errors = 0, []
-    for migration in Migration.objects.filter(_password__startswith="gAAAAA"):
+    for migration in Migration.objects.filter(_password__startswith=FERNET_PREFIX):
         try:
             _password_of_110(migration)
         except BadRequest as exc:

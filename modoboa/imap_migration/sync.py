@@ -15,6 +15,7 @@ Message-ID (or size and date when they have none) and not copied again.
 """
 
 import bisect
+import contextlib
 import email.parser
 import email.policy
 import queue
@@ -375,10 +376,8 @@ class Copier:
             self._pool.close()
             self._pool = None
         for connection in self._extra:
-            try:
+            with contextlib.suppress(Exception):  # leaving anyway
                 connection.logout()
-            except Exception:  # noqa: BLE001,S110 - leaving anyway
-                pass
         self._extra = []
 
     def copy_folder(self, old_name, new_name, state, uidvalidity, uids, resync):
