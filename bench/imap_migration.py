@@ -6,13 +6,18 @@ hierarchy separator, the new one with Dovecot's default ``.``), fills the
 old mailbox with ``--messages`` small messages in a few nested folders,
 then runs the job's copier (``modoboa.imap_migration.sync.Copier``, the
 code ``run_imap_migrations`` runs) once and reports messages per second,
-then a second time (nothing new: the incremental check alone). Needs root
-(Dovecot drops privileges to the mail user) and a migrated database:
+then a second time (nothing new: the incremental check alone), with
+``--writers`` connections to the new server (4, the default of
+``MODOBOA_IMAP_MIGRATION_WRITERS``). Each run reports the wall-clock time,
+the CPU seconds (user + system) of the copier and of each Dovecot, the
+growth of the peak memory and the load average. Needs root (Dovecot drops
+privileges to the mail user) and a migrated database:
 
     DJANGO_SETTINGS_MODULE=modoboa.test_settings MODOBOA_TEST_DB=sqlite \\
         python bench/imap_migration.py --messages 2000
 
-The target is at least 200 small messages a second per job.
+The target is at least 200 small messages a second per job; results in
+bench/results/imap-migration.md.
 """
 
 import argparse
@@ -118,6 +123,36 @@ def login(port):
     return client
 
 
+def server_cpu(base):
+    """CPU seconds (user + system) used so far by the Dovecot whose base
+    directory is ``base``: its master, its live processes, and those that
+    ended (the master's children times).
+    """
+    with open(os.path.join(base, "run", "master.pid")) as handle:
+        master = handle.read().strip()
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if pid == master:
+            total += sum(int(value) for value in fields[11:15])
+        elif fields[1] == master:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def own_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def fill(port, count):
     import datetime
 
@@ -147,6 +182,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--owner", default="vmail", help="the system user owning mail")
+    parser.add_argument(
+        "--writers", type=int, default=4, help="connections to the new server per job"
+    )
     args = parser.parse_args()
 
     import django
@@ -193,30 +231,53 @@ def main():
             Migration.objects.filter(pk=migration.pk).update(messages_copied=0)
             old, new = login(old_port), login(new_port)
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            cpu = (
+                own_cpu(),
+                server_cpu(os.path.join(work, "old")),
+                server_cpu(os.path.join(work, "new")),
+            )
             started = time.monotonic()
             if os.environ.get("BENCH_PROFILE"):
                 import cProfile
                 import pstats
 
                 profile = cProfile.Profile()
-                errors = profile.runcall(Copier(migration, old, new).run)
+                errors = profile.runcall(
+                    Copier(
+                        migration,
+                        old,
+                        new,
+                        open_writer=lambda: login(new_port),
+                        writers=args.writers,
+                    ).run
+                )
                 pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
             else:
-                errors = Copier(migration, old, new).run()
+                errors = Copier(
+                    migration, old, new, open_writer=lambda: login(new_port), writers=args.writers
+                ).run()
             elapsed = time.monotonic() - started
+            cpu = (
+                own_cpu() - cpu[0],
+                server_cpu(os.path.join(work, "old")) - cpu[1],
+                server_cpu(os.path.join(work, "new")) - cpu[2],
+            )
             old.logout()
             new.logout()
             migration.refresh_from_db()
             copied = migration.messages_copied
             grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss
             print(
-                "%s: %d messages copied in %.2f s (%.0f messages/s), peak RSS +%d kB%s"
+                "%s: %d messages copied in %.2f s (%.0f messages/s), CPU s: copier %.2f, "
+                "old Dovecot %.2f, new Dovecot %.2f, peak RSS +%d kB, load %s%s"
                 % (
                     run,
                     copied,
                     elapsed,
                     copied / elapsed if elapsed else 0,
+                    *cpu,
                     grown,
+                    " ".join(open("/proc/loadavg").read().split()[:3]),
                     ", errors: %s" % errors if errors else "",
                 )
             )

@@ -145,6 +145,9 @@ class MigrationFolder(models.Model):
     name = models.CharField(max_length=255)
     uidvalidity = models.BigIntegerField(default=0)
     last_uid = models.BigIntegerField(default=0)
+    # UID ranges above last_uid already handled ("a-b,c-d"): batches that
+    # parallel writers finished before an earlier one.
+    done_ranges = models.TextField(blank=True, default="")
     copied = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
 

@@ -9,6 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,19 @@ logger = logging.getLogger("modoboa.imap_migration")
 # A running job whose worker gave no sign of life for this long was left
 # by a process that died: it goes back to the queue.
 STALE = timedelta(minutes=15)
+DEFAULT_WRITERS = 4
+
+
+def writers():
+    """Connections to the new server per job (``MODOBOA_IMAP_MIGRATION_WRITERS``,
+    4 by default): the new server syncs each message to disk, and several
+    writers overlap those waits.
+    """
+    value = getattr(settings, "MODOBOA_IMAP_MIGRATION_WRITERS", DEFAULT_WRITERS)
+    try:
+        return min(16, max(1, int(value)))
+    except (TypeError, ValueError):
+        return DEFAULT_WRITERS
 
 
 def parallelism():
@@ -95,7 +109,15 @@ def run_job(migration_id, on_batch=None):
         del password
         new = imap.open_new(migration.mailbox)
         create = param_tools.get_global_parameter("create_folders", app=services.APP)
-        copier = Copier(migration, old, new, create_folders=bool(create), on_batch=on_batch)
+        copier = Copier(
+            migration,
+            old,
+            new,
+            create_folders=bool(create),
+            on_batch=on_batch,
+            open_writer=lambda: imap.open_new(migration.mailbox),
+            writers=writers(),
+        )
         errors = copier.run()
     except Cancelled:
         _end(migration_id, CANCELLED)
@@ -142,6 +164,12 @@ def run_pending(limit=None, on_batch=None, log=lambda message: None):
     """
     limit = limit or parallelism()
     outcome = {}
+    converted, errors = services.convert_110_passwords()
+    if converted:
+        log("%d password(s) stored by Modoboa 1.10 re-encrypted" % converted)
+    for error in errors:
+        logger.warning("%s", error)
+        log(error)
     if limit == 1:
         while True:
             claimed = claim(1)

@@ -53,12 +53,97 @@ def encrypt_password(username, password):
     return base64.b64encode(blob).decode("ascii")
 
 
+def _fernet_of_110(secret_key):
+    """The Fernet 1.10 encrypted with: its key is the first 32 characters of
+    the instance's SECRET_KEY, in URL-safe base64. None when ``secret_key``
+    cannot make one (unset, shorter than 32 bytes).
+    """
+    from cryptography.fernet import Fernet
+
+    raw = (secret_key or "")[:32].encode("utf-8")
+    if len(raw) != 32:
+        return None
+    return Fernet(base64.urlsafe_b64encode(raw))
+
+
+def _keys_of_110():
+    """The candidate SECRET_KEYs of the 1.10 instance: the documented
+    ``MODOBOA_110_SECRET_KEY`` first, then this instance's own (a takeover
+    that kept ``settings.py``).
+    """
+    from django.conf import settings
+
+    keys = []
+    for value in (getattr(settings, "MODOBOA_110_SECRET_KEY", ""), settings.SECRET_KEY):
+        if isinstance(value, str) and value and value not in keys:
+            keys.append(value)
+    return keys
+
+
+# How a Fernet token starts (version byte 0x80 and a timestamp, in base64).
+FERNET_PREFIX = "gAAAAA"
+
+
+def _is_110_token(value):
+    return value.startswith(FERNET_PREFIX)
+
+
+def _password_of_110(migration):
+    """Decrypt a password 1.10 stored, and store it again under this
+    release's scheme; raise BadRequest naming the migration when no key
+    known here opens it.
+    """
+    from cryptography.fernet import InvalidToken
+
+    token = migration._password.encode("ascii", "replace")
+    for key in _keys_of_110():
+        fernet = _fernet_of_110(key)
+        if fernet is None:
+            continue
+        try:
+            clear = fernet.decrypt(token).decode("utf-8")
+        except (InvalidToken, UnicodeDecodeError):
+            continue
+        migration._password = encrypt_password(migration.username, clear)
+        Migration.objects.filter(pk=migration.pk, _password=token.decode("ascii")).update(
+            _password=migration._password
+        )
+        return clear
+    raise BadRequest(
+        _(
+            "The password Modoboa 1.10 stored for the migration of %s cannot be "
+            "decrypted with SECRET_KEY or MODOBOA_110_SECRET_KEY: restart the job "
+            "with the password."
+        )
+        % migration.username
+    )
+
+
+def convert_110_passwords():
+    """Re-encrypt every password 1.10 stored that a known key opens;
+    return ``(converted, [error messages])``.
+    """
+    converted, errors = 0, []
+    for migration in Migration.objects.filter(_password__startswith=FERNET_PREFIX):
+        try:
+            _password_of_110(migration)
+        except BadRequest as exc:
+            errors.append(exc.message)
+        else:
+            converted += 1
+    return converted, errors
+
+
 def old_password(migration):
     """The clear old password of ``migration``; raise BadRequest when none
-    is stored or it cannot be decrypted (1.10's format, another key).
+    is stored or it cannot be decrypted. A password 1.10 stored (Fernet,
+    under its SECRET_KEY) is read with the old key and stored again under
+    this release's scheme.
     """
     if not migration._password:
         raise BadRequest(_("No old password is stored: restart the job with it."))
+    if _is_110_token(migration._password):
+        return _password_of_110(migration)
     try:
         blob = base64.b64decode(migration._password, validate=True)
         return encryption.decrypt(blob, _purpose(migration.username)).decode("utf-8")

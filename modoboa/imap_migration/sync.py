@@ -2,16 +2,24 @@
 
 Folder by folder: the messages whose UID is above the last one copied
 (per folder, with the folder's UIDVALIDITY) are fetched in batches bounded
-in count and bytes, and appended one at a time with their flags and
-INTERNALDATE; the position is saved after each batch, so an interrupted
-or repeated run goes on where the last one stopped. When the old folder's
+in count and bytes and handed to the writers: up to ``writers`` connections
+to the new server, each appending a batch at a time with one MULTIAPPEND
+(the new server syncs each message to disk: its writes overlap). The
+position is saved after each batch: ``last_uid`` below which everything is
+done, and the ranges above it that a writer finished before an earlier
+batch, so an interrupted or repeated run goes on where the last one
+stopped and never copies a message twice. When the old folder's
 UIDVALIDITY changed (or a folder that already holds mail is copied for the
 first time), the messages already in the new folder are recognised by
 Message-ID (or size and date when they have none) and not copied again.
 """
 
+import bisect
+import contextlib
 import email.parser
 import email.policy
+import queue
+import threading
 
 from django.db.models import F
 from django.utils import timezone
@@ -23,8 +31,8 @@ from .models import Migration, MigrationFolder
 
 # A batch: at most this many messages, and this many bytes (a larger
 # message goes alone).
-BATCH_MESSAGES = 250
-BATCH_BYTES = 8 * 1024 * 1024
+BATCH_MESSAGES = 100
+BATCH_BYTES = 4 * 1024 * 1024
 META_CHUNK = 1000
 SKIPPED_FLAGS = {b"\\recent"}
 
@@ -52,6 +60,74 @@ def _header_key(header_bytes, size, internaldate):
     return ("size", size, stamp)
 
 
+def parse_ranges(text):
+    """``[(first, last)]`` from ``"a-b,c-d"``."""
+    ranges = []
+    for part in (text or "").split(","):
+        first, _sep, last = part.partition("-")
+        if first.isdigit() and last.isdigit():
+            ranges.append((int(first), int(last)))
+    return sorted(ranges)
+
+
+def format_ranges(ranges):
+    """``"a-b,c-d"`` of ``ranges``, adjacent ones joined."""
+    joined = []
+    for first, last in sorted(ranges):
+        if joined and first <= joined[-1][1] + 1:
+            joined[-1] = (joined[-1][0], max(last, joined[-1][1]))
+        else:
+            joined.append((first, last))
+    return ",".join("%d-%d" % pair for pair in joined)
+
+
+def in_ranges(uid, ranges):
+    return any(first <= uid <= last for first, last in ranges)
+
+
+class _Writers:
+    """Threads appending batches to the new server, one connection each.
+    Only the IMAP work happens there; the database is written by the
+    caller, from the results.
+    """
+
+    def __init__(self, copier, connections):
+        self.copier = copier
+        self.size = len(connections)
+        self.tasks = queue.Queue()
+        self.results = queue.Queue()
+        self.threads = [
+            threading.Thread(target=self._work, args=(connection,), daemon=True)
+            for connection in connections
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _work(self, connection):
+        while True:
+            task = self.tasks.get()
+            if task is None:
+                return
+            key, new_name, old_name, items = task
+            try:
+                outcome = self.copier._write(connection, new_name, old_name, items)
+            except Exception as exc:  # noqa: BLE001 - the caller raises it
+                outcome = (None, 0, exc)
+            self.results.put((key, outcome))
+
+    def submit(self, key, new_name, old_name, items):
+        self.tasks.put((key, new_name, old_name, items))
+
+    def result(self):
+        return self.results.get()
+
+    def close(self):
+        for _thread in self.threads:
+            self.tasks.put(None)
+        for thread in self.threads:
+            thread.join()
+
+
 def _headers_of(body):
     end = body.find(b"\r\n\r\n")
     if end < 0:
@@ -62,17 +138,33 @@ def _headers_of(body):
 class Copier:
     """Copy the mail of ``migration`` from ``old`` to ``new`` (logged in
     IMAPClient connections). ``on_batch`` (tests, progress) is called after
-    each saved batch.
+    each saved batch. With ``open_writer``, up to ``writers`` connections
+    to the new server append batches at the same time (``new`` is one).
     """
 
-    def __init__(self, migration, old, new, *, create_folders=True, on_batch=None):
+    def __init__(
+        self,
+        migration,
+        old,
+        new,
+        *,
+        create_folders=True,
+        on_batch=None,
+        open_writer=None,
+        writers=1,
+    ):
         self.migration = migration
         self.old = old
         self.new = new
         self.create_folders = create_folders
         self.on_batch = on_batch
+        # ``open_writer()``: another logged-in connection to the new server.
+        self.open_writer = open_writer
+        self.writers = max(1, writers) if open_writer is not None else 1
         self.errors = []
         self.multiappend = b"MULTIAPPEND" in set(new.capabilities())
+        self._pool = None
+        self._extra = []
 
     # Progress, written with UPDATE so a concurrent cancel is never lost.
     def _progress(self, **changes):
@@ -153,9 +245,14 @@ class Copier:
     def _pending_uids(self, old_name, state):
         info = self.old.select_folder(old_name, readonly=True)
         uidvalidity = int(info.get(b"UIDVALIDITY", 0))
-        if state.uidvalidity == uidvalidity and state.last_uid:
+        if state.uidvalidity == uidvalidity and (state.last_uid or state.done_ranges):
             criteria = ["UID", "%d:*" % (state.last_uid + 1)]
-            uids = [uid for uid in self.old.search(criteria) if uid > state.last_uid]
+            done = parse_ranges(state.done_ranges)
+            uids = [
+                uid
+                for uid in self.old.search(criteria)
+                if uid > state.last_uid and not in_ranges(uid, done)
+            ]
             resync = False
         else:
             uids = list(self.old.search("ALL")) if int(info.get(b"EXISTS", 0)) else []
@@ -196,7 +293,7 @@ class Copier:
             if batch:
                 yield batch
 
-    def _write(self, new_name, old_name, items):
+    def _write(self, connection, new_name, old_name, items):
         """APPEND ``items`` (``[(uid, body, flags, date)]``) to the new
         folder; return the UID of the last one written. One MULTIAPPEND
         when the server has it (one commit, hence one sync to disk, for the
@@ -205,7 +302,7 @@ class Copier:
         """
         if self.multiappend and len(items) > 1:
             try:
-                self.new.multiappend(
+                connection.multiappend(
                     new_name,
                     [
                         {"msg": body, "flags": flags, "date": date}
@@ -219,7 +316,7 @@ class Copier:
         last_uid = None
         for uid, body, flags, date in items:
             try:
-                self.new.append(new_name, body, flags=flags, msg_time=date)
+                connection.append(new_name, body, flags=flags, msg_time=date)
             except IMAPClientError as exc:
                 return (
                     last_uid,
@@ -233,61 +330,145 @@ class Copier:
             last_uid = uid
         return last_uid, written, None
 
+    def _prepare(self, batch, known):
+        """``(items, skipped)`` of ``batch``: the messages to write
+        (``[(uid, body, flags, date)]``) and how many need not be
+        (expunged meanwhile, or already in the new folder).
+        """
+        fetched = self.old.fetch(batch, ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"])
+        items = []
+        skipped = 0
+        for uid in batch:
+            data = fetched.get(uid)
+            body = (data or {}).get(b"BODY[]")
+            if data is None or body is None:
+                skipped += 1
+                continue
+            internaldate = data.get(b"INTERNALDATE")
+            if known is not None:
+                key = _header_key(_headers_of(body), len(body), internaldate)
+                if key in known:
+                    skipped += 1
+                    continue
+                known.add(key)
+            flags = [f for f in data.get(b"FLAGS", ()) if f.lower() not in SKIPPED_FLAGS]
+            items.append((uid, body, flags, internaldate))
+        return items, skipped
+
+    def _writer_pool(self):
+        """The writers (``new`` first), opened at the first batch to write;
+        a writer that cannot log in is done without.
+        """
+        if self._pool is None:
+            connections = [self.new]
+            while self.open_writer is not None and len(connections) < self.writers:
+                try:
+                    connections.append(self.open_writer())
+                except Exception:  # noqa: BLE001 - fewer writers, same result
+                    break
+            self._extra = connections[1:]
+            self._pool = _Writers(self, connections)
+        return self._pool
+
+    def close(self):
+        """Stop the writers and log their extra connections out."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+        for connection in self._extra:
+            with contextlib.suppress(Exception):  # leaving anyway
+                connection.logout()
+        self._extra = []
+
     def copy_folder(self, old_name, new_name, state, uidvalidity, uids, resync):
         known = None
+        ranges = parse_ranges(state.done_ranges)
         if resync:
             known = self._known_keys(new_name)
             # UIDs of another UIDVALIDITY mean nothing any more.
             state.last_uid = 0
+            ranges = []
         self.old.select_folder(old_name, readonly=True)
-        for batch in self._batches(uids):
-            fetched = self.old.fetch(batch, ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"])
-            items = []
-            skipped_to = state.last_uid
-            done = 0
-            for uid in batch:
-                data = fetched.get(uid)
-                body = (data or {}).get(b"BODY[]")
-                if data is None or body is None:
-                    # Expunged meanwhile, or already in the new folder.
-                    if not items:
-                        skipped_to = uid
-                    done += 1
-                    continue
-                internaldate = data.get(b"INTERNALDATE")
-                if known is not None:
-                    key = _header_key(_headers_of(body), len(body), internaldate)
-                    if key in known:
-                        if not items:
-                            skipped_to = uid
-                        done += 1
-                        continue
-                    known.add(key)
-                flags = [f for f in data.get(b"FLAGS", ()) if f.lower() not in SKIPPED_FLAGS]
-                items.append((uid, body, flags, internaldate))
-            del fetched
-            last_uid, copied, error = None, 0, None
-            if items:
-                last_uid, copied, error = self._write(new_name, old_name, items)
-            done += copied
-            # The batch is behind us (skipped messages included), or up to
-            # the message that could not be written.
-            last_uid = batch[-1] if error is None else (last_uid or skipped_to)
+        # Batches handed out and not over: key -> the first UID not handled.
+        frontiers = {}
+        # Batches at the writers: key -> (UIDs to write, how many skipped,
+        # the batch's last UID).
+        writing = {}
+        handed = {"next": 0}  # index in ``uids`` of the first not handed out
+        stop = {"error": None, "cancelled": False}
+
+        def save(copied, done):
+            """Save where the folder stands, then count ``copied`` and
+            ``done`` messages more.
+            """
+            pending = list(frontiers.values())
+            if handed["next"] < len(uids):
+                pending.append(uids[handed["next"]])
+            frontier = min(pending) if pending else None
+            below = [last for first, last in ranges if frontier is None or last < frontier]
+            state.last_uid = max([state.last_uid, *below])
+            ranges[:] = [pair for pair in ranges if frontier is not None and pair[0] > frontier]
             state.uidvalidity = uidvalidity
-            state.last_uid = (
-                max(state.last_uid, last_uid or 0) if not resync else (last_uid or state.last_uid)
-            )
+            state.done_ranges = format_ranges(ranges)
             state.copied += copied
-            state.save(update_fields=["uidvalidity", "last_uid", "copied"])
+            state.save(update_fields=["uidvalidity", "last_uid", "done_ranges", "copied"])
             self._progress(
                 messages_done=F("messages_done") + done,
                 messages_copied=F("messages_copied") + copied,
             )
-            if error is not None:
-                raise error
             if self.on_batch is not None:
                 self.on_batch(self.migration)
-            self._check_cancel()
+            try:
+                self._check_cancel()
+            except Cancelled:
+                stop["cancelled"] = True
+
+        def collect():
+            key, (_last_uid, copied, failure) = self._writer_pool().result()
+            item_uids, skipped, last = writing.pop(key)
+            if failure is None:
+                del frontiers[key]
+                ranges.append((key, last))
+                save(copied, skipped + copied)
+            elif isinstance(failure, FolderError):
+                # Every UID of the batch below the refused message is done.
+                failing = item_uids[copied]
+                if failing > key:
+                    ranges.append((key, failing - 1))
+                frontiers[key] = failing
+                save(copied, copied)
+                stop["error"] = stop["error"] or failure
+            else:
+                # The connection was lost: the batch stays to do.
+                stop["error"] = stop["error"] or failure
+
+        try:
+            for batch in self._batches(uids):
+                if stop["error"] is not None or stop["cancelled"]:
+                    break
+                items, skipped = self._prepare(batch, known)
+                key = batch[0]
+                handed["next"] = bisect.bisect_right(uids, batch[-1])
+                if not items:
+                    ranges.append((key, batch[-1]))
+                    save(0, skipped)
+                    continue
+                frontiers[key] = key
+                pool = self._writer_pool()
+                while len(writing) >= pool.size:
+                    collect()
+                writing[key] = ([uid for uid, _body, _flags, _date in items], skipped, batch[-1])
+                pool.submit(key, new_name, old_name, items)
+                del items
+        finally:
+            # What the writers have was written (or not): record it before
+            # anything else, even when reading the old server failed.
+            while writing:
+                collect()
+        if stop["error"] is not None:
+            raise stop["error"]
+        if stop["cancelled"]:
+            raise Cancelled()
         state.uidvalidity = uidvalidity
         state.error = ""
         state.save(update_fields=["uidvalidity", "error"])
@@ -296,6 +477,12 @@ class Copier:
 
     def run(self):
         """Copy every selected folder; return the folder errors."""
+        try:
+            return self._run()
+        finally:
+            self.close()
+
+    def _run(self):
         plan = self.plan()
         existing = {_text(name) for _flags, _delimiter, name in self.new.list_folders()}
         work = []

@@ -304,3 +304,70 @@ def test_starttls_with_and_without_certificate_verification(env, superadmin, mak
     assert (tls.status, tls.messages_copied) == (DONE, 2), tls.last_error
     assert strict.status == FAILED
     assert "certificate" in strict.last_error.lower()
+
+
+def refusing(client, marker):
+    """``client`` (a real connection to the new server) refusing every
+    message that contains ``marker``, as a full mailbox or a server
+    policy would.
+    """
+    from imapclient.exceptions import IMAPClientError
+
+    multiappend, append = client.multiappend, client.append
+
+    def checked_multiappend(folder, messages):
+        if any(marker in message["msg"] for message in messages):
+            raise IMAPClientError("APPEND failed: refused by policy")
+        return multiappend(folder, messages)
+
+    def checked_append(folder, message, *args, **kwargs):
+        if marker in message:
+            raise IMAPClientError("APPEND failed: refused by policy")
+        return append(folder, message, *args, **kwargs)
+
+    client.multiappend, client.append = checked_multiappend, checked_append
+    return client
+
+
+def test_parallel_writers_copy_once_around_a_refused_message(env, superadmin):
+    from modoboa.imap_migration import imap
+    from modoboa.imap_migration.sync import BATCH_MESSAGES, Copier
+
+    env.add_user("ivy@old.test", "Ivy-Old-1")
+    env.fill("ivy@old.test", {"INBOX": 6 * BATCH_MESSAGES})
+    (migration,) = job(superadmin, ("ivy@old.test", "Ivy-Old-1", ""))
+    marker = b"Body of message 30 in folder INBOX."
+    old = imap.open_old(migration.provider, migration.username, "Ivy-Old-1")
+    new = refusing(imap.open_new(migration.mailbox), marker)
+    writers = []
+
+    def open_writer():
+        writers.append(refusing(imap.open_new(migration.mailbox), marker))
+        return writers[-1]
+
+    try:
+        errors = Copier(migration, old, new, open_writer=open_writer, writers=4).run()
+    finally:
+        imap.close(old)
+        imap.close(new)
+
+    assert len(writers) == 3
+    assert len(errors) == 1 and "could not be written" in errors[0]
+    state = migration.folders.get(name="INBOX")
+    copied_first = len(new_snapshot(env, "ivy@new.test")["INBOX"])
+    # The 30 messages before the refused one (UIDs 1 to 30), and the
+    # batches the other writers finished meanwhile (at least the three
+    # handed out with it): kept as a range above last_uid.
+    assert state.copied == copied_first >= 30 + 3 * BATCH_MESSAGES
+    assert state.last_uid == 30
+    assert state.done_ranges == "%d-%d" % (BATCH_MESSAGES + 1, copied_first - 30 + BATCH_MESSAGES)
+
+    # The job's run (nothing refused any more) copies what is left, once.
+    assert runner.run_pending(1) == {DONE: 1}
+    migration.refresh_from_db()
+    assert migration.last_error == ""
+    assert migration.messages_copied == 6 * BATCH_MESSAGES - copied_first
+    assert new_snapshot(env, "ivy@new.test") == old_snapshot(env, "ivy@old.test")
+    state.refresh_from_db()
+    assert state.done_ranges == ""
+    assert state.copied == 6 * BATCH_MESSAGES

@@ -1,6 +1,6 @@
 """A 1.10 database whose imap_migration extension left its tables: the
 takeover keeps their rows, and the migration jobs of this release follow
-on (the old Fernet password cannot be read: the job asks for it again)."""
+on (their 1.10 passwords are read back in modoboa/imap_migration/tests/test_passwords_110.py)."""
 
 import pytest
 
