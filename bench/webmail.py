@@ -264,6 +264,13 @@ def test_bench(webmail_user, mailbox, client):
     print("load average after: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
     for label, function in operations:
         peak_memory(label, function)
+    if os.environ.get("MODOBOA_BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(get(index))
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print("process peak RSS: %.1f MB" % (rss / 1024))
 
@@ -271,8 +278,13 @@ def test_bench(webmail_user, mailbox, client):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument(
+        "--profile", action="store_true", help="print where Python spends a first page"
+    )
     options = parser.parse_args()
     os.environ["MODOBOA_BENCH_MESSAGES"] = str(options.messages)
+    if options.profile:
+        os.environ["MODOBOA_BENCH_PROFILE"] = "1"
     os.chdir(ROOT)
     sys.exit(pytest.main([__file__, "-q", "-s", "-p", "no:cacheprovider", "--rootdir", ROOT]))
 
