@@ -216,3 +216,30 @@ def test_a_user_writes_formatted_text_in_the_html_editor(
     assert "our site <https://site.example/>" in text
     assert "<b>" not in text and "javascript" not in text
     assert page.dialogs == []
+
+
+def test_switching_between_text_and_html_keeps_the_text(browser_page, writer):
+    page = browser_page
+    page.add_init_script(RECORD_VIOLATIONS)
+    login(page, ADDRESS, PASSWORD)
+    page.goto(page.base_url + "/webmail/compose/")
+    page.locator("#id_body").fill("First line\n\n<b>not a tag</b>")
+    page.locator("#id_mode").select_option("html")
+    editor = page.locator("#compose-editor")
+    # Text becomes text: what looked like a tag stays characters.
+    assert editor.locator("b").count() == 0
+    assert "<b>not a tag</b>" in editor.inner_text()
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Numbered list").click()
+    page.keyboard.type("one")
+    page.keyboard.press("Enter")
+    page.keyboard.type("two")
+    assert editor.locator("ol li").count() == 2
+    page.locator("#id_mode").select_option("plain")
+    assert not editor.is_visible()
+    text = page.locator("#id_body").input_value()
+    assert text.startswith("First line\n\n<b>not a tag</b>\n")
+    assert "- one\n- two" in text
+    assert page.evaluate("window.__violations") == []
