@@ -5,6 +5,7 @@ empty, compress. Every function takes an open client (imap.open_mailbox).
 import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 from imapclient import exceptions as imap_exceptions
@@ -14,8 +15,12 @@ from . import imap
 MAX_NAME_LENGTH = 200
 
 #: Seconds the pages reuse a mailbox's folder tree, counters and quota
-#: (see sidebar).
+#: (see sidebar), unless MODOBOA_WEBMAIL_KEEP_COUNTERS_SECONDS says.
 SIDEBAR_TTL = 60
+
+
+def _sidebar_ttl():
+    return int(getattr(settings, "MODOBOA_WEBMAIL_KEEP_COUNTERS_SECONDS", SIDEBAR_TTL))
 
 
 class FolderError(imap.WebmailError):
@@ -132,13 +137,14 @@ def sidebar(client, user, fresh=False):
     folders of ``user``'s mailbox.
 
     A page asks the server (a LIST, a STATUS per folder, GETQUOTAROOT) at
-    most once in SIDEBAR_TTL seconds: the result is kept in the cache,
+    most once in SIDEBAR_TTL seconds: the result is kept in Django's cache,
     and forgotten (forget_sidebar) whenever the webmail changes the
     mailbox; mail arriving meanwhile shows at the next periodic refresh
     (``fresh``: ask the server, and keep the answer).
     """
     key = _sidebar_key(user)
-    if not fresh:
+    ttl = _sidebar_ttl()
+    if not fresh and ttl > 0:
         kept = cache.get(key)
         if kept is not None:
             return kept
@@ -149,7 +155,8 @@ def sidebar(client, user, fresh=False):
         quota=quota(client),
         specials=specials,
     )
-    cache.set(key, result, SIDEBAR_TTL)
+    if ttl > 0:
+        cache.set(key, result, ttl)
     return result
 
 

@@ -213,7 +213,9 @@ def test_marking_as_junk_trains_bayes_where_the_quarantine_learns(user_client, m
     assert learned_spam() == before + 1
 
 
-def test_pages_keep_the_counters_until_the_webmail_changes_the_mailbox(user_client, mailbox):
+def test_pages_keep_the_counters_until_the_webmail_changes_the_mailbox(
+    user_client, mailbox, settings
+):
     def inbox_unseen():
         response = user_client.get(reverse("webmail:index"))
         [inbox] = [f for f in response.context["folders"] if f.name == "INBOX"]
@@ -241,3 +243,6 @@ def test_pages_keep_the_counters_until_the_webmail_changes_the_mailbox(user_clie
     user_client.post(reverse("webmail:folder_create"), {"name": "Later"})
     names = [f.name for f in user_client.get(reverse("webmail:index")).context["folders"]]
     assert "Projects" in names and "Later" in names
+    settings.MODOBOA_WEBMAIL_KEEP_COUNTERS_SECONDS = 0
+    mailbox.deliver(make_message("Counted at once"))
+    assert inbox_unseen() == (1, 3)
