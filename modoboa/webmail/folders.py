@@ -256,6 +256,7 @@ def rename_folder(client, user, old, new_name):
     """Give the folder ``old`` the name ``new_name`` (under the same
     parent); return the new full name.
     """
+    imap.forget_selection(client)
     _existing(client, old)
     if _protected(client, user, old):
         raise FolderError(_("The folder %s cannot be renamed.") % old)
@@ -272,6 +273,7 @@ def rename_folder(client, user, old, new_name):
 
 
 def delete_folder(client, user, name):
+    imap.forget_selection(client)
     _existing(client, name)
     if _protected(client, user, name):
         raise FolderError(_("The folder %s cannot be deleted.") % name)
@@ -298,6 +300,7 @@ def empty_folder(client, user, name):
         client.add_flags(uids, [b"\\Deleted"], silent=True)
         client.expunge()
     client.close_folder()
+    imap.forget_selection(client)
     return len(uids)
 
 
@@ -307,3 +310,4 @@ def compress_folder(client, name):
     imap.select(client, name)
     client.expunge()
     client.close_folder()
+    imap.forget_selection(client)

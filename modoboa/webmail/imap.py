@@ -280,6 +280,13 @@ def special_folder(client, user, kind, create=False):
     return name
 
 
+def forget_selection(client):
+    """The folders changed (renamed, deleted, closed): select again next
+    time.
+    """
+    client.modoboa_selected = None
+
+
 def ensure_folder(client, name):
     """Create the folder ``name`` (and subscribe to it) if it is missing."""
     if not client.folder_exists(name):
@@ -292,9 +299,23 @@ def ensure_folder(client, name):
 
 
 def select(client, name, readonly=False):
-    """Select the folder ``name``; FolderNotFound when it does not exist."""
+    """Select the folder ``name``; FolderNotFound when it does not exist.
+
+    On a kept connection (open_mailbox) that has ``name`` selected already,
+    in read-write mode or in the mode asked, nothing is sent: the server
+    keeps a selected folder up to date at every command (the NOOP checking
+    the connection included), and selecting a large folder again costs the
+    server a new read of its index. Then the answer is None (the SELECT's
+    answer otherwise).
+    """
+    selected = getattr(client, "modoboa_selected", None)
+    if selected is not None and selected[0] == name and (readonly or not selected[1]):
+        return None
+    client.modoboa_selected = None
     try:
-        return client.select_folder(name, readonly=readonly)
+        answer = client.select_folder(name, readonly=readonly)
+        client.modoboa_selected = (name, readonly)
+        return answer
     except imap_exceptions.IMAPClientAbortError:
         raise
     except imap_exceptions.IMAPClientError as exc:

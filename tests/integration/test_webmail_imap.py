@@ -95,3 +95,21 @@ def test_a_connection_is_kept_for_the_next_page_and_replaced_when_broken(
         assert sixth is not fifth
     with imap.open_mailbox(webmail_user) as seventh:
         assert seventh is not sixth
+
+
+def test_a_kept_connection_keeps_its_folder_selected_and_up_to_date(webmail_user, mailbox):
+    from modoboa.webmail import messages
+    from tests.fixtures.webmail import make_message
+
+    with imap.open_mailbox(webmail_user) as client:
+        assert imap.select(client, "INBOX", readonly=True)[b"EXISTS"] == 1
+    mailbox.deliver(make_message("Meanwhile"))
+    with imap.open_mailbox(webmail_user) as client:
+        # Selected already: nothing sent, and the server told what arrived.
+        assert imap.select(client, "INBOX", readonly=True) is None
+        assert messages.list_messages(client, "INBOX").total == 2
+        # Writing needs the read-write mode: selected again.
+        assert imap.select(client, "INBOX")[b"EXISTS"] == 2
+        assert imap.select(client, "INBOX", readonly=True) is None
+        client.create_folder("Other")
+        assert imap.select(client, "Other", readonly=True)[b"EXISTS"] == 0
