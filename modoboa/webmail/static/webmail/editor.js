@@ -231,6 +231,12 @@
       run("createLink");
     }
   });
+  // The selection is noted as it changes, and at once after a key, a
+  // click and when the editor loses the focus (selectionchange comes
+  // later, when the focus may be elsewhere already).
+  ["keyup", "mouseup", "blur"].forEach(function (name) {
+    editor.addEventListener(name, rememberSelection);
+  });
   document.addEventListener("selectionchange", function () {
     if (editor.contains(document.activeElement) || document.activeElement === editor) {
       rememberSelection();
