@@ -1,18 +1,32 @@
-"""Time the webmail on a folder of N messages, on the test suite's Dovecot.
+"""Time the webmail's pages on a folder of N messages, on the test suite's
+Dovecot.
 
     PYTHONPATH=. MODOBOA_TEST_DB=sqlite python bench/webmail.py --messages 2000
 
 It starts the throwaway Dovecot of the test suite (``tests/fixtures``; root
-needed, as for the integration tests), appends N messages to a user's
-INBOX over IMAP, then times, through the webmail's own code (master login
-included, one connection each, as a page does): the first page of the
-list, the last page, a subject search and opening one message; it prints
-the time and the peak of Python memory of each (tracemalloc), to compare
-sizes (the memory should stay flat in the folder's size).
+needed, as for the integration tests) and fills a user's INBOX with N
+messages written straight into the Maildir (as a delivery agent would, far
+faster than appending them over IMAP); Dovecot indexes them once, at the
+first SELECT, and builds its sort index at the first SORT (both timed
+apart). Then it times the pages as a browser gets them, through Django's
+test client (session, master login to IMAP, folder tree with counters,
+quota, template): the first page of INBOX (with the folder counters asked
+from the server, then kept as the pages keep them), the last page, a
+subject search, opening a message and the periodic refresh of the
+counters; each is the median of a few runs after one warm-up, with the CPU
+time of Python and of Dovecot (its imap processes included). Before, each
+IMAP command of a page is timed alone on one connection.
+A second pass prints Python's peak memory of each (tracemalloc, which slows
+the code down: not timed), to compare sizes: it should stay flat in the
+folder's size.
 """
 
 import argparse
+import email.utils
 import os
+import re
+import resource
+import statistics
 import sys
 import time
 import tracemalloc
@@ -25,87 +39,252 @@ pytest_plugins = [
     "tests.fixtures.dovecot",
     "tests.fixtures.webmail",
 ]
+RUNS = 5
 
 
-def measure(label, function):
+def _cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+DOVECOT = []
+
+
+def measure(label, function, runs=RUNS):
+    """Median wall-clock and CPU time (of Python, of Dovecot) of ``runs``
+    calls after a warm-up.
+    """
+    function()
+    walls, cpus, servers = [], [], []
+    for _run in range(runs):
+        cpu = _cpu()
+        server = dovecot_cpu(DOVECOT[0]) if DOVECOT else 0
+        started = time.perf_counter()
+        function()
+        walls.append((time.perf_counter() - started) * 1000)
+        cpus.append((_cpu() - cpu) * 1000)
+        if DOVECOT:
+            servers.append((dovecot_cpu(DOVECOT[0]) - server) * 1000)
+    print(
+        "%-34s %7.1f ms wall (min %6.1f)  CPU: Python %5.1f ms, Dovecot %5.1f ms"
+        % (
+            label,
+            statistics.median(walls),
+            min(walls),
+            statistics.median(cpus),
+            statistics.median(servers or [0]),
+        )
+    )
+
+
+def peak_memory(label, function):
     tracemalloc.start()
-    started = time.perf_counter()
-    result = function()
-    elapsed = (time.perf_counter() - started) * 1000
+    function()
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print("%-28s %8.1f ms  peak %7.1f KB" % (label, elapsed, peak / 1024))
+    print("%-30s peak %7.1f KB of Python memory" % (label, peak / 1024))
+
+
+def fill(maildir, count):
+    """Write ``count`` messages into ``maildir/cur`` (owner of the Maildir),
+    dated one minute apart, one in ten unseen. One message is built with
+    the ``email`` package; the others repeat it with their own number,
+    sender, date and Message-ID (building each would take most of the
+    time at 100,000).
+    """
+    from tests.fixtures.webmail import make_message
+
+    stat = os.stat(maildir)
+    start = int(time.time()) - count * 60
+    template = make_message(
+        "Bench message NUMBER",
+        sender="Sender SENDER <sSENDER@outside.test>",
+        body="Line of the body number NUMBER.\n" * 20,
+        date="DATE",
+        headers={"X-Bench": "1"},
+    ).replace(b"\n", b"\r\n")
+    template = re.sub(
+        rb"Message-ID: <[^>]*>", b"Message-ID: <NUMBER.bench@outside.test>", template
+    )
+    for number in range(count):
+        stamp = start + number * 60
+        raw = (
+            template.replace(b"NUMBER", b"%06d" % number)
+            .replace(b"SENDER", b"%d" % (number % 97))
+            .replace(b"DATE", email.utils.formatdate(stamp, localtime=True).encode())
+        )
+        flags = "" if number % 10 == 0 else "S"
+        name = "%d.M%dP%d.bench,S=%d:2,%s" % (stamp, number, os.getpid(), len(raw), flags)
+        path = os.path.join(maildir, "cur", name)
+        with open(path, "wb") as handle:
+            handle.write(raw)
+        os.chown(path, stat.st_uid, stat.st_gid)
+
+
+def dovecot_cpu(dovecot):
+    """CPU seconds of the Dovecot instance: its master, the processes it
+    runs and the ones it has reaped (the imap process of each login).
+    """
+    master = int((dovecot.base / "run" / "master.pid").read_text().split()[0])
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            fields = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields[1] is the parent (ppid); [11], [12]: utime, stime;
+        # [13], [14]: children's utime, stime.
+        if int(pid) == master:
+            total += sum(int(value) for value in fields[11:15]) / tick
+        elif int(fields[1]) == master:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def profile_commands(mailbox, count):
+    """Each IMAP command of a page, on one connection (the user's login)."""
+    from modoboa.webmail import messages as message_ops
+
+    imap = mailbox.client()
+    try:
+        steps = [
+            ("LIST", lambda: imap.list_folders()),
+            (
+                "STATUS INBOX (MESSAGES UNSEEN)",
+                lambda: imap.folder_status("INBOX", [b"MESSAGES", b"UNSEEN"]),
+            ),
+            ("GETQUOTAROOT INBOX", lambda: imap.get_quota_root("INBOX")),
+            ("SELECT INBOX", lambda: imap.select_folder("INBOX", readonly=True)),
+            (
+                "ESORT REVERSE DATE, page 1",
+                lambda: message_ops._esort_page(imap, "-date", None, 40, 1),
+            ),
+            (
+                "FETCH 40 summaries",
+                lambda: imap.fetch(
+                    list(range(count - 39, count + 1)),
+                    ["ENVELOPE", "FLAGS", "RFC822.SIZE", "INTERNALDATE"],
+                ),
+            ),
+            (
+                "ESORT search subject",
+                lambda: message_ops._esort_page(
+                    imap, "-date", message_ops.Search("message 001234", ("subject",)), 40, 1
+                ),
+            ),
+            ("FETCH one BODY[]", lambda: imap.fetch([count], ["BODY.PEEK[]"])),
+        ]
+        for label, step in steps:
+            measure("  " + label, step)
+    finally:
+        imap.logout()
+
+
+def once(label, function):
+    started = time.perf_counter()
+    result = function()
+    print("%-30s %8.1f ms (once)" % (label, (time.perf_counter() - started) * 1000))
     return result
 
 
-def fill(mailbox, count):
-    from tests.fixtures.webmail import make_message
-
-    client = mailbox.client()
-    try:
-        batch = []
-        for number in range(count):
-            batch.append(
-                make_message(
-                    "Bench message %06d" % number,
-                    sender="Sender %d <s%d@outside.test>" % (number % 97, number % 97),
-                    body="Line of the body number %d.\n" % number * 20,
-                )
-            )
-            if len(batch) == 200:
-                client.multiappend("INBOX", batch)
-                batch = []
-        if batch:
-            client.multiappend("INBOX", batch)
-    finally:
-        client.logout()
-
-
 @pytest.mark.django_db(transaction=True)
-def test_bench(webmail_user, mailbox):
-    from modoboa.webmail import imap, reading
-    from modoboa.webmail import messages as message_ops
-    from modoboa.webmail.sanitize import clean_html
+def test_bench(webmail_user, mailbox, client):
+    from django.urls import reverse
+
+    from modoboa.webmail import folders as folder_ops
 
     count = int(os.environ.get("MODOBOA_BENCH_MESSAGES", "2000"))
+    maildir = mailbox.dovecot.home(webmail_user.email) / "Maildir"
     started = time.perf_counter()
-    fill(mailbox, count - 1)
-    print("\nfilled INBOX with %d messages in %.1f s" % (count, time.perf_counter() - started))
+    fill(str(maildir), count - 1)
+    print("\nwrote %d messages in %.1f s" % (count - 1, time.perf_counter() - started))
 
-    def page(number=1, search=None):
-        with imap.open_mailbox(webmail_user) as client:
-            return message_ops.list_messages(
-                client, "INBOX", search=search, page=number, per_page=40
-            )
+    def select():
+        imap = mailbox.client()
+        try:
+            return imap.select_folder("INBOX", readonly=True)[b"EXISTS"]
+        finally:
+            imap.logout()
 
-    def login_only():
-        with imap.open_mailbox(webmail_user) as client:
-            return client.noop()
+    assert once("first SELECT (indexing)", select) == count
 
-    measure("master login + logout", login_only)
-    first = measure("first page (40, by date)", page)
-    assert first.total == count
-    measure("last page", lambda: page(first.pages))
-    found = measure(
-        "search subject", lambda: page(search=message_ops.Search("message 001234", ("subject",)))
-    )
-    assert found.total <= 1
-    uid = first.items[0].uid
+    def sort():
+        imap = mailbox.client()
+        try:
+            imap.select_folder("INBOX", readonly=True)
+            return imap.sort(["REVERSE", "DATE"], ["ALL"])
+        finally:
+            imap.logout()
 
-    def open_message():
-        with imap.open_mailbox(webmail_user) as client:
-            raw, flags = reading.fetch_raw(client, "INBOX", uid, mark_seen=True)
-        parsed = reading.read(raw, uid, flags)
-        return clean_html(parsed.html or "<p>x</p>")
+    once("first SORT (sort index)", sort)
+    DOVECOT.append(mailbox.dovecot)
+    print("IMAP commands, one connection:")
+    profile_commands(mailbox, count)
 
-    measure("open a message", open_message)
+    client.force_login(webmail_user)
+    index = reverse("webmail:index")
+
+    def get(url, **params):
+        def call():
+            response = client.get(url, params)
+            assert response.status_code == 200, response.content[:500]
+            return response
+
+        return call
+
+    first = get(index)()
+    page = first.context["page"]
+    assert page.total == count, page.total
+    last_page = page.pages
+    uid = page.items[0].uid
+    search = get(index, q="message 001234", **{"in": "subject"})
+    assert search().context["page"].total == (1 if count > 1234 else 0)
+
+    def uncached(function):
+        def call():
+            folder_ops.forget_sidebar(webmail_user)
+            return function()
+
+        return call
+
+    operations = [
+        ("first page, counters asked", uncached(get(index))),
+        ("first page (by date)", get(index)),
+        ("last page", get(index, page=last_page)),
+        ("subject search", search),
+        ("open a message", get(reverse("webmail:message", args=[uid]))),
+        ("folders.json (refresh)", get(reverse("webmail:folders_json"))),
+    ]
+    print("load average before: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+    for label, function in operations:
+        measure(label, function)
+    print("load average after: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+    for label, function in operations:
+        peak_memory(label, function)
+    if os.environ.get("MODOBOA_BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(get(index))
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print("process peak RSS: %.1f MB" % (rss / 1024))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument(
+        "--profile", action="store_true", help="print where Python spends a first page"
+    )
     options = parser.parse_args()
     os.environ["MODOBOA_BENCH_MESSAGES"] = str(options.messages)
+    if options.profile:
+        os.environ["MODOBOA_BENCH_PROFILE"] = "1"
     os.chdir(ROOT)
     sys.exit(pytest.main([__file__, "-q", "-s", "-p", "no:cacheprovider", "--rootdir", ROOT]))
 

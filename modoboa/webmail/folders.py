@@ -2,14 +2,25 @@
 empty, compress. Every function takes an open client (imap.open_mailbox).
 """
 
+import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from imapclient import exceptions as imap_exceptions
 
 from . import imap
 
 MAX_NAME_LENGTH = 200
+
+#: Seconds the pages reuse a mailbox's folder tree, counters and quota
+#: (see sidebar), unless MODOBOA_WEBMAIL_KEEP_COUNTERS_SECONDS says.
+SIDEBAR_TTL = 60
+
+
+def _sidebar_ttl():
+    return int(getattr(settings, "MODOBOA_WEBMAIL_KEEP_COUNTERS_SECONDS", SIDEBAR_TTL))
 
 
 class FolderError(imap.WebmailError):
@@ -55,12 +66,14 @@ def _sort_key(name, specials):
     return (10, name.lower())
 
 
-def folder_tree(client, user, counters=True):
+def folder_tree(client, user, counters=True, listed=None, specials=None):
     """The folders, parents before children, INBOX and the special folders
     first; with the message and unseen counts when ``counters``.
     """
-    listed = imap.list_folders(client)
-    specials = imap.special_folders(client, user, listed)
+    if listed is None:
+        listed = imap.list_folders(client)
+    if specials is None:
+        specials = imap.special_folders(client, user, listed)
     result = []
     for flags, delimiter, name in listed:
         lowered = {flag.lower() if isinstance(flag, bytes) else flag for flag in flags}
@@ -102,6 +115,54 @@ def folder_tree(client, user, counters=True):
             folder.total = int(status.get(b"MESSAGES", 0))
             folder.unseen = int(status.get(b"UNSEEN", 0))
     return result
+
+
+@dataclass
+class Sidebar:
+    """What every page of the webmail shows around its content."""
+
+    folders: list
+    quota: dict | None
+    specials: dict
+
+
+def _sidebar_key(user):
+    # The address too: a number freed by a deleted account may come back.
+    address = hashlib.sha256(str(user.email).encode()).hexdigest()[:16]
+    return "modoboa.webmail.sidebar.%s.%s" % (user.pk, address)
+
+
+def sidebar(client, user, fresh=False):
+    """The folder tree with its counters, the quota and the special
+    folders of ``user``'s mailbox.
+
+    A page asks the server (a LIST, a STATUS per folder, GETQUOTAROOT) at
+    most once in SIDEBAR_TTL seconds: the result is kept in Django's cache,
+    and forgotten (forget_sidebar) whenever the webmail changes the
+    mailbox; mail arriving meanwhile shows at the next periodic refresh
+    (``fresh``: ask the server, and keep the answer).
+    """
+    key = _sidebar_key(user)
+    ttl = _sidebar_ttl()
+    if not fresh and ttl > 0:
+        kept = cache.get(key)
+        if kept is not None:
+            return kept
+    listed = imap.list_folders(client)
+    specials = imap.special_folders(client, user, listed)
+    result = Sidebar(
+        folders=folder_tree(client, user, listed=listed, specials=specials),
+        quota=quota(client),
+        specials=specials,
+    )
+    if ttl > 0:
+        cache.set(key, result, ttl)
+    return result
+
+
+def forget_sidebar(user):
+    """Forget ``user``'s kept sidebar (its mailbox changed)."""
+    cache.delete(_sidebar_key(user))
 
 
 def quota(client):
@@ -195,6 +256,7 @@ def rename_folder(client, user, old, new_name):
     """Give the folder ``old`` the name ``new_name`` (under the same
     parent); return the new full name.
     """
+    imap.forget_selection(client)
     _existing(client, old)
     if _protected(client, user, old):
         raise FolderError(_("The folder %s cannot be renamed.") % old)
@@ -211,6 +273,7 @@ def rename_folder(client, user, old, new_name):
 
 
 def delete_folder(client, user, name):
+    imap.forget_selection(client)
     _existing(client, name)
     if _protected(client, user, name):
         raise FolderError(_("The folder %s cannot be deleted.") % name)
@@ -237,6 +300,7 @@ def empty_folder(client, user, name):
         client.add_flags(uids, [b"\\Deleted"], silent=True)
         client.expunge()
     client.close_folder()
+    imap.forget_selection(client)
     return len(uids)
 
 
@@ -246,3 +310,4 @@ def compress_folder(client, name):
     imap.select(client, name)
     client.expunge()
     client.close_folder()
+    imap.forget_selection(client)

@@ -13,12 +13,22 @@ Usage::
     with open_mailbox(request.user) as client:
         client.select_folder("INBOX", readonly=True)
         ...
+
+A connection whose block ended without error is kept, logged in, for the
+next page of the same mailbox (``MODOBOA_WEBMAIL_KEEP_IMAP_SECONDS``, 60 by
+default, 0: never), instead of a new connection and login per page: each
+process keeps at most one idle connection per mailbox, server and
+credentials, checked with a NOOP before it is used again.
 """
 
+import hashlib
 import ssl
+import threading
+import time
 from contextlib import contextmanager
 
 import imapclient
+from django.conf import settings
 from django.utils.translation import gettext as _
 from imapclient import exceptions as imap_exceptions
 
@@ -27,6 +37,11 @@ from modoboa.core import mail_access
 from . import app_settings
 
 DEFAULT_TIMEOUT = 20
+#: Idle connections a process keeps at most.
+MAX_KEPT = 100
+
+_kept = {}
+_kept_lock = threading.Lock()
 
 #: The special folders, their SPECIAL-USE flag (RFC 6154) and the user
 #: parameter naming them.
@@ -102,6 +117,83 @@ def _close(client):
             pass
 
 
+def keep_seconds():
+    return int(getattr(settings, "MODOBOA_WEBMAIL_KEEP_IMAP_SECONDS", 60))
+
+
+def _kept_key(credentials, timeout):
+    host, port, secured = server_settings()
+    secret = hashlib.sha256(str(credentials.secret).encode()).hexdigest()
+    return (host, port, secured, credentials.login, secret, timeout)
+
+
+def _take(key):
+    """A kept connection for ``key`` still answering, or None; the ones
+    idle too long are closed.
+    """
+    now = time.monotonic()
+    limit = keep_seconds()
+    with _kept_lock:
+        entry = _kept.pop(key, None)
+        stale = [other for other, (_c, used) in _kept.items() if now - used > limit]
+        closing = [_kept.pop(other)[0] for other in stale]
+    for client in closing:
+        _close(client)
+    if entry is None:
+        return None
+    client, used = entry
+    if now - used > limit:
+        _close(client)
+        return None
+    try:
+        client.noop()
+    except (imap_exceptions.IMAPClientError, OSError):
+        _close(client)
+        return None
+    return client
+
+
+def _give_back(key, client):
+    if keep_seconds() <= 0:
+        _close(client)
+        return
+    with _kept_lock:
+        if key not in _kept and len(_kept) < MAX_KEPT:
+            _kept[key] = (client, time.monotonic())
+            return
+    _close(client)
+
+
+def close_kept_connections():
+    """Log out every kept connection of this process."""
+    with _kept_lock:
+        clients = [client for client, _used in _kept.values()]
+        _kept.clear()
+    for client in clients:
+        _close(client)
+
+
+def _login(credentials, timeout):
+    client = connect(timeout)
+    host, port, _secured = server_settings()
+    where = "%s:%s" % (host, port)
+    try:
+        client.login(credentials.login, credentials.secret)
+    except imap_exceptions.LoginError as exc:
+        _close(client)
+        raise ImapLoginRefused(
+            _("The IMAP server at %(where)s refused the panel's login for %(address)s.")
+            % {"where": where, "address": credentials.address}
+        ) from exc
+    except (imap_exceptions.IMAPClientAbortError, OSError) as exc:
+        _close(client)
+        raise ImapUnavailable(
+            _("The IMAP server at %(where)s stopped answering (%(error)s).")
+            % {"where": where, "error": exc}
+        ) from exc
+    return client
+
+
 @contextmanager
 def open_mailbox(user, timeout=DEFAULT_TIMEOUT):
     """Yield an imapclient.IMAPClient logged in to ``user``'s mailbox
@@ -115,33 +207,26 @@ def open_mailbox(user, timeout=DEFAULT_TIMEOUT):
         credentials = mail_access.credentials_for(user)
     except mail_access.MailAccessError as exc:
         raise MailboxUnavailable(str(exc)) from exc
-    client = connect(timeout)
+    key = _kept_key(credentials, timeout)
+    client = _take(key) or _login(credentials, timeout)
     host, port, _secured = server_settings()
     where = "%s:%s" % (host, port)
+    finished = False
     try:
-        try:
-            client.login(credentials.login, credentials.secret)
-        except imap_exceptions.LoginError as exc:
-            raise ImapLoginRefused(
-                _("The IMAP server at %(where)s refused the panel's login for %(address)s.")
-                % {"where": where, "address": credentials.address}
-            ) from exc
-        try:
-            yield client
-        except (imap_exceptions.IMAPClientAbortError, OSError) as exc:
-            raise ImapUnavailable(
-                _("The IMAP server at %(where)s stopped answering (%(error)s).")
-                % {"where": where, "error": exc}
-            ) from exc
-        except imap_exceptions.IMAPClientError as exc:
-            raise ImapError(_("The IMAP server refused the operation: %s") % _text(exc)) from exc
+        yield client
+        finished = True
     except (imap_exceptions.IMAPClientAbortError, OSError) as exc:
         raise ImapUnavailable(
             _("The IMAP server at %(where)s stopped answering (%(error)s).")
             % {"where": where, "error": exc}
         ) from exc
+    except imap_exceptions.IMAPClientError as exc:
+        raise ImapError(_("The IMAP server refused the operation: %s") % _text(exc)) from exc
     finally:
-        _close(client)
+        if finished:
+            _give_back(key, client)
+        else:
+            _close(client)
 
 
 def _text(exc):
@@ -195,6 +280,13 @@ def special_folder(client, user, kind, create=False):
     return name
 
 
+def forget_selection(client):
+    """The folders changed (renamed, deleted, closed): select again next
+    time.
+    """
+    client.modoboa_selected = None
+
+
 def ensure_folder(client, name):
     """Create the folder ``name`` (and subscribe to it) if it is missing."""
     if not client.folder_exists(name):
@@ -207,9 +299,23 @@ def ensure_folder(client, name):
 
 
 def select(client, name, readonly=False):
-    """Select the folder ``name``; FolderNotFound when it does not exist."""
+    """Select the folder ``name``; FolderNotFound when it does not exist.
+
+    On a kept connection (open_mailbox) that has ``name`` selected already,
+    in read-write mode or in the mode asked, nothing is sent: the server
+    keeps a selected folder up to date at every command (the NOOP checking
+    the connection included), and selecting a large folder again costs the
+    server a new read of its index. Then the answer is None (the SELECT's
+    answer otherwise).
+    """
+    selected = getattr(client, "modoboa_selected", None)
+    if selected is not None and selected[0] == name and (readonly or not selected[1]):
+        return None
+    client.modoboa_selected = None
     try:
-        return client.select_folder(name, readonly=readonly)
+        answer = client.select_folder(name, readonly=readonly)
+        client.modoboa_selected = (name, readonly)
+        return answer
     except imap_exceptions.IMAPClientAbortError:
         raise
     except imap_exceptions.IMAPClientError as exc:

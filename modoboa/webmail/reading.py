@@ -90,8 +90,10 @@ def parse(raw):
     return email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw)
 
 
-def fetch_raw(client, folder, uid, mark_seen=False):
-    """``(raw bytes, flags)`` of message ``uid`` of ``folder``."""
+def fetch_raw(client, folder, uid, mark_seen=False, on_seen=None):
+    """``(raw bytes, flags)`` of message ``uid`` of ``folder``; when
+    ``mark_seen`` turns it from unread to read, ``on_seen()`` is called.
+    """
     imap.select(client, folder, readonly=not mark_seen)
     try:
         sizes = client.fetch([uid], ["RFC822.SIZE", "FLAGS"])
@@ -114,6 +116,8 @@ def fetch_raw(client, folder, uid, mark_seen=False):
     if mark_seen and FLAGS["seen"] not in flags:
         client.add_flags([uid], [FLAGS["seen"]], silent=True)
         flags.add(FLAGS["seen"])
+        if on_seen is not None:
+            on_seen()
     return raw, flags
 
 

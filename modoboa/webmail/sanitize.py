@@ -122,3 +122,36 @@ def clean_html(html, cid_url=None, allow_remote=False):
         set_tag_attribute_values={"a": {"target": "_blank"}},
     )
     return CleanHtml(cleaned, blocked)
+
+
+def clean_outgoing(html):
+    """Sanitise the HTML body of a message the user sends, with the same
+    tags, attributes and style properties as the messages shown; images
+    keep their sources (``cid:``, raster ``data:``, http and https), links
+    their http, https and mailto targets.
+    """
+
+    def attribute_filter(tag, attribute, value):
+        value = value.strip()
+        if attribute == "style" and (_CSS_FUNCTION.search(value) or "\\" in value):
+            return None
+        if tag == "img" and attribute == "src":
+            lowered = value.lower()
+            if lowered.startswith(("cid:", "http:", "https:")) or _DATA_IMAGE.match(value):
+                return value
+            return None
+        if (tag == "a" and attribute == "href") or attribute == "cite":
+            return value if _SAFE_LINK.match(value) else None
+        return value
+
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        clean_content_tags={"script", "style", "title", "noscript", "template", "textarea"},
+        attributes=ATTRIBUTES,
+        attribute_filter=attribute_filter,
+        url_schemes={"http", "https", "mailto", "cid", "data"},
+        strip_comments=True,
+        link_rel="noopener noreferrer",
+        filter_style_properties=STYLE_PROPERTIES,
+    )

@@ -94,9 +94,11 @@ def _page_number(request):
 
 
 def _sidebar(client, user, current):
+    kept = folder_ops.sidebar(client, user)
     return {
-        "folders": folder_ops.folder_tree(client, user),
-        "quota": folder_ops.quota(client),
+        "folders": kept.folders,
+        "quota": kept.quota,
+        "specials": kept.specials,
         "current_folder": current,
         "refresh_interval": user_value(user, "refresh_interval"),
     }
@@ -119,7 +121,7 @@ def index(request):
         page = message_ops.list_messages(
             client, folder, sort=sort, search=search, page=_page_number(request), per_page=per_page
         )
-        specials = imap.special_folders(client, request.user)
+    specials = context["specials"]
     query = {
         "q": message_ops.clean_term(search.text),
         "since": request.GET.get("since", "") if search.since else "",
@@ -162,11 +164,12 @@ def folders_json(request):
         return JsonResponse({"error": no_mailbox_message()}, status=403)
     try:
         with imap.open_mailbox(request.user) as client:
-            tree = folder_ops.folder_tree(client, request.user)
-            quota = folder_ops.quota(client)
+            kept = folder_ops.sidebar(client, request.user, fresh=True)
     except imap.WebmailError as exc:
         return JsonResponse({"error": str(exc)}, status=_error_status(exc))
-    return JsonResponse({"folders": [folder.as_dict() for folder in tree], "quota": quota})
+    return JsonResponse(
+        {"folders": [folder.as_dict() for folder in kept.folders], "quota": kept.quota}
+    )
 
 
 ACTIONS = {
@@ -221,6 +224,8 @@ def messages_action(request):
     except (message_ops.MessageError, imap.FolderNotFound) as exc:
         flash.error(request, str(exc))
         return redirect(back)
+    finally:
+        folder_ops.forget_sidebar(request.user)
     flash.success(request, _("%(count)d message(s) updated.") % {"count": count})
     return redirect(back)
 
@@ -231,8 +236,7 @@ def manage_folders(request):
     """The folders with their actions, and the creation form."""
     with imap.open_mailbox(request.user) as client:
         context = _sidebar(client, request.user, "")
-        specials = imap.special_folders(client, request.user)
-    context["specials"] = specials
+    specials = context["specials"]
     context["protected"] = {"INBOX", *specials.values()}
     context["emptiable"] = {specials["trash"], specials["junk"]}
     return render(request, "webmail/folders.html", context)
@@ -246,6 +250,8 @@ def _folder_action(request, operation, success):
         flash.error(request, str(exc))
     else:
         flash.success(request, success(result))
+    finally:
+        folder_ops.forget_sidebar(request.user)
     return redirect("webmail:folders")
 
 

@@ -18,6 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from . import folders as folder_ops
 from . import imap, reading
 from .app_settings import user_value
 from .sanitize import clean_html
@@ -60,7 +61,13 @@ def message(request, uid):
     """
     folder = _folder_of(request)
     with imap.open_mailbox(request.user) as client:
-        raw, flags = reading.fetch_raw(client, folder, uid, mark_seen=True)
+        raw, flags = reading.fetch_raw(
+            client,
+            folder,
+            uid,
+            mark_seen=True,
+            on_seen=lambda: folder_ops.forget_sidebar(request.user),
+        )
         context = _sidebar(client, request.user, folder)
     parsed = reading.read(raw, uid=uid, flags=flags)
     mode = user_value(request.user, "displaymode")

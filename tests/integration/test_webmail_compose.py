@@ -343,3 +343,18 @@ def test_api_sends_saves_drafts_and_refuses_a_forged_sender(writer, postfix, dov
     [message] = received(postfix, dovecot)
     assert message["Subject"] == "api"
     assert mailbox.subjects("Drafts") == []
+
+
+def test_the_html_editor_preference_opens_the_rich_text_mode_with_no_inline_code(browser, writer):
+    from tests.security.test_headers import inline_code
+
+    writer.parameters.set_value("editor", "html", app=APP)
+    writer.save()
+    response = browser.get(NEW)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="compose-editor"' in html and 'contenteditable="true"' in html
+    assert "webmail/editor.js" in html
+    assert response.context["form"]["mode"].value() == "html"
+    assert inline_code(html) == []
+    assert "unsafe-inline" not in response["Content-Security-Policy"]

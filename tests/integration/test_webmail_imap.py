@@ -69,3 +69,47 @@ def test_an_account_without_mailbox_gets_a_clear_page(client, superadmin):
     response = client.get(reverse("webmail:index"))
     assert response.status_code == 403
     assert "having a mailbox" in response.content.decode()
+
+
+def test_a_connection_is_kept_for_the_next_page_and_replaced_when_broken(
+    webmail_user, mailbox, settings
+):
+    with imap.open_mailbox(webmail_user) as first:
+        imap.select(first, "INBOX", readonly=True)
+    with imap.open_mailbox(webmail_user) as second:
+        assert second is first
+        # The server (or the network) drops it while it is kept.
+        second.shutdown()
+    with imap.open_mailbox(webmail_user) as third:
+        assert third is not first
+        assert imap.select(third, "INBOX", readonly=True)[b"EXISTS"] == 1
+    # A block that failed does not leave its connection behind.
+    with pytest.raises(imap.FolderNotFound):
+        with imap.open_mailbox(webmail_user) as fourth:
+            assert fourth is third
+            imap.select(fourth, "Nowhere")
+    with imap.open_mailbox(webmail_user) as fifth:
+        assert fifth is not third
+    settings.MODOBOA_WEBMAIL_KEEP_IMAP_SECONDS = 0
+    with imap.open_mailbox(webmail_user) as sixth:
+        assert sixth is not fifth
+    with imap.open_mailbox(webmail_user) as seventh:
+        assert seventh is not sixth
+
+
+def test_a_kept_connection_keeps_its_folder_selected_and_up_to_date(webmail_user, mailbox):
+    from modoboa.webmail import messages
+    from tests.fixtures.webmail import make_message
+
+    with imap.open_mailbox(webmail_user) as client:
+        assert imap.select(client, "INBOX", readonly=True)[b"EXISTS"] == 1
+    mailbox.deliver(make_message("Meanwhile"))
+    with imap.open_mailbox(webmail_user) as client:
+        # Selected already: nothing sent, and the server told what arrived.
+        assert imap.select(client, "INBOX", readonly=True) is None
+        assert messages.list_messages(client, "INBOX").total == 2
+        # Writing needs the read-write mode: selected again.
+        assert imap.select(client, "INBOX")[b"EXISTS"] == 2
+        assert imap.select(client, "INBOX", readonly=True) is None
+        client.create_folder("Other")
+        assert imap.select(client, "Other", readonly=True)[b"EXISTS"] == 0

@@ -211,3 +211,38 @@ def test_marking_as_junk_trains_bayes_where_the_quarantine_learns(user_client, m
     user_client.post(action, {"folder": "INBOX", "uid": [uid], "action": "junk"})
     assert mailbox.subjects("Junk") == ["Welcome"]
     assert learned_spam() == before + 1
+
+
+def test_pages_keep_the_counters_until_the_webmail_changes_the_mailbox(
+    user_client, mailbox, settings
+):
+    def inbox_unseen():
+        response = user_client.get(reverse("webmail:index"))
+        [inbox] = [f for f in response.context["folders"] if f.name == "INBOX"]
+        return inbox.unseen, response.context["page"].total
+
+    assert inbox_unseen() == (1, 1)
+    mailbox.deliver(make_message("Arrived meanwhile"))
+    # The list is the server's; the folder counters are the ones kept.
+    assert inbox_unseen() == (1, 2)
+    # The periodic refresh asks the server, and the pages follow.
+    data = json.loads(user_client.get(reverse("webmail:folders_json")).content)
+    assert [f["unseen"] for f in data["folders"] if f["name"] == "INBOX"] == [2]
+    assert inbox_unseen() == (2, 2)
+    # Reading a message, or any action of the webmail, forgets them.
+    uid = max(_uids(mailbox))
+    assert user_client.get(reverse("webmail:message", args=[uid])).status_code == 200
+    assert inbox_unseen() == (1, 2)
+    response = user_client.post(
+        reverse("webmail:messages_action"),
+        {"folder": "INBOX", "action": "read", "uid": _uids(mailbox)},
+    )
+    assert response.status_code == 302
+    assert inbox_unseen() == (0, 2)
+    mailbox.create("Projects")
+    user_client.post(reverse("webmail:folder_create"), {"name": "Later"})
+    names = [f.name for f in user_client.get(reverse("webmail:index")).context["folders"]]
+    assert "Projects" in names and "Later" in names
+    settings.MODOBOA_WEBMAIL_KEEP_COUNTERS_SECONDS = 0
+    mailbox.deliver(make_message("Counted at once"))
+    assert inbox_unseen() == (1, 3)

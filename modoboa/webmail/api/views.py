@@ -38,7 +38,7 @@ def _mailbox_user(request):
     return request.user
 
 
-def _run(request, operation, field="detail"):
+def _run(request, operation, field="detail", mark_seen=False):
     """Open the user's mailbox, run ``operation(client)``; errors become
     API answers.
     """
@@ -54,6 +54,10 @@ def _run(request, operation, field="detail"):
         raise _Unavailable(str(exc)) from exc
     except imap.WebmailError as exc:
         raise ValidationError({field: [str(exc)]}) from exc
+    finally:
+        if request.method != "GET" or mark_seen:
+            # The pages' kept folder counters are out of date.
+            folder_ops.forget_sidebar(user)
 
 
 class _Base(APIView):
@@ -300,6 +304,7 @@ class MessageDetailView(_Base):
         raw, flags = _run(
             request,
             lambda client, user: reading.fetch_raw(client, folder, uid, mark_seen=True),
+            mark_seen=True,
         )
         parsed = reading.read(raw, uid=uid, flags=flags)
         cleaned = clean_html(parsed.html) if parsed.html is not None else None

@@ -27,28 +27,16 @@ from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid, parsedate_to_datetime
 from html.parser import HTMLParser
 
-import nh3
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+
+from ..sanitize import clean_outgoing
 
 # Characters never allowed in a header value typed by a user (tab is).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u0085\u2028\u2029]")
 MAX_REFERENCES = 20
 MAX_FILENAME_LENGTH = 200
-
-HTML_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2", "h3",
-    "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "span", "strong",
-    "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
-}  # fmt: skip
-HTML_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "align"},
-    "*": {"style"},
-}
 
 
 class ComposeError(ValueError):
@@ -139,34 +127,51 @@ def safe_filename(name, default="attachment"):
 
 
 def sanitize_html(text):
-    """The HTML body as it is sent: cleaned by nh3."""
-    return nh3.clean(
-        text or "",
-        tags=HTML_TAGS,
-        attributes=HTML_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto", "cid"},
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
+    """The HTML body as it is sent: cleaned by nh3 with the allow-list of
+    the messages the webmail shows (sanitize.clean_outgoing).
+    """
+    return clean_outgoing(text or "")
 
 
 class _TextExtractor(HTMLParser):
-    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr"}
+    BLOCKS = {
+        "p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr",
+        "blockquote", "ul", "ol",
+    }  # fmt: skip
     SKIP = {"script", "style", "head", "title"}
+    #: Blocks opening no new line when one has just begun (an item of a
+    #: list, a quote or a division right after a block).
+    SOFT = {"li", "blockquote", "div"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts = []
         self.skipping = 0
         self.links = []
+        self.quote = 0
+        self.line_start = True
+
+    def _newline(self, tag=None):
+        if tag in self.SOFT and self.line_start and self.parts:
+            return
+        self.parts.append("\n")
+        self.line_start = True
+
+    def _text(self, text):
+        if self.line_start and self.quote:
+            self.parts.append("> " * self.quote)
+        self.parts.append(text)
+        self.line_start = False
 
     def handle_starttag(self, tag, attrs):
         if tag in self.SKIP:
             self.skipping += 1
         elif tag in self.BLOCKS:
-            self.parts.append("\n")
+            self._newline(tag)
+        if tag == "blockquote":
+            self.quote += 1
         if tag == "li":
-            self.parts.append("- ")
+            self._text("- ")
         if tag == "a":
             self.links.append(dict(attrs).get("href"))
 
@@ -174,19 +179,27 @@ class _TextExtractor(HTMLParser):
         if tag in self.SKIP:
             self.skipping = max(0, self.skipping - 1)
         elif tag in self.BLOCKS and tag != "br":
-            self.parts.append("\n")
+            self._newline(tag)
+        if tag == "blockquote":
+            self.quote = max(0, self.quote - 1)
         if tag == "a" and self.links:
             href = self.links.pop()
             if href and href.startswith(("http://", "https://")):
-                self.parts.append(" <%s>" % href)
+                self._text(" <%s>" % href)
 
     def handle_data(self, data):
         if not self.skipping:
-            self.parts.append(re.sub(r"\s+", " ", data))
+            text = re.sub(r"\s+", " ", data)
+            if self.line_start:
+                text = text.lstrip()
+            if text:
+                self._text(text)
 
 
 def html_to_text(text):
-    """A readable plain text version of an HTML body."""
+    """A readable plain text version of an HTML body (list items with a
+    dash, quotes with ``>``, links followed by their address).
+    """
     parser = _TextExtractor()
     parser.feed(text or "")
     parser.close()

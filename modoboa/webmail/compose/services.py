@@ -24,6 +24,7 @@ from imapclient import exceptions as imap_exceptions
 from modoboa.core import mail_access
 
 from .. import app_settings, imap
+from ..folders import forget_sidebar
 from . import message as compose_message
 from . import smtp
 from .senders import allowed_senders
@@ -238,6 +239,13 @@ def send(user, composition):
     if not (composition.to or composition.cc or composition.bcc):
         raise compose_message.ComposeError("to", _("Give at least one recipient."))
     warnings = []
+    try:
+        return _send(user, composition, warnings)
+    finally:
+        forget_sidebar(user)
+
+
+def _send(user, composition, warnings):
     with imap.open_mailbox(user) as client:
         draft = _assemble(client, user, composition)
         built = compose_message.build_message(draft)
@@ -273,6 +281,13 @@ def save_draft(user, composition):
     """Save ``composition`` in Drafts (replacing the draft it was opened
     from); return the new draft's UID (None if the server does not say).
     """
+    try:
+        return _save_draft(user, composition)
+    finally:
+        forget_sidebar(user)
+
+
+def _save_draft(user, composition):
     with imap.open_mailbox(user) as client:
         draft = _assemble(client, user, composition)
         built = compose_message.build_message(draft)

@@ -235,3 +235,28 @@ def test_hostile_originals_do_not_break_replies():
 
 def test_html_to_text_skips_scripts_and_keeps_lines():
     assert m.html_to_text("<p>a</p><script>x()</script><ul><li>b</li></ul>") == "a\n\n- b\n"
+
+
+def test_the_text_part_keeps_lists_quotes_and_links_readable():
+    text = m.html_to_text(
+        "<div>Hello <b>strong</b></div><ul><li>first</li><li>second</li></ul>"
+        "<blockquote>quoted<br>words</blockquote><p>our <a href='https://s.test/'>site</a></p>"
+        "<p>end</p>"
+    )
+    assert text == (
+        "Hello strong\n\n- first\n- second\n\n> quoted\n> words\n\nour site <https://s.test/>\n\nend\n"
+    )
+
+
+def test_the_html_part_uses_the_reading_allow_list():
+    html = m.sanitize_html(
+        '<p style="color: red">a</p><p style="background: url(x)">c</p><font color="red">b</font>'
+        '<img src="cid:logo"><img src="javascript:x"><a href="mailto:a@b.test">m</a>'
+        "<form><input></form><svg><script>x()</script></svg>"
+    )
+    assert '<p style="color:red">a</p><p>c</p>' in html.replace("color: red", "color:red")
+    assert '<font color="red">b</font>' in html
+    assert '<img src="cid:logo">' in html and "javascript" not in html
+    assert 'href="mailto:a@b.test"' in html
+    for forbidden in ("<form", "<input", "<svg", "script", "url("):
+        assert forbidden not in html
