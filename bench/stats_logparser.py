@@ -101,14 +101,14 @@ def loadavg():
 
 
 def server_cpu():
-    """CPU seconds used so far by the throwaway server's processes (the
-    finished backends are in the postmaster's children times); 0 without
-    a server (SQLite works inside this process).
+    """CPU seconds used so far by the throwaway server's processes: the
+    server, its live backends (whose command lines no longer name the
+    server's directory) and, in its children times, the finished ones; 0
+    without a server (SQLite works inside this process).
     """
     if SERVER is None:
         return 0.0
-    total = 0
-    tick = os.sysconf("SC_CLK_TCK")
+    processes = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
@@ -119,10 +119,18 @@ def server_cpu():
                 fields = handle.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if SERVER.root.encode() not in command:
-            continue
-        total += sum(int(value) for value in fields[11:15])
-    return total / tick
+        processes[pid] = (fields[1], command, sum(int(value) for value in fields[11:15]))
+    servers = {
+        pid
+        for pid, (_parent, command, _time) in processes.items()
+        if SERVER.root.encode() in command
+    }
+    total = sum(
+        used
+        for pid, (parent, _command, used) in processes.items()
+        if pid in servers or parent in servers
+    )
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def peak_memory():
