@@ -33,6 +33,8 @@ import random
 import sys
 import time
 
+from django.db.models import Count, Sum
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
@@ -85,28 +87,33 @@ def report_mail(n, rng):
     return message.as_bytes()
 
 
+def load():
+    return "/".join(open("/proc/loadavg").read().split()[:3])  # noqa: SIM115
+
+
 def bench_import(count, rng):
     from modoboa.dmarc.services import import_mail
 
+    if not count:
+        return
     mails = [report_mail(n, rng) for n in range(count)]
-    started = time.perf_counter()
+    before = "load %s" % load()
+    started, cpu = time.perf_counter(), time.process_time()
     for raw in mails:
         outcome = import_mail(raw)
         assert outcome.imported, outcome.lines
-    elapsed = time.perf_counter() - started
-    print("import: %d reports in %.1f s (%.0f reports/s)" % (count, elapsed, count / elapsed))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(
+        "import: %d reports in %.1f s (%.0f reports/s; %.1f CPU s in this process; %s, after %s)"
+        % (count, elapsed, count / elapsed, cpu, before, load())
+    )
 
 
 def fill_records(domain, count, rng, sources, stable):
     from django.db import connection
 
-    from modoboa.dmarc.models import Record, Report, Reporter
-
-    try:
-        from modoboa.dmarc.models import DailySource
-        from modoboa.dmarc.services import daily
-    except ImportError:  # a tree from before the summary (figures before/after)
-        daily = None
+    from modoboa.dmarc.models import DailyVolume, Record, Report, Reporter, SourceVolume
+    from modoboa.dmarc.services import daily
 
     reporter = Reporter.objects.create(org_name="bulk", email="bulk@bench.example")
     per_day = max(1, count // 365)
@@ -150,30 +157,71 @@ def fill_records(domain, count, rng, sources, stable):
             Record.objects.bulk_create(batch)
             batch = []
     Record.objects.bulk_create(batch)
-    if daily is None:
-        return
     began = time.perf_counter()
-    daily.fill_from_records(Record, DailySource, using=connection.alias)
+    daily.fill_from_records(Record, DailyVolume, SourceVolume, using=connection.alias)
+    scales = dict(SourceVolume.objects.values_list("scale").annotate(rows=Count("pk")).order_by())
     print(
-        "summary rebuilt from %d records in %.1f s: %d rows"
-        % (count, time.perf_counter() - began, DailySource.objects.count())
+        "summaries built from %d records in %.1f s: %d day rows; source rows: "
+        "%d by day, %d by month, %d by year"
+        % (
+            count,
+            time.perf_counter() - began,
+            DailyVolume.objects.count(),
+            scales.get("d", 0),
+            scales.get("m", 0),
+            scales.get("y", 0),
+        )
     )
+
+
+def time_view(domain, label, params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from modoboa.dmarc.services import summary
+
+    period = summary.parse_period(params)
+    timings = []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            started, cpu = time.perf_counter(), time.process_time()
+            result = summary.summarize(domain, period)
+            timings.append((time.perf_counter() - started, time.process_time() - cpu))
+    wall, cpu = min(timings)
+    print(
+        "%s %s..%s: best %.0f ms (%.0f ms CPU in this process), %d queries; "
+        "%d messages, %d buckets, %d+%d sources shown; load %s"
+        % (
+            label,
+            period.start,
+            period.end,
+            wall * 1000,
+            cpu * 1000,
+            len(queries.captured_queries),
+            result.total,
+            len(result.buckets),
+            sum(len(org.sources) for org in result.trusted),
+            sum(len(org.sources) for org in result.threats),
+            load(),
+        )
+    )
+    return result
 
 
 def bench_year(domain, count, rng, sources, stable):
-    from modoboa.dmarc.services import summary
+    from modoboa.dmarc.models import Record
 
+    if not count:
+        return
+    began = time.perf_counter()
     fill_records(domain, count, rng, sources, stable)
-    period = summary.parse_period({"start": "2026-01-01", "end": "2026-12-31"})
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        result = summary.summarize(domain, period)
-        timings.append(time.perf_counter() - started)
-    print(
-        "yearly view over %d records: best %.0f ms (total %d messages, %d buckets)"
-        % (count, min(timings) * 1000, result.total, len(result.buckets))
-    )
+    print("data: %d records made in %.0f s" % (count, time.perf_counter() - began))
+    year = time_view(domain, "yearly view", {"start": "2026-01-01", "end": "2026-12-31"})
+    expected = Record.objects.filter(header_from=domain).aggregate(total=Sum("count"))["total"]
+    assert year.total == expected, (year.total, expected)
+    time_view(domain, "365 days, unaligned", {"start": "2025-12-15", "end": "2026-12-14"})
+    time_view(domain, "one month", {"start": "2026-06-01", "end": "2026-06-30"})
+    time_view(domain, "one week", {"week": "2026-W23"})
 
 
 def main():
@@ -182,7 +230,30 @@ def main():
     parser.add_argument("--records", type=int, default=20000)
     parser.add_argument("--sources", type=int, default=256 * 254)
     parser.add_argument("--stable", action="store_true", help="one evaluation per source")
+    parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL")
+    parser.add_argument("--mysql", action="store_true", help="on a throwaway MariaDB")
     args = parser.parse_args()
+    server = None
+    if args.postgres or args.mysql:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import servers
+
+        if args.postgres:
+            server = servers.PostgreSQL().start()
+            os.environ["MODOBOA_TEST_DB"] = "postgres"
+            os.environ["MODOBOA_TEST_PG_URL"] = server.create_database("dmarc")
+        else:
+            server = servers.MariaDB().start()
+            os.environ["MODOBOA_TEST_DB"] = "mysql"
+            os.environ["MODOBOA_TEST_MYSQL_URL"] = server.create_database("dmarc")
+    try:
+        run(args)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def run(args):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modoboa.test_settings")
     connection, name = setup_database()
     try:
@@ -190,7 +261,10 @@ def main():
 
         rng = random.Random(7)
         domain = Domain.objects.create(name="bench.org", quota=0, default_mailbox_quota=0)
-        print("engine: %s" % connection.vendor)
+        print(
+            "engine: %s; %d sources%s; load %s"
+            % (connection.vendor, args.sources, ", stable" if args.stable else "", load())
+        )
         bench_import(args.reports, rng)
         bench_year(domain, args.records, rng, min(args.sources, 256 * 254), args.stable)
     finally:
