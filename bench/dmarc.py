@@ -185,6 +185,33 @@ def build_summaries(count):
     )
 
 
+def server_pid():
+    """The process that runs this connection's queries on the database
+    server (None for SQLite, which runs them in this process).
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+        if connection.vendor == "mysql":
+            cursor.execute("SELECT @@pid_file")
+            with open(cursor.fetchone()[0]) as handle:
+                return int(handle.read().strip())
+    return None
+
+
+def cpu_seconds(pid):
+    """This process's CPU time plus the database server's (``pid``)."""
+    total = time.process_time()
+    if pid:
+        with open("/proc/%d/stat" % pid) as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def time_view(domain, label, params):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -192,15 +219,16 @@ def time_view(domain, label, params):
     from modoboa.dmarc.services import summary
 
     period = summary.parse_period(params)
+    pid = server_pid()
     timings = []
     for _ in range(3):
         with CaptureQueriesContext(connection) as queries:
-            started, cpu = time.perf_counter(), time.process_time()
+            started, cpu = time.perf_counter(), cpu_seconds(pid)
             result = summary.summarize(domain, period)
-            timings.append((time.perf_counter() - started, time.process_time() - cpu))
+            timings.append((time.perf_counter() - started, cpu_seconds(pid) - cpu))
     wall, cpu = min(timings)
     print(
-        "%s %s..%s: best %.0f ms (%.0f ms CPU in this process), %d queries; "
+        "%s %s..%s: best %.0f ms (%.0f ms CPU, this process and the server), %d queries; "
         "%d messages, %d buckets, %d+%d sources shown; load %s"
         % (
             label,
