@@ -323,7 +323,6 @@ def run(args):
             "engine: %s; %d sources%s; load %s"
             % (connection.vendor, args.sources, ", stable" if args.stable else "", load())
         )
-        bench_import(args.reports, rng)
         if args.both:
             profiles = [("worst.org", 256 * 254, False), ("realistic.org", 300, True)]
         else:
@@ -333,6 +332,7 @@ def run(args):
             for name, sources, stable in profiles
         ]
         bench_year(profiles, args.records, rng)
+        bench_import(args.reports, rng)
     finally:
         connection.creation.destroy_test_db(name, verbosity=0)
 
