@@ -14,7 +14,7 @@ upgrade builds them from the records already stored.
 
 import datetime
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import Max, Min, Sum
 
 from ..models import DailyVolume, SourceVolume
@@ -137,8 +137,14 @@ def _next_month(moment):
 def fill_from_records(record_model, volume_model, source_model, using):
     """Rebuild both summaries from every record (the upgrade's migration),
     one calendar month of reports at a time (bounded memory): the records
-    are summed per report start in SQL, per day, month and year here.
+    are summed per report start in SQL, per day, month and year here. All
+    or nothing: one transaction.
     """
+    with transaction.atomic(using=using):
+        _fill(record_model, volume_model, source_model, using)
+
+
+def _fill(record_model, volume_model, source_model, using):
     volume_model.objects.using(using).all().delete()
     source_model.objects.using(using).all().delete()
     reports = record_model._meta.get_field("report").related_model
