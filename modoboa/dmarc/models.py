@@ -97,36 +97,64 @@ class DomainRecord(models.Model):
         db_table = "modoboa_dmarc_domainrecord"
 
 
-class DailySource(models.Model):
-    """The messages of one source, one day, one evaluation, summed over
-    every report about a local domain (kept up to date by the import).
+SCALES = (("d", _("Day")), ("m", _("Month")), ("y", _("Year")))
 
-    A period's page groups these rows (a few per source and day) instead
-    of the reports' records (one per reporter, report and source): the
-    yearly view costs the number of sources seen each day, not the number
-    of records. ``day`` is the UTC day a report starts, as on the page.
+
+class DailyVolume(models.Model):
+    """The messages reported about a local domain on one UTC day (the day
+    a report starts), by alignment: what the totals and the chart of a
+    period's page read (one row per day, whatever the number of records).
     """
 
     header_from = models.ForeignKey("admin.Domain", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
-    source_ip = models.GenericIPAddressField()
-    disposition = models.CharField(max_length=10, choices=DISPOSITIONS)
-    dkim_result = models.CharField(max_length=4, choices=EVALUATED_RESULTS)
-    spf_result = models.CharField(max_length=4, choices=EVALUATED_RESULTS)
-    count = models.BigIntegerField(default=0)
+    fully = models.BigIntegerField(default=0)
+    partially = models.BigIntegerField(default=0)
+    failed = models.BigIntegerField(default=0)
 
     class Meta:
-        db_table = "modoboa_dmarc_dailysource"
+        db_table = "modoboa_dmarc_dailyvolume"
+        constraints = [
+            models.UniqueConstraint(fields=["header_from", "day"], name="dmarc_dailyvolume_key")
+        ]
+
+
+class SourceVolume(models.Model):
+    """The messages of one source about a local domain over one day, one
+    calendar month or one calendar year (``scale``, from ``start``), those
+    that passed DMARC (DKIM or SPF) apart from the others, with their SPF,
+    DKIM and disposition counts.
+
+    Each record adds to its day, its month and its year: a period is read
+    as whole years, whole months and the days left over, and a calendar
+    year is one row per source (the largest first straight from an index).
+    """
+
+    header_from = models.ForeignKey("admin.Domain", on_delete=models.CASCADE, related_name="+")
+    scale = models.CharField(max_length=1, choices=SCALES)
+    start = models.DateField()
+    passed = models.BooleanField()
+    source_ip = models.GenericIPAddressField()
+    total = models.BigIntegerField(default=0)
+    spf_pass = models.BigIntegerField(default=0)
+    spf_fail = models.BigIntegerField(default=0)
+    dkim_pass = models.BigIntegerField(default=0)
+    dkim_fail = models.BigIntegerField(default=0)
+    none = models.BigIntegerField(default=0)
+    quarantine = models.BigIntegerField(default=0)
+    reject = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "modoboa_dmarc_sourcevolume"
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "header_from",
-                    "day",
-                    "source_ip",
-                    "disposition",
-                    "dkim_result",
-                    "spf_result",
-                ],
-                name="dmarc_dailysource_key",
+                fields=["header_from", "scale", "start", "passed", "source_ip"],
+                name="dmarc_sourcevolume_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["header_from", "scale", "start", "passed", "-total", "source_ip"],
+                name="dmarc_sourcevolume_top_idx",
             )
         ]

@@ -1,17 +1,13 @@
-"""The daily summary of the records, filled from the records already stored."""
+"""The daily summary of the records (replaced by 0003, which fills its successors)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    from modoboa.dmarc.services.daily import fill_from_records
-
-    fill_from_records(
-        apps.get_model("dmarc", "Record"),
-        apps.get_model("dmarc", "DailySource"),
-        using=schema_editor.connection.alias,
-    )
+    """Nothing: 0003 replaces this table by summaries it builds from the
+    records (filling it here would only be thrown away).
+    """
 
 
 class Migration(migrations.Migration):

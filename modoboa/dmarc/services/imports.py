@@ -124,22 +124,18 @@ def _write(report, records, domains):
                 for result in record.results
             )
             day = daily.day_of(stored.start_date)
-            daily.add(
-                daily.totals(
-                    (
-                        (
-                            domains[record.header_from].pk,
-                            day,
-                            record.source_ip,
-                            record.disposition,
-                            record.dkim_result,
-                            record.spf_result,
-                        ),
-                        record.count,
-                    )
-                    for record in records
+            contributions = daily.Contributions()
+            for record in records:
+                contributions.add(
+                    domains[record.header_from].pk,
+                    day,
+                    record.source_ip,
+                    record.disposition,
+                    record.dkim_result,
+                    record.spf_result,
+                    record.count,
                 )
-            )
+            contributions.save()
     except IntegrityError:
         # Another import stored the same report meanwhile.
         return "duplicate"

@@ -1,5 +1,6 @@
 """What a domain's report page and the API show: the records of a period
-summed in SQL (a fixed number of queries whatever the number of records).
+summed in SQL from the summaries the import keeps (``daily``), in three
+queries whatever the number of records.
 
 - totals: messages fully aligned (DKIM and SPF pass), partially aligned
   (one of them passes), failed (both fail);
@@ -14,19 +15,17 @@ import datetime
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from django.db.models import Case, IntegerField, Max, Q, Sum, Value, When
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import DailySource
+from ..models import DailyVolume, SourceVolume
 
 MAX_SOURCES = 100
 MAX_DAYS = 400
 DAILY_UP_TO = 62
 RLOOKUP_TIMEOUT = 1.0
 RLOOKUP_WORKERS = 16
-
-PASSED = Q(dkim_result="pass") | Q(spf_result="pass")
 
 
 class PeriodError(ValueError):
@@ -136,27 +135,36 @@ def parse_period(params, default_day=None):
 
 def latest_day(domain):
     """The start day of the latest report about ``domain`` (or None)."""
-    return DailySource.objects.filter(header_from=domain).aggregate(last=Max("day"))["last"]
+    return DailyVolume.objects.filter(header_from=domain).aggregate(last=Max("day"))["last"]
 
 
-def _sum_when(condition):
-    return Sum(Case(When(condition, then="count"), default=Value(0), output_field=IntegerField()))
-
-
-FULLY = Q(dkim_result="pass", spf_result="pass")
-PARTIALLY = (Q(dkim_result="pass") & ~Q(spf_result="pass")) | (
-    ~Q(dkim_result="pass") & Q(spf_result="pass")
-)
-FAILED = ~Q(dkim_result="pass") & ~Q(spf_result="pass")
-
-
-def records_of(domain, period):
-    """The daily summary rows of ``domain`` over ``period`` (the records
-    summed per day, source and evaluation; see ``daily``).
-    """
-    return DailySource.objects.filter(
-        header_from=domain, day__gte=period.start, day__lte=period.end
+def _month_end(day):
+    following = (
+        day.replace(year=day.year + 1, month=1)
+        if day.month == 12
+        else day.replace(month=day.month + 1)
     )
+    return following - datetime.timedelta(days=1)
+
+
+def spans(period):
+    """``{scale: [start, ...]}``: ``period`` as whole calendar years
+    (``"y"``), whole calendar months (``"m"``) and the days left over
+    (``"d"``), the fewest summary rows that cover it.
+    """
+    result = {"y": [], "m": [], "d": []}
+    day = period.start
+    while day <= period.end:
+        if (day.month, day.day) == (1, 1) and datetime.date(day.year, 12, 31) <= period.end:
+            result["y"].append(day)
+            day = datetime.date(day.year + 1, 1, 1)
+        elif day.day == 1 and _month_end(day) <= period.end:
+            result["m"].append(day)
+            day = _month_end(day) + datetime.timedelta(days=1)
+        else:
+            result["d"].append(day)
+            day += datetime.timedelta(days=1)
+    return result
 
 
 @dataclass
@@ -198,16 +206,12 @@ class Summary:
     threats_more: int = 0
 
 
-def _buckets(records, period):
-    """Daily (or weekly) volumes, grouped by day in SQL."""
-    rows = (
-        records.values("day")
-        .order_by()
-        .annotate(fully=_sum_when(FULLY), partially=_sum_when(PARTIALLY), failed=_sum_when(FAILED))
-    )
-    by_day = {
-        row["day"]: [row["fully"] or 0, row["partially"] or 0, row["failed"] or 0] for row in rows
-    }
+def _buckets(domain, period):
+    """Daily (or weekly) volumes: one summary row per day."""
+    rows = DailyVolume.objects.filter(
+        header_from=domain, day__gte=period.start, day__lte=period.end
+    ).values_list("day", "fully", "partially", "failed")
+    by_day = {day: [fully, partially, failed] for day, fully, partially, failed in rows}
     daily = []
     day = period.start
     while day <= period.end:
@@ -222,28 +226,46 @@ def _buckets(records, period):
     return weekly, "week"
 
 
-def _sources(records, condition):
-    rows = (
-        records.filter(condition)
-        .values("source_ip")
-        .annotate(
-            total=Sum("count"),
-            spf_pass=_sum_when(Q(spf_result="pass")),
-            spf_fail=_sum_when(~Q(spf_result="pass")),
-            dkim_pass=_sum_when(Q(dkim_result="pass")),
-            dkim_fail=_sum_when(~Q(dkim_result="pass")),
-            none=_sum_when(Q(disposition="none")),
-            quarantine=_sum_when(Q(disposition="quarantine")),
-            reject=_sum_when(Q(disposition="reject")),
+COUNTERS = (
+    "total",
+    "spf_pass",
+    "spf_fail",
+    "dkim_pass",
+    "dkim_fail",
+    "none",
+    "quarantine",
+    "reject",
+)
+
+
+def _sources(domain, period, passed):
+    """The MAX_SOURCES largest sources of the period (and whether there are
+    more): a single year, month or day is read in the order of an index;
+    several are summed per source first.
+    """
+    rows = SourceVolume.objects.filter(header_from=domain, passed=passed)
+    covering = [(scale, starts) for scale, starts in spans(period).items() if starts]
+    if len(covering) == 1 and len(covering[0][1]) == 1:
+        scale, (start,) = covering[0]
+        rows = rows.filter(scale=scale, start=start).values("source_ip", *COUNTERS)
+    else:
+        rows = (
+            rows.filter(_any_of(Q(scale=scale, start__in=starts) for scale, starts in covering))
+            .values("source_ip")
+            .annotate(**{name: Sum(name) for name in COUNTERS})
         )
-        .order_by("-total", "source_ip")
-    )
-    found = list(rows[: MAX_SOURCES + 1])
-    more = len(found) > MAX_SOURCES
+    found = list(rows.order_by("-total", "source_ip")[: MAX_SOURCES + 1])
     return [
         Source(ip=row.pop("source_ip"), **{k: v or 0 for k, v in row.items()})
         for row in found[:MAX_SOURCES]
-    ], more
+    ], len(found) > MAX_SOURCES
+
+
+def _any_of(conditions):
+    result = Q()
+    for condition in conditions:
+        result |= condition
+    return result
 
 
 SECOND_LEVEL = {"ac", "co", "com", "edu", "gov", "ne", "net", "or", "org"}
@@ -302,16 +324,15 @@ def _group(sources, names):
 
 def summarize(domain, period, rlookups=False, resolver=None):
     """The :class:`Summary` of ``domain`` over ``period`` (three queries)."""
-    records = records_of(domain, period)
     summary = Summary(period=period)
-    summary.buckets, summary.bucket = _buckets(records, period)
+    summary.buckets, summary.bucket = _buckets(domain, period)
     for _day, fully, partially, failed in summary.buckets:
         summary.fully += fully
         summary.partially += partially
         summary.failed += failed
     summary.total = summary.fully + summary.partially + summary.failed
-    trusted, summary.trusted_more = _sources(records, PASSED)
-    threats, summary.threats_more = _sources(records, ~PASSED)
+    trusted, summary.trusted_more = _sources(domain, period, True)
+    threats, summary.threats_more = _sources(domain, period, False)
     names = {}
     if rlookups:
         names = reverse_names({s.ip for s in trusted + threats}, resolver=resolver)

@@ -200,6 +200,17 @@ def test_api_summary(api_client, world):
     assert api_client.get(url).status_code == 403
 
 
+def test_api_calendar_year_shows_the_same_sources_as_the_weeks(api_client, world):
+    url = "/api/v1/dmarc/domains/%d/summary/" % world["domain"].pk
+    api_client.force_authenticate(world["allowed"]["admin"])
+    week = api_client.get(url, {"week": WEEK}).json()
+    year = api_client.get(url, {"start": "2026-01-01", "end": "2026-12-31"}).json()
+    assert (year["total"], year["fully"], year["partially"], year["failed"]) == (33, 19, 7, 7)
+    assert year["bucket"] == "week" and not year["trusted_truncated"]
+    for table in ("trusted", "threats"):
+        assert year[table] == week[table]
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient
