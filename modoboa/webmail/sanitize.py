@@ -109,16 +109,10 @@ def clean_html(html, cid_url=None, allow_remote=False):
             return value if _SAFE_LINK.match(value) else None
         return value
 
-    cleaned = nh3.clean(
+    cleaned = _clean(
         html,
-        tags=TAGS,
-        clean_content_tags={"script", "style", "title", "noscript", "template", "textarea"},
-        attributes=ATTRIBUTES,
-        attribute_filter=attribute_filter,
-        url_schemes={"http", "https", "mailto", "cid", "data"},
-        strip_comments=True,
+        attribute_filter,
         link_rel="noopener noreferrer nofollow",
-        filter_style_properties=STYLE_PROPERTIES,
         set_tag_attribute_values={"a": {"target": "_blank"}},
     )
     return CleanHtml(cleaned, blocked)
@@ -144,6 +138,11 @@ def clean_outgoing(html):
             return value if _SAFE_LINK.match(value) else None
         return value
 
+    return _clean(html, attribute_filter, link_rel="noopener noreferrer")
+
+
+def _clean(html, attribute_filter, **options):
+    """nh3 with the allow-list shared by the messages shown and sent."""
     return nh3.clean(
         html,
         tags=TAGS,
@@ -152,6 +151,6 @@ def clean_outgoing(html):
         attribute_filter=attribute_filter,
         url_schemes={"http", "https", "mailto", "cid", "data"},
         strip_comments=True,
-        link_rel="noopener noreferrer",
         filter_style_properties=STYLE_PROPERTIES,
+        **options,
     )

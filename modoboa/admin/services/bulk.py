@@ -309,18 +309,8 @@ def _insert(candidates, acting_user, with_accounts=False):
     insert_rows(Quota, ("username",), [(c.address,) for c in candidates], ignore_conflicts=True)
     _create_self_aliases(candidates, mailbox_pks, now)
     if acting_user is not None:
-        for model, pks in ((User, user_pks), (Mailbox, mailbox_pks)):
-            insert_rows(
-                ObjectAccess,
-                ("object_id",),
-                [(pk,) for pk in pks],
-                template=new_instance(
-                    ObjectAccess,
-                    user=acting_user,
-                    content_type=ContentType.objects.get_for_model(model),
-                    is_owner=True,
-                ),
-            )
+        _own_new_rows(acting_user, User, user_pks)
+        _own_new_rows(acting_user, Mailbox, mailbox_pks)
     created = [
         (
             User,
@@ -368,6 +358,21 @@ def _user_values(candidate):
     }
     values.update(candidate.profile)
     return values
+
+
+def _own_new_rows(acting_user, model, pks):
+    """Make ``acting_user`` the owner of the new ``model`` rows ``pks``."""
+    insert_rows(
+        ObjectAccess,
+        ("object_id",),
+        [(pk,) for pk in pks],
+        template=new_instance(
+            ObjectAccess,
+            user=acting_user,
+            content_type=ContentType.objects.get_for_model(model),
+            is_owner=True,
+        ),
+    )
 
 
 def _create_self_aliases(candidates, mailbox_pks, now):

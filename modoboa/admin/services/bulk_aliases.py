@@ -16,13 +16,11 @@ would show.
 
 from dataclasses import dataclass
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from modoboa.core.access import accessible_domain_ids
-from modoboa.core.models import ObjectAccess
 from modoboa.lib.bulk_sql import insert_rows, new_instance
 from modoboa.lib.exceptions import ModoboaException
 from modoboa.limits import services as limits_services
@@ -30,7 +28,7 @@ from modoboa.limits import services as limits_services
 from .. import access as admin_access
 from ..models import Alias, AliasRecipient, Domain, Mailbox
 from .aliases import _is_external, clean_recipients
-from .bulk import _log_created, _record_revision
+from .bulk import _log_created, _own_new_rows, _record_revision
 from .common import clean_alias_address, require_perm, split_address
 
 
@@ -223,17 +221,7 @@ def _insert(candidates, acting_user, resolved):
         ],
     )
     if acting_user is not None:
-        insert_rows(
-            ObjectAccess,
-            ("object_id",),
-            [(pk,) for pk in pks],
-            template=new_instance(
-                ObjectAccess,
-                user=acting_user,
-                content_type=ContentType.objects.get_for_model(Alias),
-                is_owner=True,
-            ),
-        )
+        _own_new_rows(acting_user, Alias, pks)
     created = [
         (
             Alias,

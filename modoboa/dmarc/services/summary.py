@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import DailyVolume, SourceVolume
+from .daily import SOURCE_COUNTERS
 
 MAX_SOURCES = 100
 MAX_DAYS = 400
@@ -226,16 +227,7 @@ def _buckets(domain, period):
     return weekly, "week"
 
 
-COUNTERS = (
-    "total",
-    "spf_pass",
-    "spf_fail",
-    "dkim_pass",
-    "dkim_fail",
-    "none",
-    "quarantine",
-    "reject",
-)
+COUNTERS = SOURCE_COUNTERS
 
 
 def _sources(domain, period, passed):
