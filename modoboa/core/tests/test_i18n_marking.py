@@ -15,9 +15,19 @@ import re
 
 PACKAGE = pathlib.Path(__file__).resolve().parents[2]
 
-# Words a template may show untranslated: names, DNS and IMAP terms, CSS classes
-# given through blocks, and the first (keyword) field of the CSV lines.
-TEMPLATE_WORDS = {"Modoboa", "MX", "DNSBL", "DMARC", "p=", "container", "UIDVALIDITY"}
+# Words a template may show untranslated: names, DNS and IMAP terms, a URL
+# scheme as placeholder, CSS classes given through blocks, and the first
+# (keyword) field of the CSV lines.
+TEMPLATE_WORDS = {
+    "Modoboa",
+    "MX",
+    "DNSBL",
+    "DMARC",
+    "p=",
+    "container",
+    "UIDVALIDITY",
+    "https://",
+}
 CSV_KEYWORDS = re.compile(r"^(domain|domainalias|relaydomain|account|alias);$")
 CSS_CLASS = re.compile(r"^[a-z]+(-[a-z0-9]+)+$")
 ATTRIBUTE = re.compile(
