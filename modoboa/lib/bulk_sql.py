@@ -1,5 +1,6 @@
-"""Many rows of one model in a few INSERT statements, without a model
-instance per row.
+"""Many rows of one model in a few statements (COPY on PostgreSQL, unless
+conflicts are to be ignored; INSERTs elsewhere), without a model instance
+per row.
 
 ``QuerySet.bulk_create`` builds a model instance for every row and prepares
 every value of every field of each one: on an import of a hundred thousand
@@ -13,6 +14,9 @@ Only the mechanics of writing change: no ``save()``, no signals (like
 ``bulk_create``), so callers do in the service layer what a ``save()``
 would have done.
 """
+
+import datetime
+import io
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.constants import OnConflict
@@ -104,6 +108,18 @@ def insert_rows(model, columns, rows, *, template=None, ignore_conflicts=False, 
     if not params:
         return 0
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and not ignore_conflicts:
+            copied = _copy_text(params)
+            if copied is not None:
+                # COPY: the server neither parses nor plans a statement a
+                # row. Its errors are Django's, as an INSERT's would be.
+                with connection.wrap_database_errors:
+                    cursor.copy_expert(
+                        "COPY %s (%s) FROM STDIN"
+                        % (quote(opts.db_table), ", ".join(quote(f.column) for f in all_fields)),
+                        io.StringIO(copied),
+                    )
+                return len(params)
         if connection.vendor == "postgresql":
             for start in range(0, len(params), ROWS_PER_STATEMENT):
                 chunk = params[start : start + ROWS_PER_STATEMENT]
@@ -115,3 +131,36 @@ def insert_rows(model, columns, rows, *, template=None, ignore_conflicts=False, 
             # SQLite loops in C; mysqlclient sends multi-row INSERTs.
             cursor.executemany(head + placeholders + (" " + suffix).rstrip(), params)
     return len(params)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value):
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    dumps = getattr(value, "dumps", None)
+    if dumps is not None and hasattr(value, "adapted"):
+        # psycopg2's Json adapter of a JSONField value.
+        return dumps(value.adapted).translate(_COPY_ESCAPES)
+    raise TypeError
+
+
+def _copy_text(params):
+    """The rows in PostgreSQL's COPY text format, or None when a value is
+    of a type this module does not write that way (the INSERT path then).
+    """
+    try:
+        return "".join("\t".join(map(_copy_value, row)) + "\n" for row in params)
+    except TypeError:
+        return None

@@ -75,3 +75,20 @@ def test_quota_rows_left_by_dovecot_are_kept():
         Quota, ("username",), [("a@x.test",), ("b@x.test",)], ignore_conflicts=True
     )
     assert dict(Quota.objects.values_list("username", "bytes")) == {"a@x.test": 5, "b@x.test": 0}
+
+
+@pytest.mark.django_db
+def test_text_with_tabs_newlines_backslashes_and_nulls_reads_back_unchanged():
+    # PostgreSQL gets these rows through COPY's text format: its escapes
+    # must not change a value, whatever characters a log line holds.
+    messages = ["tab\there", "line\nbreak\r\n", "back\\slash \\N", "\\.", "", "é ☃ \x0b"]
+    bulk_sql.insert_rows(Log, ("message", "level"), [(m, "INFO") for m in messages])
+    stored = Log.objects.filter(level="INFO", message__in=messages)
+    assert sorted(stored.values_list("message", flat=True)) == sorted(messages)
+    when = timezone.now().replace(microsecond=0)
+    bulk_sql.insert_rows(
+        User, ("username", "last_login"), [("n@x.test", None), ("w@x.test", when)]
+    )
+    assert dict(
+        User.objects.filter(username__endswith="@x.test").values_list("username", "last_login")
+    ) == {"n@x.test": None, "w@x.test": when}
