@@ -98,10 +98,7 @@ def check(destdir, dbsettings):
         try:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
-        except FileNotFoundError:
-            problems["missing"].append(filename)
-            continue
-        except NotADirectoryError:
+        except (FileNotFoundError, NotADirectoryError):
             problems["missing"].append(filename)
             continue
         except (OSError, UnicodeDecodeError):

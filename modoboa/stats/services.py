@@ -273,8 +273,11 @@ def visible_messages(user):
     """The message log rows ``user`` may see: all of them for a superadmin,
     those from or to its domains for an administrator, its own otherwise.
     """
-    rows = Maillog.objects.all()
-    parts = _visible_parts(user)
+    return _restricted(Maillog.objects.all(), _visible_parts(user))
+
+
+def _restricted(rows, parts):
+    """``rows`` limited to the union of ``parts`` (see _visible_parts)."""
     if parts is None:
         return rows
     if not parts:
@@ -323,14 +326,8 @@ def search_messages(user, sender="", rcpt="", queue_id="", status="", start=None
     if start is not None and end is not None and _aware(end, True) <= _aware(start):
         raise BadRequest(_("The end must come after the start"), field="end")
     parts = _visible_parts(user)
-    if parts is None:
-        visible = rows
-    elif not parts:
-        visible = rows.none()
-    else:
-        visible = rows.filter(functools.reduce(operator.or_, parts))
     return MessageSearch(
-        rows=visible.order_by("-date", "-id"),
+        rows=_restricted(rows, parts).order_by("-date", "-id"),
         matching=rows,
         parts=parts if parts and len(parts) > 1 else None,
     )
