@@ -240,7 +240,7 @@ def test_searches_read_few_matches_by_id_and_many_in_date_order(
 def test_domain_admins_all_search_finds_its_domains_matches_only(
     superadmin, domain_admin, domain, other_domain, monkeypatch, limit, django_assert_num_queries
 ):
-    """ "All" matches the sender, the subject or the row's own recipient;
+    """The "All" search matches the sender, the subject or the row's own recipient;
     an administrator gets the matching rows of its domain and nothing of
     another, whether the matches are read by id (few) or while walking
     the date index (many: the recipient looked up per row).
