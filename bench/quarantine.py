@@ -4,13 +4,16 @@
         DJANGO_SETTINGS_MODULE=modoboa.test_settings \
         python bench/quarantine.py --messages 100000
 
-``--postgres`` (or ``--mysql``) starts a throwaway PostgreSQL (or MariaDB)
-server (``bench/servers.py``) and runs there instead; ``--explain`` prints
-the plan of every query measured (EXPLAIN ANALYZE, ANALYZE on MariaDB). The database is migrated,
-then filled by bulk inserts with N messages for 100 domains (one recipient
-each); it prints, for the super administrator and for the administrator of
-one domain, the time and the number of queries of the first page, the last
-page and a subject search.
+``--postgres`` (or ``--mysql``) starts a throwaway PostgreSQL (or MariaDB,
+with ``--buffer-pool`` MiB of InnoDB buffer pool, 1024 by default)
+server (``bench/servers.py``) and runs there instead; ``--datadir`` keeps
+the filled database for later runs; ``--explain`` prints the plan of every
+query measured (EXPLAIN ANALYZE, ANALYZE on MariaDB). The database is
+migrated, then filled by the server's own SQL with N messages for 1,000
+recipients in 100 domains; it prints, for the super administrator and for
+the administrator of one domain, the wall clock, the number of queries and
+the client's and server's CPU time of the first and last pages and of a
+search of every criterion with many and with few matches.
 """
 
 import argparse

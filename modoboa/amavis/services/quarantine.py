@@ -241,8 +241,8 @@ def search_condition(search, search_in, visible=None):
     matches the list then reads those messages by their id; with many,
     the list walks the date index and stops after a page, since matches
     are frequent. Where no index answers a search inside a text (MariaDB,
-    SQLite), the sender and subject sources are scans of the narrow
-    indexes of :mod:`..schema`.
+    SQLite), the sender and subject source is a scan of the narrow
+    ``(subject, from_addr)`` index of :mod:`..schema`.
     """
     addresses = _matching_addresses(search)
     candidates = search_candidates(search, search_in, visible, limit=COUNT_LIMIT + 1)
