@@ -4,13 +4,16 @@
         DJANGO_SETTINGS_MODULE=modoboa.test_settings \
         python bench/quarantine.py --messages 100000
 
-``--postgres`` (or ``--mysql``) starts a throwaway PostgreSQL (or MariaDB)
-server (``bench/servers.py``) and runs there instead; ``--explain`` prints
-the plan of every query measured (EXPLAIN ANALYZE, ANALYZE on MariaDB). The database is migrated,
-then filled by bulk inserts with N messages for 100 domains (one recipient
-each); it prints, for the super administrator and for the administrator of
-one domain, the time and the number of queries of the first page, the last
-page and a subject search.
+``--postgres`` (or ``--mysql``) starts a throwaway PostgreSQL (or MariaDB,
+with ``--buffer-pool`` MiB of InnoDB buffer pool, 1024 by default)
+server (``bench/servers.py``) and runs there instead; ``--datadir`` keeps
+the filled database for later runs; ``--explain`` prints the plan of every
+query measured (EXPLAIN ANALYZE, ANALYZE on MariaDB). The database is
+migrated, then filled by the server's own SQL with N messages for 1,000
+recipients in 100 domains; it prints, for the super administrator and for
+the administrator of one domain, the wall clock, the number of queries and
+the client's and server's CPU time of the first and last pages and of a
+search of every criterion with many and with few matches.
 """
 
 import argparse
@@ -150,6 +153,30 @@ def fill(count):
 
 
 EXPLAIN = False
+# The database server's main process (None on SQLite, whose work is the
+# client's CPU).
+SERVER_PID = None
+
+
+def server_cpu():
+    """CPU seconds of the database server so far: its main process, the
+    children it waited for (PostgreSQL's parallel workers) and the live
+    ones (PostgreSQL's backends).
+    """
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == SERVER_PID:
+            total += sum(int(value) for value in fields[11:15])
+        elif int(fields[1]) == SERVER_PID:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def explain(queries):
@@ -196,6 +223,7 @@ def measure(label, user, case, pages=("first", "last"), **filters):
     for page_label in pages:
         page = 1 if page_label == "first" else 10**9
         cpu = time.process_time()
+        server = server_cpu() if SERVER_PID else 0.0
         with CaptureQueriesContext(connection) as queries:
             began = time.perf_counter()
             rows = quarantine.list_rows(user, **filters)
@@ -214,13 +242,14 @@ def measure(label, user, case, pages=("first", "last"), **filters):
                 assert row.rid.email and row.mail.subject
             elapsed = (time.perf_counter() - began) * 1000
         cpu = (time.process_time() - cpu) * 1000
+        server = (server_cpu() - server) * 1000 if SERVER_PID else 0.0
         if getattr(listing, "count_capped", False):
             total = "more than %d" % listing.paginator.lower_bound
         else:
             total = "%d" % listing.paginator.count
         print(
             "%-12s | %-14s | %-5s | %7.1f ms | %2d queries | %2d rows of %-15s | "
-            "client CPU %5.1f ms | load %.2f"
+            "CPU client %5.1f, server %4.0f ms | load %.2f"
             % (
                 label,
                 case,
@@ -230,6 +259,7 @@ def measure(label, user, case, pages=("first", "last"), **filters):
                 len(items),
                 total,
                 cpu,
+                server,
                 os.getloadavg()[0],
             ),
             flush=True,
@@ -249,6 +279,13 @@ def main():
         help="keep the database (server files or SQLite file) in this directory; "
         "a later run with the same directory measures again without refilling",
     )
+    parser.add_argument(
+        "--buffer-pool",
+        type=int,
+        default=1024,
+        help="MariaDB's innodb_buffer_pool_size in MiB (default 1024, as a postmaster "
+        "would set for this size; 128 is the server's default)",
+    )
     parser.add_argument("--repeat", type=int, default=2, help="measure this many times")
     parser.add_argument("--only", help="measure only the cases whose label contains this")
     args = parser.parse_args()
@@ -265,10 +302,18 @@ def main():
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import servers
 
-        cls = servers.PostgreSQL if args.postgres else servers.MariaDB
-        server = cls(args.datadir) if args.datadir else cls()
+        if args.postgres:
+            server = servers.PostgreSQL(args.datadir)
+        else:
+            server = servers.MariaDB(args.datadir, buffer_pool=args.buffer_pool * 1024 * 1024)
         reuse = server.has_data()
         server.start()
+        global SERVER_PID
+        if args.postgres:
+            with open(os.path.join(server.root, "data", "postmaster.pid")) as pidfile:
+                SERVER_PID = int(pidfile.readline())
+        else:
+            SERVER_PID = server.process.pid
         if args.postgres:
             os.environ["MODOBOA_TEST_DB"] = "postgres"
             os.environ["MODOBOA_TEST_PG_URL"] = server.create_database("quarantine", reuse)

@@ -117,10 +117,13 @@ class PostgreSQL(testrunner.PostgreSQL):
 
 
 class MariaDB(testrunner.MariaDB):
-    """MariaDB (only used to EXPLAIN the mail-server lookups)."""
+    """MariaDB; ``buffer_pool`` (bytes) sets ``innodb_buffer_pool_size``
+    (the server's default is 128 MiB).
+    """
 
-    def __init__(self, keep=None):
+    def __init__(self, keep=None, buffer_pool=None):
         self.keep = keep
+        self.buffer_pool = buffer_pool
         self.tmp = keep or tempfile.mkdtemp(prefix="modoboa-bench-my-")
         os.chmod(self.tmp, 0o755)  # the server runs as mysql
         super().__init__(self.tmp)
@@ -131,6 +134,20 @@ class MariaDB(testrunner.MariaDB):
     def start(self):
         if not self.has_data():
             super().start()
+            if self.buffer_pool:
+                # Resized while running (the test runner's start is shared).
+                subprocess.run(  # noqa: S603 - fixed argv
+                    [
+                        "mariadb",
+                        "--no-defaults",
+                        "-S",
+                        self.socket,
+                        "-uroot",
+                        "-e",
+                        "SET GLOBAL innodb_buffer_pool_size = %d" % self.buffer_pool,
+                    ],
+                    check=True,
+                )
             return self
         # A kept data directory: the server only (see testrunner.MariaDB).
         data = os.path.join(self.root, "data")
@@ -155,6 +172,7 @@ class MariaDB(testrunner.MariaDB):
                 "--bind-address=127.0.0.1",
                 "--log-error=%s" % os.path.join(self.root, "err.log"),
                 "--innodb-flush-log-at-trx-commit=0",
+                *(["--innodb-buffer-pool-size=%d" % self.buffer_pool] if self.buffer_pool else []),
                 "--skip-log-bin",
                 "--character-set-server=utf8mb4",
                 "--collation-server=utf8mb4_unicode_ci",

@@ -13,7 +13,7 @@ database whatever the size of the quarantine.
 """
 
 from django.db import connections, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 from django.utils.translation import gettext as _
@@ -189,20 +189,30 @@ def _matching_addresses(search):
     )
 
 
-def search_candidates(search, search_in, visible=None):
+def search_candidates(search, search_in, visible=None, limit=None):
     """The ids of the messages matching a search, from its indexed sources
     (one query; duplicates possible). ``visible`` (a ``recipient_filter``)
     keeps the messages of those recipients only: an administrator's
     search reads its domains' rows, not the whole quarantine's matches.
+
+    The sender and the subject are looked for together (for "All", one
+    pass over MariaDB's and SQLite's narrow index, a BitmapOr of the two
+    trigram indexes on PostgreSQL), the recipient separately (in ``maddr``,
+    one row per address), the two joined by UNION ALL. ``limit`` caps
+    each of them where the engine allows (MariaDB reads every row of a
+    part of a UNION before applying the whole query's LIMIT).
     """
     sources = []
+    prefix = "" if visible is None else "mail__"
+    text = Q()
     for criterion, column in (("from", "from_addr"), ("subject", "subject")):
-        if search_in not in (criterion, "all"):
-            continue
+        if search_in in (criterion, "all"):
+            text |= Q(**{"%s%s__icontains" % (prefix, column): search})
+    if text:
         if visible is None:
-            messages = Msgs.objects.filter(**{"%s__icontains" % column: search})
+            messages = Msgs.objects.filter(text)
         else:
-            messages = Msgrcpt.objects.filter(visible, **{"mail__%s__icontains" % column: search})
+            messages = Msgrcpt.objects.filter(visible).filter(text)
         sources.append(messages.values_list("mail_id"))
     if search_in in ("to", "all"):
         addresses = _matching_addresses(search)
@@ -210,9 +220,14 @@ def search_candidates(search, search_in, visible=None):
         if visible is not None:
             rows = rows.filter(visible)
         sources.append(rows.values_list("mail_id"))
-    if len(sources) > 1:
-        return sources[0].union(*sources[1:], all=True)
-    return sources[0]
+    if len(sources) == 1:
+        return sources[0]
+    if (
+        limit is not None
+        and connections[amavis_alias()].features.supports_slicing_ordering_in_compound
+    ):
+        sources = [source[:limit] for source in sources]
+    return sources[0].union(*sources[1:], all=True)
 
 
 def search_condition(search, search_in, visible=None):
@@ -226,11 +241,11 @@ def search_condition(search, search_in, visible=None):
     matches the list then reads those messages by their id; with many,
     the list walks the date index and stops after a page, since matches
     are frequent. Where no index answers a search inside a text (MariaDB,
-    SQLite), the sender and subject sources are scans of the narrow
-    indexes of :mod:`..schema`.
+    SQLite), the sender and subject source is a scan of the narrow
+    ``(subject, from_addr)`` index of :mod:`..schema`.
     """
     addresses = _matching_addresses(search)
-    candidates = search_candidates(search, search_in, visible)
+    candidates = search_candidates(search, search_in, visible, limit=COUNT_LIMIT + 1)
     found = {mail_id for (mail_id,) in candidates[: COUNT_LIMIT + 1]}
     # The condition on the row itself (a message to several recipients
     # matches "to" on the matching recipient's row only).
@@ -247,11 +262,19 @@ def search_condition(search, search_in, visible=None):
     # Many matches: the page walks the date index. ``rid + 0`` keeps
     # MariaDB from starting at the matching addresses instead and sorting
     # every one of their rows (100,000s of them).
-    unindexed = Q(In(F("rid") + 0, addresses))
     if search_in == "to":
-        return unindexed
+        return Q(In(F("rid") + 0, addresses))
     if search_in == "all":
-        return row_conditions["from"] | row_conditions["subject"] | unindexed
+        # The row's own recipient, looked up by its id: beside the sender
+        # and the subject, a subquery over all the matching addresses
+        # makes PostgreSQL join the whole tables instead of walking the
+        # date index.
+        own_recipient = (
+            Maddr.objects.annotate(email_text=OctetsAsText("email"))
+            .filter(id=OuterRef("rid"), email_text__icontains=search)
+            .values("id")
+        )
+        return row_conditions["from"] | row_conditions["subject"] | Q(Exists(own_recipient))
     return row_condition
 
 
