@@ -26,6 +26,7 @@ import email.utils
 import os
 import re
 import resource
+import shutil
 import statistics
 import sys
 import time
@@ -48,13 +49,31 @@ def _cpu():
 
 
 DOVECOT = []
+COMMANDS = [0]
+
+
+def _count_commands():
+    """Count the IMAP commands sent (each one a round trip): imapclient
+    takes a new tag from imaplib for every command.
+    """
+    import imaplib
+
+    new_tag = imaplib.IMAP4._new_tag
+
+    def counting(self):
+        COMMANDS[0] += 1
+        return new_tag(self)
+
+    imaplib.IMAP4._new_tag = counting
 
 
 def measure(label, function, runs=RUNS):
     """Median wall-clock and CPU time (of Python, of Dovecot) of ``runs``
     calls after a warm-up.
     """
+    commands = COMMANDS[0]
     function()
+    commands = COMMANDS[0] - commands
     walls, cpus, servers = [], [], []
     for _run in range(runs):
         cpu = _cpu()
@@ -67,12 +86,14 @@ def measure(label, function, runs=RUNS):
             servers.append((dovecot_cpu(DOVECOT[0]) - server) * 1000)
     print(
         "%-34s %7.1f ms wall (min %6.1f)  CPU: Python %5.1f ms, Dovecot %5.1f ms"
+        "  %d IMAP commands"
         % (
             label,
             statistics.median(walls),
             min(walls),
             statistics.median(cpus),
             statistics.median(servers or [0]),
+            commands,
         )
     )
 
@@ -198,9 +219,22 @@ def test_bench(webmail_user, mailbox, client):
 
     count = int(os.environ.get("MODOBOA_BENCH_MESSAGES", "2000"))
     maildir = mailbox.dovecot.home(webmail_user.email) / "Maildir"
-    started = time.perf_counter()
-    fill(str(maildir), count - 1)
-    print("\nwrote %d messages in %.1f s" % (count - 1, time.perf_counter() - started))
+    keep = os.environ.get("MODOBOA_BENCH_KEEP")
+    kept = os.path.join(keep, "Maildir-%d" % count) if keep else None
+    if kept and os.path.isdir(kept):
+        # A Maildir filled by an earlier run, with Dovecot's index and sort
+        # data: the user's Maildir points to it (the test removes the link).
+        shutil.rmtree(maildir)
+        os.symlink(kept, maildir)
+        print("\nreusing the %d messages of %s" % (count, kept))
+    else:
+        started = time.perf_counter()
+        fill(str(maildir), count - 1)
+        print("\nwrote %d messages in %.1f s" % (count - 1, time.perf_counter() - started))
+        if kept:
+            os.makedirs(keep, exist_ok=True)
+            shutil.move(str(maildir), kept)
+            os.symlink(kept, maildir)
 
     def select():
         imap = mailbox.client()
@@ -225,6 +259,7 @@ def test_bench(webmail_user, mailbox, client):
     profile_commands(mailbox, count)
 
     client.force_login(webmail_user)
+    _count_commands()
     index = reverse("webmail:index")
 
     def get(url, **params):
@@ -242,6 +277,11 @@ def test_bench(webmail_user, mailbox, client):
     uid = page.items[0].uid
     search = get(index, q="message 001234", **{"in": "subject"})
     assert search().context["page"].total == (1 if count > 1234 else 0)
+    # The form's default: the sender or the subject.
+    default_search = get(index, q="message 001234")
+    assert default_search().context["page"].total == (1 if count > 1234 else 0)
+    body_search = get(index, q="number 001234", **{"in": "body"})
+    assert body_search().context["page"].total == (1 if count > 1234 else 0)
 
     def uncached(function):
         def call():
@@ -250,11 +290,25 @@ def test_bench(webmail_user, mailbox, client):
 
         return call
 
+    def sorted_again(function):
+        def call():
+            # As after new mail: the kept connection sorts the folder again.
+            from modoboa.webmail import imap as imap_ops
+
+            for kept, _used in list(imap_ops._kept.values()):
+                kept.modoboa_sorted = None
+            return function()
+
+        return call
+
     operations = [
         ("first page, counters asked", uncached(get(index))),
+        ("first page, sorted again", sorted_again(get(index))),
         ("first page (by date)", get(index)),
         ("last page", get(index, page=last_page)),
         ("subject search", search),
+        ("from or subject search", default_search),
+        ("body search", body_search),
         ("open a message", get(reverse("webmail:message", args=[uid]))),
         ("folders.json (refresh)", get(reverse("webmail:folders_json"))),
     ]
@@ -281,7 +335,14 @@ def main():
     parser.add_argument(
         "--profile", action="store_true", help="print where Python spends a first page"
     )
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="keep the filled Maildir (and Dovecot's index) in DIR for the next runs",
+    )
     options = parser.parse_args()
+    if options.keep:
+        os.environ["MODOBOA_BENCH_KEEP"] = os.path.abspath(options.keep)
     os.environ["MODOBOA_BENCH_MESSAGES"] = str(options.messages)
     if options.profile:
         os.environ["MODOBOA_BENCH_PROFILE"] = "1"

@@ -285,6 +285,13 @@ def forget_selection(client):
     time.
     """
     client.modoboa_selected = None
+    client.modoboa_sorted = None
+
+
+def selected_folder(client):
+    """The name of the folder ``select`` left selected, or None."""
+    selected = getattr(client, "modoboa_selected", None)
+    return selected[0] if selected else None
 
 
 def ensure_folder(client, name):
@@ -312,6 +319,8 @@ def select(client, name, readonly=False):
     if selected is not None and selected[0] == name and (readonly or not selected[1]):
         return None
     client.modoboa_selected = None
+    # What messages.list_messages kept of the former selection.
+    client.modoboa_sorted = None
     try:
         answer = client.select_folder(name, readonly=readonly)
         client.modoboa_selected = (name, readonly)

@@ -107,9 +107,52 @@ def test_a_kept_connection_keeps_its_folder_selected_and_up_to_date(webmail_user
     with imap.open_mailbox(webmail_user) as client:
         # Selected already: nothing sent, and the server told what arrived.
         assert imap.select(client, "INBOX", readonly=True) is None
+        # The list selects in read-write mode (the folder selected again),
+        # so that opening, flagging or moving one of its messages next
+        # selects nothing.
         assert messages.list_messages(client, "INBOX").total == 2
-        # Writing needs the read-write mode: selected again.
-        assert imap.select(client, "INBOX")[b"EXISTS"] == 2
+        assert client.modoboa_selected == ("INBOX", False)
+        assert imap.select(client, "INBOX") is None
         assert imap.select(client, "INBOX", readonly=True) is None
         client.create_folder("Other")
         assert imap.select(client, "Other", readonly=True)[b"EXISTS"] == 0
+
+
+def test_a_kept_connection_sorts_its_folder_again_only_when_it_changed(
+    webmail_user, mailbox, monkeypatch
+):
+    from modoboa.webmail import messages
+    from tests.fixtures.webmail import make_message
+
+    sorts = []
+    esort = messages._esort
+    monkeypatch.setattr(messages, "_esort", lambda *args: sorts.append(args[1]) or esort(*args))
+    for number in (1, 2):
+        mailbox.deliver(
+            make_message("Old %d" % number, date="Mon, 0%d Feb 2026 10:00:00 +0000" % number)
+        )
+
+    def subjects(client, sort="-date", **options):
+        page = messages.list_messages(client, "INBOX", sort=sort, per_page=2, **options)
+        return page.total, [item.subject for item in page.items]
+
+    with imap.open_mailbox(webmail_user) as client:
+        assert subjects(client) == (3, ["Welcome", "Old 2"])
+        assert subjects(client, page=2) == (3, ["Old 1"])
+        assert subjects(client, sort="date") == (3, ["Old 1", "Old 2"])
+        # Sorted once: the folder did not change.
+        assert sorts == ["-date"]
+        search = messages.Search("Old", ("subject",))
+        assert subjects(client, search=search) == (2, ["Old 2", "Old 1"])
+        assert sorts == ["-date", "-date"]
+    # A new message (its Date older than the others), then a removal.
+    mailbox.deliver(make_message("Late", date="Sat, 31 Jan 2026 10:00:00 +0000"))
+    with imap.open_mailbox(webmail_user) as client:
+        assert subjects(client, page=2) == (4, ["Old 1", "Late"])
+        assert len(sorts) == 3
+        uid = messages.list_messages(client, "INBOX").items[0].uid
+        messages.delete(client, webmail_user, "INBOX", [uid])
+        assert subjects(client) == (3, ["Old 2", "Old 1"])
+        assert len(sorts) == 4
+        assert subjects(client) == (3, ["Old 2", "Old 1"])
+        assert len(sorts) == 4
