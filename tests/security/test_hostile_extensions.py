@@ -167,3 +167,79 @@ def test_domain_admin_cannot_see_or_touch_the_job_of_a_mailbox_above_it(
         assert token.delete(api_base).status_code == 404
     # The reseller still sees the job of its own mailbox.
     assert console(tenants.r1).get(base).status_code == 200
+
+
+# Quarantine -------------------------------------------------------------------
+
+
+def _rcpt_states(mail_id):
+    from modoboa.amavis.models import Msgrcpt
+
+    return sorted(Msgrcpt.objects.filter(mail_id=mail_id).values_list("rseqnum", "rs"))
+
+
+@pytest.mark.parametrize("victim", ["r1@d1.example", "r1+tag@d1.example", "dx@d1.example"])
+def test_domain_admin_cannot_read_or_act_on_quarantined_mail_above_it(tenants, api, victim):
+    """Attack: read, release, delete and train on a message quarantined for
+    the reseller's (or a wider administrator's) mailbox, found in the
+    domain's quarantine, one by one or in bulk."""
+    from modoboa.amavis.factories import quarantine_message
+    from modoboa.parameters import tools as param_tools
+
+    param_tools.set_global_parameter("manual_learning", True, app="modoboa_amavis")
+    secret = quarantine_message(
+        "bank@evil.example", [victim], subject="Your reseller contract", body="IBAN 1234"
+    )
+    own = quarantine_message("x@evil.example", ["u1@d1.example"], subject="Own message")
+    before = _rcpt_states(secret)
+    client, token = console(tenants.da1), api(tenants.da1)
+    page = client.get("/quarantine/").content.decode()
+    assert "Own message" in page and "Your reseller contract" not in page
+    for search in ("?pattern=reseller&criteria=subject", "?pattern=r1&criteria=to"):
+        assert "Your reseller contract" not in client.get("/quarantine/" + search).content.decode()
+    listed = token.get("/api/v1/quarantine/").body["results"]
+    assert [row["mail_id"] for row in listed] == [own]
+    assert token.get("/api/v1/quarantine/?search=reseller").body["results"] == []
+    detail = client.get("/quarantine/%s/" % secret)
+    assert detail.status_code == 404 and "IBAN" not in detail.content.decode()
+    assert token.get("/api/v1/quarantine/%s/" % secret).status_code == 404
+    for name in ("release", "delete", "spam", "ham"):
+        client.post("/quarantine/%s/%s/" % (secret, name))
+    client.post("/quarantine/bulk/", {"action": "delete", "selection": [secret]})
+    for name in ("release", "delete", "mark_spam", "mark_ham"):
+        response = token.post("/api/v1/quarantine/%s/%s/" % (secret, name), {}, format="json")
+        assert response.status_code == 404
+    assert _rcpt_states(secret) == before
+    # The owner of the mailbox still reads it.
+    owner = tenants.dx if victim.startswith("dx") else tenants.r1
+    assert console(owner).get("/quarantine/%s/" % secret).status_code == 200
+
+
+@pytest.mark.parametrize("owner", ["r1@d1.example", "dx@d1.example"])
+def test_domain_admin_cannot_edit_the_sender_lists_of_a_mailbox_above_it(
+    tenants, api, unchanged, owner
+):
+    """Attack: allow a phishing sender for (or block the bank of) the
+    reseller's own address, through the console and the API."""
+    client, token = console(tenants.da1), api(tenants.da1)
+    with unchanged():
+        response = client.post(
+            "/quarantine/lists/", {"owner": owner, "sender": "bank@evil.example", "kind": "allow"}
+        )
+        assert response.status_code == 403
+        assert client.get("/quarantine/lists/?owner=%s" % owner).status_code == 403
+        response = token.post(
+            "/api/v1/quarantine/lists/",
+            {"owner": owner, "sender": "bank@evil.example", "kind": "allow"},
+            format="json",
+        )
+        assert response.status_code == 403
+        assert token.get("/api/v1/quarantine/lists/?owner=%s" % owner).status_code == 403
+    # The lists of its users and of its domain stay its own.
+    for mine in ("u1@d1.example", "@d1.example"):
+        response = token.post(
+            "/api/v1/quarantine/lists/",
+            {"owner": mine, "sender": "bank@evil.example", "kind": "block"},
+            format="json",
+        )
+        assert response.status_code == 201, response.body

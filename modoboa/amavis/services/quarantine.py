@@ -4,7 +4,9 @@ Each role reaches the ``msgrcpt`` rows (one per recipient of a message):
 
 - a super administrator, every row;
 - a reseller or domain administrator, the rows whose recipient is in one
-  of its domains or their domain aliases;
+  of its domains or their domain aliases, except the addresses of the
+  mailboxes it does not administer there (its reseller's, a wider
+  administrator's: see ``modoboa.admin.access``);
 - a simple user, the rows of its addresses: its mailbox, the aliases
   delivering to it, the same on the domain aliases, with any ``+extension``.
 
@@ -109,6 +111,63 @@ def own_list_addresses(user):
     return result
 
 
+def protected_addresses(user):
+    """The addresses, in the domains administrator ``user`` reaches, of the
+    mailboxes of accounts it does not reach (its reseller's own, an
+    administrator of more domains than its own...), with their domain
+    alias forms: their mail is not its to read nor to filter.
+    """
+    from modoboa.admin.models import DomainAlias, Mailbox
+    from modoboa.core.access import accessible_domain_ids, filter_for_admin
+
+    if user.is_superuser:
+        return []
+    reached = filter_for_admin(user, Mailbox.objects.all()).values("pk")
+    rows = list(
+        Mailbox.objects.filter(domain_id__in=accessible_domain_ids(user))
+        .exclude(pk__in=reached)
+        .values_list("address", "domain__name", "domain_id")
+    )
+    if not rows:
+        return []
+    alias_names = {}
+    for target, name in DomainAlias.objects.filter(
+        target_id__in={row[2] for row in rows}
+    ).values_list("target_id", "name"):
+        alias_names.setdefault(target, []).append(name)
+    addresses = set()
+    for local, domain, domain_id in rows:
+        for name in [domain, *alias_names.get(domain_id, [])]:
+            addresses.add(("%s@%s" % (local, name)).lower())
+    return sorted(addresses)
+
+
+def base_address(address):
+    """``address`` without its ``+extension`` (the recipient delimiter)."""
+    delimiter = app_settings.get("recipient_delimiter") or ""
+    local, _sep, domain = address.rpartition("@")
+    if delimiter and delimiter in local:
+        local = local.split(delimiter, 1)[0]
+    return "%s@%s" % (local, domain)
+
+
+def _addresses_condition(addresses):
+    """A ``Q`` over ``maddr`` (annotated ``email_text``) matching
+    ``addresses`` and their ``+extension`` forms.
+    """
+    condition = Q(email__in=addresses)
+    delimiter = app_settings.get("recipient_delimiter") or ""
+    if delimiter:
+        for address in addresses:
+            local, domain = address.rsplit("@", 1)
+            condition |= Q(
+                domain=reversed_domain(domain),
+                email_text__startswith="%s%s" % (local, delimiter),
+                email_text__endswith="@%s" % domain,
+            )
+    return condition
+
+
 def _targets(domain_name):
     from modoboa.admin.models import DomainAlias
 
@@ -125,24 +184,23 @@ def recipient_filter(user):
         return None
     if is_admin(user):
         reversed_names = [reversed_domain(name) for name in admin_domain_names(user)]
-        return Q(rid__in=Maddr.objects.filter(domain__in=reversed_names).values("id"))
+        condition = Q(rid__in=Maddr.objects.filter(domain__in=reversed_names).values("id"))
+        protected = protected_addresses(user)
+        if protected:
+            condition &= ~Q(rid__in=_maddr_ids(protected))
+        return condition
     addresses = user_addresses(user)
     if not addresses:
         return Q(pk__in=[])
-    condition = Q(email__in=addresses)
-    delimiter = app_settings.get("recipient_delimiter") or ""
-    if delimiter:
-        for address in addresses:
-            local, domain = address.rsplit("@", 1)
-            condition |= Q(
-                domain=reversed_domain(domain),
-                email_text__startswith="%s%s" % (local, delimiter),
-                email_text__endswith="@%s" % domain,
-            )
-    addresses_ids = (
-        Maddr.objects.annotate(email_text=OctetsAsText("email")).filter(condition).values("id")
+    return Q(rid__in=_maddr_ids(addresses))
+
+
+def _maddr_ids(addresses):
+    return (
+        Maddr.objects.annotate(email_text=OctetsAsText("email"))
+        .filter(_addresses_condition(addresses))
+        .values("id")
     )
-    return Q(rid__in=addresses_ids)
 
 
 def visible_rows(user, condition=False):
