@@ -640,3 +640,49 @@ def test_migration_providers_are_the_super_administrators(tenants, old_provider,
             format="json",
         )
         assert response.status_code == 403
+
+
+def test_domain_admin_does_not_see_the_message_log_of_a_mailbox_above_it(tenants, api):
+    """Attack: read the correspondents of the reseller's own mailbox (and
+    of a wider administrator's) in the domain's message log; the rows of
+    its own users with them stay visible."""
+    import datetime
+
+    from django.utils import timezone
+
+    from modoboa.stats.models import Maillog
+
+    now = timezone.now()
+    rows = [
+        ("lawyer@partner.example", "r1@d1.example", "r1@d1.example", "hidden-in"),
+        ("r1@d1.example", "bank@partner.example", "", "hidden-out"),
+        ("x@partner.example", "dx@d1.example", "", "hidden-dx"),
+        ("x@partner.example", "r2@d2.example", "r1@d1.example", "hidden-forward"),
+        ("r1@d1.example", "u1@d1.example", "", "shown-to-user"),
+        ("u1@d1.example", "r1@d1.example", "", "shown-from-user"),
+        ("x@partner.example", "u1@d1.example", "", "shown-in"),
+    ]
+    for n, (sender, rcpt, original, queue_id) in enumerate(rows):
+        Maillog.objects.create(
+            queue_id=queue_id,
+            date=now - datetime.timedelta(minutes=n),
+            sender=sender,
+            rcpt=rcpt,
+            original_rcpt=original,
+            status="sent",
+            from_domain=sender.split("@")[1],
+            to_domain=rcpt.split("@")[1],
+        )
+    token = api(tenants.da1)
+    for params in ({}, {"sender": "r1@d1.example"}, {"rcpt": "r1@d1.example"}, {"page_size": 2}):
+        seen = {row["queue_id"] for row in token.get("/api/v1/maillog/", params).body["results"]}
+        assert not {queue_id for queue_id in seen if queue_id.startswith("hidden")}, params
+    seen = {row["queue_id"] for row in token.get("/api/v1/maillog/").body["results"]}
+    assert seen == {"shown-to-user", "shown-from-user", "shown-in"}
+    page = console(tenants.da1).get("/stats/maillog/").content.decode()
+    assert "lawyer@partner.example" not in page and "bank@partner.example" not in page
+    assert "shown-in" in page
+    # The reseller sees its own rows; the super administrator every row.
+    seen = {row["queue_id"] for row in api(tenants.r1).get("/api/v1/maillog/").body["results"]}
+    assert {"hidden-in", "hidden-out", "shown-in"} <= seen
+    assert len(api(tenants.superadmin).get("/api/v1/maillog/").body["results"]) == len(rows)

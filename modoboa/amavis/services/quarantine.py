@@ -112,34 +112,12 @@ def own_list_addresses(user):
 
 
 def protected_addresses(user):
-    """The addresses, in the domains administrator ``user`` reaches, of the
-    mailboxes of accounts it does not reach (its reseller's own, an
-    administrator of more domains than its own...), with their domain
-    alias forms: their mail is not its to read nor to filter.
+    """The addresses of the mailboxes in ``user``'s domains it does not
+    administer (see ``modoboa.admin.access.addresses_out_of_reach``).
     """
-    from modoboa.admin.models import DomainAlias, Mailbox
-    from modoboa.core.access import accessible_domain_ids, filter_for_admin
+    from modoboa.admin.access import addresses_out_of_reach
 
-    if user.is_superuser:
-        return []
-    reached = filter_for_admin(user, Mailbox.objects.all()).values("pk")
-    rows = list(
-        Mailbox.objects.filter(domain_id__in=accessible_domain_ids(user))
-        .exclude(pk__in=reached)
-        .values_list("address", "domain__name", "domain_id")
-    )
-    if not rows:
-        return []
-    alias_names = {}
-    for target, name in DomainAlias.objects.filter(
-        target_id__in={row[2] for row in rows}
-    ).values_list("target_id", "name"):
-        alias_names.setdefault(target, []).append(name)
-    addresses = set()
-    for local, domain, domain_id in rows:
-        for name in [domain, *alias_names.get(domain_id, [])]:
-            addresses.add(("%s@%s" % (local, name)).lower())
-    return sorted(addresses)
+    return addresses_out_of_reach(user)
 
 
 def base_address(address):
