@@ -686,3 +686,39 @@ def test_domain_admin_does_not_see_the_message_log_of_a_mailbox_above_it(tenants
     seen = {row["queue_id"] for row in api(tenants.r1).get("/api/v1/maillog/").body["results"]}
     assert {"hidden-in", "hidden-out", "shown-in"} <= seen
     assert len(api(tenants.superadmin).get("/api/v1/maillog/").body["results"]) == len(rows)
+
+
+def test_a_self_service_link_does_not_reach_the_other_recipients(tenants):
+    """Attack: the holder of a notification link (one secret per message in
+    Amavis) of a message also sent, in Bcc, to another tenant's user reads
+    that recipient's address and deletes its copy; with ``rcpt`` naming
+    itself it only reaches its own copy."""
+    from modoboa.amavis.factories import build_message, quarantine_message
+    from modoboa.amavis.models import Msgs
+    from modoboa.parameters import tools as param_tools
+
+    param_tools.set_global_parameter("self_service", True, app="modoboa_amavis")
+    # u2@d2.example is a Bcc: the headers name u1@d1.example only.
+    source = build_message("x@evil.example", ["u1@d1.example"], "Buy now", "Hello")
+    mail_id = quarantine_message(
+        "x@evil.example", ["u1@d1.example", "u2@d2.example"], source=source
+    )
+    secret = Msgs.objects.get(mail_id=mail_id).secret_id
+    url = "/quarantine/self/%s/" % mail_id
+    before = _rcpt_states(mail_id)
+    anonymous = Client()
+    page = anonymous.get(url, {"secret_id": secret})
+    assert page.status_code == 200 and "u2@d2.example" not in page.content.decode()
+    page = anonymous.post(url, {"secret_id": secret, "action": "delete"})
+    assert page.status_code == 400 and "recipient" in page.content.decode()
+    assert _rcpt_states(mail_id) == before
+    page = anonymous.get(url, {"secret_id": secret, "rcpt": "u1@d1.example"})
+    assert "u1@d1.example" in page.content.decode()
+    assert "u2@d2.example" not in page.content.decode()
+    anonymous.post(url, {"secret_id": secret, "rcpt": "u1@d1.example", "action": "delete"})
+    assert _rcpt_states(mail_id) == [(1, "D"), before[1]]
+    # A message to one recipient needs no rcpt, as documented.
+    single = quarantine_message("x@evil.example", ["u1@d1.example"])
+    secret = Msgs.objects.get(mail_id=single).secret_id
+    anonymous.post("/quarantine/self/%s/" % single, {"secret_id": secret, "action": "delete"})
+    assert _rcpt_states(single) == [(1, "D")]

@@ -430,9 +430,28 @@ def self_service_release(mail_id, secret_id, rcpt=None, client=None):
 
 
 def self_service_delete(mail_id, secret_id, rcpt=None):
+    """Delete the copy of the recipient the link names. Amavis gives a
+    message one secret for all its recipients: a link without ``rcpt``
+    deletes a message of one recipient only, never the copies of the
+    others (another tenant's, a Bcc).
+    """
     rows = self_service_rows(mail_id, secret_id, rcpt)
+    if not rcpt and len(rows) > 1:
+        raise BadRequest(
+            _("This message has several recipients: the link must name yours (rcpt).")
+        )
     _set_status(rows, constants.RS_DELETED)
     return len(rows)
+
+
+def self_service_recipients(rows, rcpt=None):
+    """The recipients a self-service page shows: the one the link names,
+    the only one; never the list of a message to several (a Bcc of
+    another tenant would be read by whoever holds the link).
+    """
+    if rcpt or len(rows) == 1:
+        return [row.rid.email for row in rows]
+    return []
 
 
 def message_ids(rows):
