@@ -722,3 +722,68 @@ def test_a_self_service_link_does_not_reach_the_other_recipients(tenants):
     secret = Msgs.objects.get(mail_id=single).secret_id
     anonymous.post("/quarantine/self/%s/" % single, {"secret_id": secret, "action": "delete"})
     assert _rcpt_states(single) == [(1, "D")]
+
+
+def test_sharing_a_calendar_with_another_tenant_is_refused(tenants, api, calendars, unchanged):
+    """Attack: a user (or its domain administrator) shares a calendar of d1
+    with a mailbox of d2, to read it from there or to probe the address."""
+    from modoboa.radicale.models import UserCalendar
+
+    own = UserCalendar.objects.create(mailbox=tenants.u1.mailbox, name="Mine")
+    attempts = [(tenants.u1, own), (tenants.da1, own), (tenants.da1, calendars.neighbour)]
+    for account, calendar in attempts:
+        token = api(account)
+        with unchanged():
+            for address in ("u2@d2.example", "nobody@d2.example"):
+                response = token.post(
+                    "/api/v1/calendars/%d/rules/" % calendar.pk,
+                    {"mailbox": address, "read": True, "write": False},
+                    format="json",
+                )
+                assert response.status_code == 400
+                assert "No mailbox %s to share with" % address in str(response.body)
+
+
+def test_recipient_completion_reads_the_callers_book_only(tenants, api, neighbour_contact):
+    """Attack: complete recipients with a neighbour's contact names."""
+    from modoboa.contacts.models import EmailAddress
+
+    EmailAddress.objects.create(
+        contact=neighbour_contact.contact, address="lover@partner.example", type="home"
+    )
+    for account in (tenants.u1, tenants.da1, tenants.r1):
+        for query in ("Secret", "lover"):
+            response = api(account).get("/api/v1/webmail/recipients/", {"q": query})
+            assert response.status_code == 200
+            assert response.body["results"] == [], (account, query)
+    response = api(tenants.v1).get("/api/v1/webmail/recipients/", {"q": "lover"})
+    assert [row["address"] for row in response.body["results"]] == ["lover@partner.example"]
+
+
+def test_extension_parameters_are_the_super_administrators(tenants, unchanged):
+    """Attack: an administrator (or a user, through its own preferences)
+    posts the global parameters of the extensions: let users release
+    their quarantine, turn self-service on, point Radicale elsewhere."""
+    posted = {
+        "modoboa_amavis-user_can_release": "on",
+        "modoboa_amavis-self_service": "on",
+        "modoboa_radicale-server_location": "https://attacker.example/",
+        "modoboa_radicale-allow_calendars_administration": "on",
+        "modoboa_imap_migration-enabled": "on",
+    }
+    from modoboa.parameters import tools as param_tools
+
+    before = {
+        name: param_tools.get_global_parameter(name.split("-")[1], app=name.split("-")[0])
+        for name in posted
+        if not name.startswith("modoboa_imap")
+    }
+    for client in [console(account) for account in (tenants.r1, tenants.da1, tenants.u1)]:
+        with unchanged():
+            assert client.post("/core/parameters/", posted).status_code == 403
+        client.post("/user/preferences/", posted)
+    after = {
+        name: param_tools.get_global_parameter(name.split("-")[1], app=name.split("-")[0])
+        for name in before
+    }
+    assert after == before
