@@ -78,6 +78,37 @@ def _mailbox_filter(user):
     return Q(domain_id__in=accessible_domain_ids(user)) & Q(user_id__in=accounts)
 
 
+def addresses_out_of_reach(user):
+    """The addresses, in the domains administrator ``user`` reaches, of the
+    mailboxes of accounts it does not reach (its reseller's own, an
+    administrator of more domains than its own...), with their domain alias
+    forms, lower case: what extensions keep per address (quarantined mail,
+    the message log, allow and block lists) is not its to see there.
+    """
+    from .models import DomainAlias, Mailbox
+
+    if user.is_superuser:
+        return []
+    reached = Mailbox.objects.filter(_mailbox_filter(user)).values("pk")
+    rows = list(
+        Mailbox.objects.filter(domain_id__in=accessible_domain_ids(user))
+        .exclude(pk__in=reached)
+        .values_list("address", "domain__name", "domain_id")
+    )
+    if not rows:
+        return []
+    alias_names = {}
+    for target, name in DomainAlias.objects.filter(
+        target_id__in={row[2] for row in rows}
+    ).values_list("target_id", "name"):
+        alias_names.setdefault(target, []).append(name)
+    addresses = set()
+    for local, domain, domain_id in rows:
+        for name in [domain, *alias_names.get(domain_id, [])]:
+            addresses.add(("%s@%s" % (local, name)).lower())
+    return sorted(addresses)
+
+
 def register_admin_filters():
     from modoboa.core.models import User
 

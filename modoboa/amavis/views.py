@@ -153,7 +153,7 @@ def detail(request, mail_id):
         return render(request, "amavis/error.html", {"error": str(exc)}, status=exc.http_code)
     quarantine.mark_viewed(rows)
     context = {
-        "rows": rows,
+        "recipients": [row.rid.email for row in rows],
         "mail": rows[0].mail,
         "parsed": parsed,
         "rcpt": rcpt or "",
@@ -284,7 +284,7 @@ def self_service(request, mail_id):
     except ModoboaException as exc:
         return render(request, "amavis/error.html", {"error": str(exc)}, status=exc.http_code)
     context = {
-        "rows": rows,
+        "recipients": quarantine.self_service_recipients(rows, rcpt),
         "mail": rows[0].mail,
         "parsed": parsed,
         "secret_id": secret_id,

@@ -181,14 +181,29 @@ def _reaches_domain(user, domain):
     return Domain.objects.filter(pk=domain.pk, pk__in=access.accessible_domain_ids(user)).exists()
 
 
+def _reachable_mailboxes(user):
+    """The mailboxes ``user`` administers: in its domains *and* of an
+    account it reaches (not its reseller's, nor a wider administrator's).
+    """
+    return access.filter_for_admin(user, Mailbox.objects.all()).values("pk")
+
+
+def _reaches_mailbox(user, mailbox):
+    if user is None or user.is_superuser:
+        return True
+    if user.role not in core_constants.ADMIN_ROLES:
+        return False
+    return Mailbox.objects.filter(pk=mailbox.pk, pk__in=_reachable_mailboxes(user)).exists()
+
+
 def migrations_for(user):
-    """The migrations ``user`` reaches (through their mailbox's domain)."""
+    """The migrations ``user`` reaches (through their mailbox)."""
     queryset = Migration.objects.select_related("provider", "mailbox__domain")
     if user.is_superuser:
         return queryset
     if not user.is_active or user.role not in core_constants.ADMIN_ROLES:
         return queryset.none()
-    return queryset.filter(mailbox__domain__in=access.accessible_domain_ids(user))
+    return queryset.filter(mailbox__in=_reachable_mailboxes(user))
 
 
 def get_migration(user, pk):
@@ -468,7 +483,7 @@ def _add_one(acting_user, number, old_address, password, local_address, include,
                     field="local_address",
                 )
             mailbox = _create_local_account(address, password, acting_user)
-        elif not _reaches_domain(acting_user, mailbox.domain):
+        elif not _reaches_mailbox(acting_user, mailbox):
             raise PermDeniedException(
                 _("Mailbox %s is out of your reach") % address, field="local_address"
             )
@@ -555,7 +570,7 @@ def restart_migration(migration, *, acting_user, password):
     """
     _require_admin(acting_user)
     migration = Migration.objects.select_for_update().get(pk=migration.pk)
-    if not _reaches_domain(acting_user, migration.mailbox.domain):
+    if not _reaches_mailbox(acting_user, migration.mailbox):
         raise PermDeniedException(_("Mailbox %s is out of your reach") % migration.mailbox)
     if migration.status not in ENDED:
         raise Conflict(_("This job is not finished"))
@@ -576,7 +591,7 @@ def cancel_migration(migration, *, acting_user):
     """
     _require_admin(acting_user)
     migration = Migration.objects.select_for_update().get(pk=migration.pk)
-    if not _reaches_domain(acting_user, migration.mailbox.domain):
+    if not _reaches_mailbox(acting_user, migration.mailbox):
         raise PermDeniedException(_("Mailbox %s is out of your reach") % migration.mailbox)
     if migration.status in ENDED:
         raise Conflict(_("This job is already finished"))
@@ -596,7 +611,7 @@ def cancel_migration(migration, *, acting_user):
 def delete_migration(migration, *, acting_user):
     """Forget an ended job (the copied mail stays)."""
     _require_admin(acting_user)
-    if not _reaches_domain(acting_user, migration.mailbox.domain):
+    if not _reaches_mailbox(acting_user, migration.mailbox):
         raise PermDeniedException(_("Mailbox %s is out of your reach") % migration.mailbox)
     if migration.status not in ENDED:
         raise Conflict(_("Cancel the job first"))

@@ -26,3 +26,12 @@ class RadicaleConfig(AppConfig):
                 sender=model,
                 dispatch_uid="radicale_rights_%s" % model.__name__,
             )
+        from modoboa.admin.models import Domain, Mailbox
+
+        # What the server keeps under an address or a domain goes with it.
+        post_delete.connect(
+            services.mailbox_deleted, sender=Mailbox, dispatch_uid="radicale_mailbox_deleted"
+        )
+        post_delete.connect(
+            services.domain_deleted, sender=Domain, dispatch_uid="radicale_domain_deleted"
+        )

@@ -132,6 +132,43 @@ def rights_changed(sender, **kwargs):
     _regenerate_rights()
 
 
+def _forget_collections(paths):
+    """Remove ``paths`` from the Radicale server once the deletion is
+    committed (a server down is logged: the rows are gone either way).
+    """
+    from modoboa.parameters import tools as param_tools
+
+    if not param_tools.get_global_parameter("server_location", app=client.APP):
+        return
+
+    def remove():
+        for path in paths:
+            try:
+                client.delete_calendar(path)
+            except ModoboaException as exc:
+                logger.error("Radicale collection %s left on the server: %s", path, exc)
+
+    transaction.on_commit(remove)
+
+
+def mailbox_deleted(sender, instance, **kwargs):
+    """Receiver of post_delete (Mailbox): the address's principal collection
+    (its address books) and its calendars go too. Radicale's rights follow
+    the login name: a next account given this address (of this tenant or,
+    once the domain is gone, of another) would read them.
+    """
+    domain = getattr(instance, "domain", None)
+    if domain is None:
+        return
+    address = "%s@%s" % (instance.address, domain.name)
+    _forget_collections([address.lower(), "%s/user/%s" % (domain.name, instance.address)])
+
+
+def domain_deleted(sender, instance, **kwargs):
+    """Receiver of post_delete (Domain): its calendars' tree goes too."""
+    _forget_collections([instance.name])
+
+
 def calendar_owner(acting_user, address=""):
     """The mailbox a new calendar of ``acting_user`` belongs to: its own
     when ``address`` is blank or its own address; another one only for an

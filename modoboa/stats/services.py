@@ -15,6 +15,7 @@ from django.db.models.functions import Mod
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from modoboa.admin.access import addresses_out_of_reach
 from modoboa.admin.models import Domain, DomainAlias
 from modoboa.core.models import User
 from modoboa.lib.exceptions import BadRequest, PermDeniedException
@@ -247,19 +248,24 @@ def _visible_parts(user):
                 .union(aliases.values_list("name", flat=True).order_by())[: MAX_LISTED_NAMES + 1]
             )
         )
+        # The rows of the mailboxes there it does not administer (its
+        # reseller's own...) are left out: a row shows when its sender, or
+        # its recipient, is an address of the administrator's.
+        hidden = addresses_out_of_reach(user)
+        own_sender = ~Q(sender__in=hidden) if hidden else Q()
+        own_rcpt = ~Q(rcpt__in=hidden) & ~Q(original_rcpt__in=hidden) if hidden else Q()
         if len(names) > MAX_LISTED_NAMES:
             # A reseller of thousands of domains: subqueries, not a list
             # longer than some engines accept.
             return [
-                Q(from_domain__in=domains)
-                | Q(from_domain__in=aliases)
-                | Q(to_domain__in=domains)
-                | Q(to_domain__in=aliases)
+                ((Q(from_domain__in=domains) | Q(from_domain__in=aliases)) & own_sender)
+                | ((Q(to_domain__in=domains) | Q(to_domain__in=aliases)) & own_rcpt)
             ]
         if len(names) > MAX_PARTS // 2:
-            return [Q(from_domain__in=names) | Q(to_domain__in=names)]
-        return [Q(from_domain=name) for name in names] + [
-            Q(to_domain=name) & ~Q(from_domain__in=names) for name in names
+            return [(Q(from_domain__in=names) & own_sender) | (Q(to_domain__in=names) & own_rcpt)]
+        sent_by_own = Q(from_domain__in=names) & own_sender
+        return [Q(from_domain=name) & own_sender for name in names] + [
+            Q(to_domain=name) & own_rcpt & ~sent_by_own for name in names
         ]
     address = (user.email or user.username).lower()
     return [

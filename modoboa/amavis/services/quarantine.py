@@ -4,7 +4,9 @@ Each role reaches the ``msgrcpt`` rows (one per recipient of a message):
 
 - a super administrator, every row;
 - a reseller or domain administrator, the rows whose recipient is in one
-  of its domains or their domain aliases;
+  of its domains or their domain aliases, except the addresses of the
+  mailboxes it does not administer there (its reseller's, a wider
+  administrator's: see ``modoboa.admin.access``);
 - a simple user, the rows of its addresses: its mailbox, the aliases
   delivering to it, the same on the domain aliases, with any ``+extension``.
 
@@ -109,6 +111,41 @@ def own_list_addresses(user):
     return result
 
 
+def protected_addresses(user):
+    """The addresses of the mailboxes in ``user``'s domains it does not
+    administer (see ``modoboa.admin.access.addresses_out_of_reach``).
+    """
+    from modoboa.admin.access import addresses_out_of_reach
+
+    return addresses_out_of_reach(user)
+
+
+def base_address(address):
+    """``address`` without its ``+extension`` (the recipient delimiter)."""
+    delimiter = app_settings.get("recipient_delimiter") or ""
+    local, _sep, domain = address.rpartition("@")
+    if delimiter and delimiter in local:
+        local = local.split(delimiter, 1)[0]
+    return "%s@%s" % (local, domain)
+
+
+def _addresses_condition(addresses):
+    """A ``Q`` over ``maddr`` (annotated ``email_text``) matching
+    ``addresses`` and their ``+extension`` forms.
+    """
+    condition = Q(email__in=addresses)
+    delimiter = app_settings.get("recipient_delimiter") or ""
+    if delimiter:
+        for address in addresses:
+            local, domain = address.rsplit("@", 1)
+            condition |= Q(
+                domain=reversed_domain(domain),
+                email_text__startswith="%s%s" % (local, delimiter),
+                email_text__endswith="@%s" % domain,
+            )
+    return condition
+
+
 def _targets(domain_name):
     from modoboa.admin.models import DomainAlias
 
@@ -125,24 +162,23 @@ def recipient_filter(user):
         return None
     if is_admin(user):
         reversed_names = [reversed_domain(name) for name in admin_domain_names(user)]
-        return Q(rid__in=Maddr.objects.filter(domain__in=reversed_names).values("id"))
+        condition = Q(rid__in=Maddr.objects.filter(domain__in=reversed_names).values("id"))
+        protected = protected_addresses(user)
+        if protected:
+            condition &= ~Q(rid__in=_maddr_ids(protected))
+        return condition
     addresses = user_addresses(user)
     if not addresses:
         return Q(pk__in=[])
-    condition = Q(email__in=addresses)
-    delimiter = app_settings.get("recipient_delimiter") or ""
-    if delimiter:
-        for address in addresses:
-            local, domain = address.rsplit("@", 1)
-            condition |= Q(
-                domain=reversed_domain(domain),
-                email_text__startswith="%s%s" % (local, delimiter),
-                email_text__endswith="@%s" % domain,
-            )
-    addresses_ids = (
-        Maddr.objects.annotate(email_text=OctetsAsText("email")).filter(condition).values("id")
+    return Q(rid__in=_maddr_ids(addresses))
+
+
+def _maddr_ids(addresses):
+    return (
+        Maddr.objects.annotate(email_text=OctetsAsText("email"))
+        .filter(_addresses_condition(addresses))
+        .values("id")
     )
-    return Q(rid__in=addresses_ids)
 
 
 def visible_rows(user, condition=False):
@@ -417,9 +453,28 @@ def self_service_release(mail_id, secret_id, rcpt=None, client=None):
 
 
 def self_service_delete(mail_id, secret_id, rcpt=None):
+    """Delete the copy of the recipient the link names. Amavis gives a
+    message one secret for all its recipients: a link without ``rcpt``
+    deletes a message of one recipient only, never the copies of the
+    others (another tenant's, a Bcc).
+    """
     rows = self_service_rows(mail_id, secret_id, rcpt)
+    if not rcpt and len(rows) > 1:
+        raise BadRequest(
+            _("This message has several recipients: the link must name yours (rcpt).")
+        )
     _set_status(rows, constants.RS_DELETED)
     return len(rows)
+
+
+def self_service_recipients(rows, rcpt=None):
+    """The recipients a self-service page shows: the one the link names,
+    the only one; never the list of a message to several (a Bcc of
+    another tenant would be read by whoever holds the link).
+    """
+    if rcpt or len(rows) == 1:
+        return [row.rid.email for row in rows]
+    return []
 
 
 def message_ids(rows):

@@ -62,14 +62,17 @@ def clean_sender(value):
 
 def check_owner(user, owner):
     """Raise unless ``user`` may edit the list of ``owner``: an
-    administrator the lists of its domains, a user those of the addresses
-    delivering to its mailbox only.
+    administrator the lists of its domains and of their addresses except
+    those of mailboxes it does not administer (its reseller's...), a user
+    those of the addresses delivering to its mailbox only.
     """
     if user.is_superuser:
         return
     domain = owner.rsplit("@", 1)[1]
     if quarantine.is_admin(user):
-        if domain in quarantine.admin_domain_names(user):
+        if domain in quarantine.admin_domain_names(user) and (
+            quarantine.base_address(owner) not in quarantine.protected_addresses(user)
+        ):
             return
     elif not owner.startswith("@") and owner in quarantine.own_list_addresses(user):
         return
