@@ -225,9 +225,9 @@ def today_totals(user, now=None):
 
 def _visible_parts(user):
     """What ``user`` may see of the message log, as conditions: ``None``
-    for everything (a superadmin), ``[]`` for nothing, otherwise disjoint
-    conditions whose union is what it sees, each one served by an index
-    ending with the date (see :func:`page_of`).
+    for everything (a superadmin), ``[]`` for nothing, otherwise
+    conditions (which may overlap) whose union is what it sees, each one
+    served by an index ending with (date, id) (see :func:`page_of`).
     """
     if user.is_superuser:
         return None
@@ -258,15 +258,9 @@ def _visible_parts(user):
             ]
         if len(names) > MAX_PARTS // 2:
             return [Q(from_domain__in=names) | Q(to_domain__in=names)]
-        return [Q(from_domain=name) for name in names] + [
-            Q(to_domain=name) & ~Q(from_domain__in=names) for name in names
-        ]
+        return [Q(from_domain=name) for name in names] + [Q(to_domain=name) for name in names]
     address = (user.email or user.username).lower()
-    return [
-        Q(sender=address),
-        Q(rcpt=address) & ~Q(sender=address),
-        Q(original_rcpt=address) & ~Q(sender=address) & ~Q(rcpt=address),
-    ]
+    return [Q(sender=address), Q(rcpt=address), Q(original_rcpt=address)]
 
 
 def visible_messages(user):
@@ -337,39 +331,65 @@ def page_of(search, page, size):
     """Rows of page ``page`` (from 1) of a :class:`MessageSearch` and
     whether a next page exists, in one query (no COUNT over a large table).
 
-    When what the user sees is a union of conditions (the domains of an
-    administrator, the addresses of a user), the page is cut from the
-    union of each condition's first rows, each part read in date order
+    A deferred join: the ids of the page are found first, from the
+    (date, id) pairs of an index alone (the rows skipped before a deep
+    page are never read from the table), then only the rows of the page
+    are read. When what the user sees is a union of conditions (the
+    domains of an administrator, the addresses of a user), the pairs are
+    the union of each condition's first pairs, each part read in order
     from its own index: an OR of the conditions would make the engines
     gather and sort every row of the domains before the first page.
     """
     offset = (page - 1) * size
     if search.parts:
-        found = _page_of_parts(search.matching, search.parts, offset, size + 1)
+        ids, params = _ids_of_parts(search.matching, search.parts, offset, size + 1)
     else:
-        found = list(search.rows[offset : offset + size + 1])
+        ids, params = search.rows.values("id")[offset : offset + size + 1].query.sql_with_params()
+    quote = connections[search.rows.db].ops.quote_name
+    table = quote(Maillog._meta.db_table)
+    # Only Django's SQL and integers are in the text; values are parameters.
+    sql = "SELECT %s.* FROM %s INNER JOIN (%s) %s ON %s.%s = %s.%s ORDER BY %s DESC, %s DESC" % (  # noqa: S608
+        table,
+        table,
+        ids,
+        quote("page"),
+        table,
+        quote("id"),
+        quote("page"),
+        quote("id"),
+        "%s.%s" % (table, quote("date")),
+        "%s.%s" % (table, quote("id")),
+    )
+    found = list(Maillog.objects.db_manager(search.rows.db).raw(sql, params))  # noqa: S611
     return found[:size], len(found) > size
 
 
-def _page_of_parts(rows, parts, offset, limit):
+def _ids_of_parts(rows, parts, offset, limit):
+    """SQL giving the ids of rows ``offset`` to ``offset + limit`` of the
+    union of ``parts``, newest first: the first ``offset + limit`` (date,
+    id) pairs of each part hold them all; UNION drops the rows found by
+    two parts (a message between two domains of the administrator).
+    """
     quote = connections[rows.db].ops.quote_name
     pieces, params = [], []
     for index, condition in enumerate(parts):
-        part = rows.filter(condition).order_by("-date", "-id")[: offset + limit]
+        part = (
+            rows.filter(condition).order_by("-date", "-id").values("date", "id")[: offset + limit]
+        )
         sql, part_params = part.query.sql_with_params()
         # Django's own SQL of the part, its values as parameters.
         pieces.append("SELECT * FROM (%s) %s" % (sql, quote("part%d" % index)))  # noqa: S608
         params.extend(part_params)
-    sql = "SELECT * FROM (%s) %s ORDER BY %s DESC, %s DESC LIMIT %d OFFSET %d" % (  # noqa: S608
-        " UNION ALL ".join(pieces),
+    sql = "SELECT %s FROM (%s) %s ORDER BY %s DESC, %s DESC LIMIT %d OFFSET %d" % (  # noqa: S608
+        quote("id"),
+        " UNION ".join(pieces),
         quote("parts"),
         quote("date"),
         quote("id"),
         limit,
         offset,
     )
-    # Only Django's SQL and integers are in the text; values are parameters.
-    return list(Maillog.objects.db_manager(rows.db).raw(sql, params))  # noqa: S611
+    return sql, params
 
 
 # Accounts
