@@ -366,12 +366,32 @@ def page_of(search, page, size):
 
 def _ids_of_parts(rows, parts, offset, limit):
     """SQL giving the ids of rows ``offset`` to ``offset + limit`` of the
-    union of ``parts``, newest first: the first ``offset + limit`` (date,
-    id) pairs of each part hold them all; UNION drops the rows found by
-    two parts (a message between two domains of the administrator).
+    union of ``parts``, newest first; UNION drops the rows found by two
+    parts (a message between two domains of the administrator).
     """
-    quote = connections[rows.db].ops.quote_name
+    connection = connections[rows.db]
+    quote = connection.ops.quote_name
+    order = "%s DESC, %s DESC LIMIT %d OFFSET %d" % (quote("date"), quote("id"), limit, offset)
     pieces, params = [], []
+    if connection.vendor == "sqlite":
+        # SQLite merges the parts of a compound SELECT with an ORDER BY,
+        # each read in order from its index, and stops after the page.
+        for condition in parts:
+            sql, part_params = (
+                rows.filter(condition).order_by().values("date", "id").query.sql_with_params()
+            )
+            pieces.append(sql)
+            params.extend(part_params)
+        # Only Django's SQL and integers are in the text.
+        sql = "SELECT %s FROM (%s ORDER BY %s) %s" % (  # noqa: S608
+            quote("id"),
+            " UNION ".join(pieces),
+            order,
+            quote("parts"),
+        )
+        return sql, params
+    # Elsewhere each part is cut at the page: its first offset + limit
+    # (date, id) pairs hold all the part's rows of the page.
     for index, condition in enumerate(parts):
         part = (
             rows.filter(condition).order_by("-date", "-id").values("date", "id")[: offset + limit]
@@ -380,14 +400,11 @@ def _ids_of_parts(rows, parts, offset, limit):
         # Django's own SQL of the part, its values as parameters.
         pieces.append("SELECT * FROM (%s) %s" % (sql, quote("part%d" % index)))  # noqa: S608
         params.extend(part_params)
-    sql = "SELECT %s FROM (%s) %s ORDER BY %s DESC, %s DESC LIMIT %d OFFSET %d" % (  # noqa: S608
+    sql = "SELECT %s FROM (%s) %s ORDER BY %s" % (  # noqa: S608
         quote("id"),
         " UNION ".join(pieces),
         quote("parts"),
-        quote("date"),
-        quote("id"),
-        limit,
-        offset,
+        order,
     )
     return sql, params
 
