@@ -62,6 +62,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modoboa.test_settings")
 DOMAINS = 100
 SERVER = None  # the throwaway database server, if any
 EXPLAIN = False
+FORMER = False  # also time the administrators' former queries
 
 
 def generate_log(path, lines, start):
@@ -587,7 +588,7 @@ def bench_searches(now, users, only=None):
     from modoboa.stats import services
 
     for label, user in users.items():
-        if only and "former" not in only:
+        if not FORMER:
             break
         if not user.is_admin or user.is_superuser:
             continue
@@ -620,7 +621,7 @@ def bench_searches(now, users, only=None):
 
 
 def main():
-    global EXPLAIN, SERVER
+    global EXPLAIN, FORMER, SERVER
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lines", default="1000000", help="log sizes, comma separated; 0: none")
     parser.add_argument("--rows", type=int, default=0, help="message log rows to generate")
@@ -634,8 +635,12 @@ def main():
     )
     parser.add_argument("--fill-only", action="store_true", help="fill, do not measure")
     parser.add_argument("--only", help="measure only the cases whose label contains this")
+    parser.add_argument(
+        "--former", action="store_true", help="also time the queries the union of parts replaced"
+    )
     options = parser.parse_args()
     EXPLAIN = options.explain
+    FORMER = options.former
     reuse = False
     if options.datadir:
         if any(int(size) for size in options.lines.split(",")):

@@ -218,3 +218,34 @@ def test_an_administrator_never_sees_another_domains_rows(mixed_log, make_domain
             lambda row: "elsewhere.test" in (row.from_domain, row.to_domain), "bounced"
         )[10:15]
     ]
+
+
+def test_searches_of_an_administrators_own_domain_and_of_an_address(
+    mixed_log, superadmin, make_account
+):
+    """A search by one of its domains (no union needed) and by a recipient
+    address (the recipient or the original recipient: a union) give each
+    page its slice, for every role.
+    """
+    boss, visible = role_and_predicate("administrator", superadmin, make_account)
+    cases = [
+        ({"sender": "stats.test"}, lambda row: row.from_domain == "stats.test"),
+        ({"rcpt": "alias-stats.test"}, lambda row: row.to_domain == "alias-stats.test"),
+        ({"rcpt": "u@stats.test"}, lambda row: "u@stats.test" in (row.rcpt, row.original_rcpt)),
+        ({"sender": "elsewhere.test"}, lambda row: row.from_domain == "elsewhere.test"),
+    ]
+    user = make_account("u@stats.test")
+    for who, allowed in (
+        (superadmin, lambda row: True),
+        (boss, visible),
+        (user, lambda row: "u@stats.test" in (row.sender, row.rcpt, row.original_rcpt)),
+    ):
+        for filters, predicate in cases:
+            wanted = expected(lambda row, a=allowed, p=predicate: a(row) and p(row))
+            for size in (2, 5):
+                for number in (1, 2, 3, 9):
+                    assert (
+                        page_ids(who, number, size, **filters)[0]
+                        == (wanted[(number - 1) * size : number * size])
+                    ), (who, filters, size, number)
+    assert page_ids(boss, 1, 50, sender="elsewhere.test") == ([], False)
