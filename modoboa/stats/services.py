@@ -300,13 +300,15 @@ def _unindexed(condition):
 class MessageSearch:
     """A message log search: ``rows``, the visible rows matching the
     filters, newest first; ``matching``, the rows matching the filters
-    whoever sees them, and ``parts``, the disjoint conditions whose union
-    is what the user sees (or None).
+    whoever sees them, and ``parts``, the conditions whose union is what
+    the user sees and searches (or None); ``by_status``: whether the
+    status is one of the filters.
     """
 
     rows: QuerySet
     matching: QuerySet
     parts: list | None = None
+    by_status: bool = False
 
 
 def search_messages(user, sender="", rcpt="", queue_id="", status="", start=None, end=None):
@@ -357,6 +359,7 @@ def search_messages(user, sender="", rcpt="", queue_id="", status="", start=None
         rows=_restricted(rows, parts).order_by("-date", "-id"),
         matching=rows,
         parts=parts if parts and len(parts) > 1 else None,
+        by_status=bool(status),
     )
 
 
@@ -378,7 +381,21 @@ def page_of(search, page, size):
         ids, params = _ids_of_parts(search.matching, search.parts, offset, size + 1)
     else:
         ids, params = search.rows.values("id")[offset : offset + size + 1].query.sql_with_params()
-    quote = connections[search.rows.db].ops.quote_name
+    connection = connections[search.rows.db]
+    quote = connection.ops.quote_name
+    if connection.vendor == "mysql" and not search.by_status:
+        # MariaDB takes a (domain, status, date, id) index as readily as
+        # the (domain, date, id) one, both covering, and then sorts all
+        # the domain's rows: without a status, the former are no use.
+        ids = ids.replace(
+            "FROM %s " % quote(Maillog._meta.db_table),
+            "FROM %s IGNORE INDEX (%s, %s) "
+            % (
+                quote(Maillog._meta.db_table),
+                quote("stats_maillog_from_st"),
+                quote("stats_maillog_to_st"),
+            ),
+        )
     table = quote(Maillog._meta.db_table)
     # Only Django's SQL and integers are in the text; values are parameters.
     sql = "SELECT %s.* FROM %s INNER JOIN (%s) %s ON %s.%s = %s.%s ORDER BY %s DESC, %s DESC" % (  # noqa: S608
