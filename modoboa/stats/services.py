@@ -442,19 +442,21 @@ def _ids_of_parts(rows, parts, offset, limit):
         return sql, params
     # Elsewhere each part is cut at the page: its first offset + limit
     # (date, id) pairs hold all the part's rows of the page.
-    for index, condition in enumerate(parts):
+    for condition in parts:
         part = (
             rows.filter(condition).order_by("-date", "-id").values("date", "id")[: offset + limit]
         )
         sql, part_params = part.query.sql_with_params()
         # Django's own SQL of the part, its values as parameters.
-        pieces.append("SELECT * FROM (%s) %s" % (sql, quote("part%d" % index)))  # noqa: S608
+        pieces.append("(%s)" % sql)
         params.extend(part_params)
-    sql = "SELECT %s FROM (%s) %s ORDER BY %s" % (  # noqa: S608
+    # A union of parenthesised parts, ordered and cut as a whole (not a
+    # SELECT of each part: MariaDB would copy each part once more).
+    sql = "SELECT %s FROM (%s ORDER BY %s) %s" % (  # noqa: S608
         quote("id"),
         " UNION ".join(pieces),
-        quote("parts"),
         order,
+        quote("parts"),
     )
     return sql, params
 
