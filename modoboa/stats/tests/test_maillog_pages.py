@@ -249,3 +249,21 @@ def test_searches_of_an_administrators_own_domain_and_of_an_address(
                         == (wanted[(number - 1) * size : number * size])
                     ), (who, filters, size, number)
     assert page_ids(boss, 1, 50, sender="elsewhere.test") == ([], False)
+
+
+@pytest.mark.parametrize("listed", [1, 500])
+def test_an_address_search_of_an_administrator_with_many_domains(
+    listed, mixed_log, superadmin, make_account, monkeypatch
+):
+    """Past MAX_LISTED_NAMES the domains are subqueries, also inside an
+    address search: the same rows either way.
+    """
+    monkeypatch.setattr(services, "MAX_LISTED_NAMES", listed)
+    boss, visible = role_and_predicate("administrator", superadmin, make_account)
+    for filters, predicate in (
+        ({"rcpt": "u@stats.test"}, lambda row: "u@stats.test" in (row.rcpt, row.original_rcpt)),
+        ({"status": "bounced"}, lambda row: row.status == "bounced"),
+    ):
+        wanted = expected(lambda row, p=predicate: visible(row) and p(row))
+        assert wanted
+        assert all_pages(boss, 3, **filters) == wanted
