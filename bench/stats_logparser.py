@@ -401,6 +401,12 @@ def drop_indexes(cursor, table):
         if details["index"] and not details["primary_key"] and not details["unique"]
     ]
     quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        # The definitions as they are (operator classes included, such as
+        # the varchar_pattern_ops of a CharField's "_like" index).
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
+        definitions = dict(cursor.fetchall())
+        indexes = [(name, definitions[name]) for name, _columns in indexes]
     for name, _columns in indexes:
         if connection.vendor == "mysql":
             cursor.execute("DROP INDEX %s ON %s" % (quote(name), quote(table)))
@@ -432,6 +438,9 @@ def build_indexes(cursor, table, indexes):
     if connection.vendor == "postgresql":
         cursor.execute("SET maintenance_work_mem = '1GB'")
     for name, names in indexes:
+        if isinstance(names, str):  # PostgreSQL's own definition
+            cursor.execute(names)
+            continue
         cursor.execute("CREATE INDEX %s ON %s (%s)" % (quote(name), quote(table), columns(names)))
 
 
