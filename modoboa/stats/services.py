@@ -450,6 +450,20 @@ def _ids_of_parts(rows, parts, offset, limit):
         # Django's own SQL of the part, its values as parameters.
         pieces.append("(%s)" % sql)
         params.extend(part_params)
+    if connection.vendor == "postgresql":
+        # The distinct pairs of the parts appended: PostgreSQL merges the
+        # ordered parts (Merge Append), drops the duplicates in passing and
+        # stops after the page, where a UNION hashes and sorts them all.
+        sql = "SELECT %s FROM (SELECT DISTINCT %s, %s FROM (%s) %s ORDER BY %s) %s" % (  # noqa: S608
+            quote("id"),
+            quote("date"),
+            quote("id"),
+            " UNION ALL ".join(pieces),
+            quote("pairs"),
+            order,
+            quote("parts"),
+        )
+        return sql, params
     # A union of parenthesised parts, ordered and cut as a whole (not a
     # SELECT of each part: MariaDB would copy each part once more).
     sql = "SELECT %s FROM (%s ORDER BY %s) %s" % (  # noqa: S608
