@@ -10,8 +10,9 @@ import operator
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Mod
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Concat, Mod
+from django.db.models.lookups import Exact, In
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -226,9 +227,9 @@ def today_totals(user, now=None):
 
 def _visible_parts(user):
     """What ``user`` may see of the message log, as conditions: ``None``
-    for everything (a superadmin), ``[]`` for nothing, otherwise disjoint
-    conditions whose union is what it sees, each one served by an index
-    ending with the date (see :func:`page_of`).
+    for everything (a superadmin), ``[]`` for nothing, otherwise
+    conditions (which may overlap) whose union is what it sees, each one
+    served by an index ending with (date, id) (see :func:`page_of`).
     """
     if user.is_superuser:
         return None
@@ -263,16 +264,11 @@ def _visible_parts(user):
             ]
         if len(names) > MAX_PARTS // 2:
             return [(Q(from_domain__in=names) & own_sender) | (Q(to_domain__in=names) & own_rcpt)]
-        sent_by_own = Q(from_domain__in=names) & own_sender
         return [Q(from_domain=name) & own_sender for name in names] + [
-            Q(to_domain=name) & own_rcpt & ~sent_by_own for name in names
+            Q(to_domain=name) & own_rcpt for name in names
         ]
     address = (user.email or user.username).lower()
-    return [
-        Q(sender=address),
-        Q(rcpt=address) & ~Q(sender=address),
-        Q(original_rcpt=address) & ~Q(sender=address) & ~Q(rcpt=address),
-    ]
+    return [Q(sender=address), Q(rcpt=address), Q(original_rcpt=address)]
 
 
 def visible_messages(user):
@@ -291,17 +287,35 @@ def _restricted(rows, parts):
     return rows.filter(functools.reduce(operator.or_, parts))
 
 
+def _unindexed(condition):
+    """``condition`` (a Q of equalities and IN on columns) comparing the
+    columns through an identity expression, which no index serves.
+    """
+    children = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            children.append(_unindexed(child))
+            continue
+        name, value = child
+        column, _sep, lookup = name.partition("__")
+        same = Concat(F(column), Value(""), output_field=CharField())
+        children.append(In(same, value) if lookup == "in" else Exact(same, value))
+    return Q(*children, _connector=condition.connector, _negated=condition.negated)
+
+
 @dataclass
 class MessageSearch:
     """A message log search: ``rows``, the visible rows matching the
     filters, newest first; ``matching``, the rows matching the filters
-    whoever sees them, and ``parts``, the disjoint conditions whose union
-    is what the user sees (or None).
+    whoever sees them, and ``parts``, the conditions whose union is what
+    the user sees and searches (or None); ``by_status``: whether the
+    status is one of the filters.
     """
 
     rows: QuerySet
     matching: QuerySet
     parts: list | None = None
+    by_status: bool = False
 
 
 def search_messages(user, sender="", rcpt="", queue_id="", status="", start=None, end=None):
@@ -311,14 +325,16 @@ def search_messages(user, sender="", rcpt="", queue_id="", status="", start=None
     rows = Maillog.objects.all()
     sender = (sender or "").strip().lower()
     rcpt = (rcpt or "").strip().lower()
+    # A recipient address is either column: two conditions, each read
+    # from its own index (an OR made SQLite walk the whole date index).
+    alternatives = None
     if sender:
         rows = rows.filter(sender=sender) if "@" in sender else rows.filter(from_domain=sender)
     if rcpt:
-        rows = (
-            rows.filter(Q(rcpt=rcpt) | Q(original_rcpt=rcpt))
-            if "@" in rcpt
-            else rows.filter(to_domain=rcpt)
-        )
+        if "@" in rcpt:
+            alternatives = [Q(rcpt=rcpt), Q(original_rcpt=rcpt)]
+        else:
+            rows = rows.filter(to_domain=rcpt)
     if queue_id:
         rows = rows.filter(queue_id=queue_id.strip())
     if status:
@@ -332,10 +348,25 @@ def search_messages(user, sender="", rcpt="", queue_id="", status="", start=None
     if start is not None and end is not None and _aware(end, True) <= _aware(start):
         raise BadRequest(_("The end must come after the start"), field="end")
     parts = _visible_parts(user)
+    if parts and (
+        (sender and Q(from_domain=sender) in parts) or (rcpt and Q(to_domain=rcpt) in parts)
+    ):
+        # A search of one of the administrator's own domains: every row it
+        # matches is visible, and one index serves it.
+        parts = None
+    if alternatives:
+        # An address is selective: its two indexes serve the union, what
+        # the user sees is a filter on the few rows they give (written so
+        # that no engine reads it from an index instead: SQLite, which
+        # knows only average counts per value, took a domain's index for
+        # the original recipient's, nearly always empty).
+        rows = _restricted(rows, parts and [_unindexed(part) for part in parts])
+        parts = alternatives
     return MessageSearch(
         rows=_restricted(rows, parts).order_by("-date", "-id"),
         matching=rows,
         parts=parts if parts and len(parts) > 1 else None,
+        by_status=bool(status),
     )
 
 
@@ -343,39 +374,112 @@ def page_of(search, page, size):
     """Rows of page ``page`` (from 1) of a :class:`MessageSearch` and
     whether a next page exists, in one query (no COUNT over a large table).
 
-    When what the user sees is a union of conditions (the domains of an
-    administrator, the addresses of a user), the page is cut from the
-    union of each condition's first rows, each part read in date order
+    A deferred join: the ids of the page are found first, from the
+    (date, id) pairs of an index alone (the rows skipped before a deep
+    page are never read from the table), then only the rows of the page
+    are read. When what the user sees is a union of conditions (the
+    domains of an administrator, the addresses of a user), the pairs are
+    the union of each condition's first pairs, each part read in order
     from its own index: an OR of the conditions would make the engines
     gather and sort every row of the domains before the first page.
     """
     offset = (page - 1) * size
     if search.parts:
-        found = _page_of_parts(search.matching, search.parts, offset, size + 1)
+        ids, params = _ids_of_parts(search.matching, search.parts, offset, size + 1)
     else:
-        found = list(search.rows[offset : offset + size + 1])
+        ids, params = search.rows.values("id")[offset : offset + size + 1].query.sql_with_params()
+    connection = connections[search.rows.db]
+    quote = connection.ops.quote_name
+    if connection.vendor == "mysql" and not search.by_status:
+        # MariaDB takes a (domain, status, date, id) index as readily as
+        # the (domain, date, id) one, both covering, and then sorts all
+        # the domain's rows: without a status, the former are no use.
+        ids = ids.replace(
+            "FROM %s " % quote(Maillog._meta.db_table),
+            "FROM %s IGNORE INDEX (%s, %s) "
+            % (
+                quote(Maillog._meta.db_table),
+                quote("stats_maillog_from_st"),
+                quote("stats_maillog_to_st"),
+            ),
+        )
+    table = quote(Maillog._meta.db_table)
+    # Only Django's SQL and integers are in the text; values are parameters.
+    sql = "SELECT %s.* FROM %s INNER JOIN (%s) %s ON %s.%s = %s.%s ORDER BY %s DESC, %s DESC" % (  # noqa: S608
+        table,
+        table,
+        ids,
+        quote("page"),
+        table,
+        quote("id"),
+        quote("page"),
+        quote("id"),
+        "%s.%s" % (table, quote("date")),
+        "%s.%s" % (table, quote("id")),
+    )
+    found = list(Maillog.objects.db_manager(search.rows.db).raw(sql, params))  # noqa: S611
     return found[:size], len(found) > size
 
 
-def _page_of_parts(rows, parts, offset, limit):
-    quote = connections[rows.db].ops.quote_name
+def _ids_of_parts(rows, parts, offset, limit):
+    """SQL giving the ids of rows ``offset`` to ``offset + limit`` of the
+    union of ``parts``, newest first; UNION drops the rows found by two
+    parts (a message between two domains of the administrator).
+    """
+    connection = connections[rows.db]
+    quote = connection.ops.quote_name
+    order = "%s DESC, %s DESC LIMIT %d OFFSET %d" % (quote("date"), quote("id"), limit, offset)
     pieces, params = [], []
-    for index, condition in enumerate(parts):
-        part = rows.filter(condition).order_by("-date", "-id")[: offset + limit]
+    if connection.vendor == "sqlite":
+        # SQLite merges the parts of a compound SELECT with an ORDER BY,
+        # each read in order from its index, and stops after the page.
+        for condition in parts:
+            sql, part_params = (
+                rows.filter(condition).order_by().values("date", "id").query.sql_with_params()
+            )
+            pieces.append(sql)
+            params.extend(part_params)
+        # Only Django's SQL and integers are in the text.
+        sql = "SELECT %s FROM (%s ORDER BY %s) %s" % (  # noqa: S608
+            quote("id"),
+            " UNION ".join(pieces),
+            order,
+            quote("parts"),
+        )
+        return sql, params
+    # Elsewhere each part is cut at the page: its first offset + limit
+    # (date, id) pairs hold all the part's rows of the page.
+    for condition in parts:
+        part = (
+            rows.filter(condition).order_by("-date", "-id").values("date", "id")[: offset + limit]
+        )
         sql, part_params = part.query.sql_with_params()
         # Django's own SQL of the part, its values as parameters.
-        pieces.append("SELECT * FROM (%s) %s" % (sql, quote("part%d" % index)))  # noqa: S608
+        pieces.append("(%s)" % sql)
         params.extend(part_params)
-    sql = "SELECT * FROM (%s) %s ORDER BY %s DESC, %s DESC LIMIT %d OFFSET %d" % (  # noqa: S608
-        " UNION ALL ".join(pieces),
-        quote("parts"),
-        quote("date"),
+    if connection.vendor == "postgresql":
+        # The distinct pairs of the parts appended: PostgreSQL merges the
+        # ordered parts (Merge Append), drops the duplicates in passing and
+        # stops after the page, where a UNION hashes and sorts them all.
+        sql = "SELECT %s FROM (SELECT DISTINCT %s, %s FROM (%s) %s ORDER BY %s) %s" % (  # noqa: S608
+            quote("id"),
+            quote("date"),
+            quote("id"),
+            " UNION ALL ".join(pieces),
+            quote("pairs"),
+            order,
+            quote("parts"),
+        )
+        return sql, params
+    # A union of parenthesised parts, ordered and cut as a whole (not a
+    # SELECT of each part: MariaDB would copy each part once more).
+    sql = "SELECT %s FROM (%s ORDER BY %s) %s" % (  # noqa: S608
         quote("id"),
-        limit,
-        offset,
+        " UNION ".join(pieces),
+        order,
+        quote("parts"),
     )
-    # Only Django's SQL and integers are in the text; values are parameters.
-    return list(Maillog.objects.db_manager(rows.db).raw(sql, params))  # noqa: S611
+    return sql, params
 
 
 # Accounts

@@ -335,3 +335,32 @@ def test_update_statistics_counts_accounts_per_hour_and_twice_the_same(superadmi
     simple_user.delete()
     call_command("update_statistics", rebuild=True)
     assert sum(AccountCounter.objects.values_list("new_accounts", flat=True)) == 1
+
+
+def test_api_page_numbers_give_the_same_slices_as_the_console(api, client, superadmin):
+    now = timezone.now().replace(microsecond=0)
+    Maillog.objects.bulk_create(
+        Maillog(
+            queue_id="P%03d" % index,
+            date=now - datetime.timedelta(seconds=index // 3),
+            sender="user@stats.test",
+            rcpt="r@outside.test",
+            status="sent",
+            from_domain="stats.test",
+            to_domain="outside.test",
+        )
+        for index in range(130)
+    )
+    newest = list(Maillog.objects.order_by("-date", "-id").values_list("queue_id", flat=True))
+    for page in (1, 3, 7, 13, 14):
+        body = api(superadmin).get("/api/v1/maillog/?page=%d&page_size=10" % page).body
+        assert [row["queue_id"] for row in body["results"]] == newest[(page - 1) * 10 : page * 10]
+        assert body["page"] == page and body["has_next"] is (page < 13)
+    client.force_login(superadmin)
+    content = client.get("/stats/maillog/?page=3").content.decode()
+    shown = sorted(
+        (content.index(">%s<" % queue_id), queue_id)
+        for queue_id in newest
+        if ">%s<" % queue_id in content
+    )
+    assert [queue_id for _position, queue_id in shown] == newest[100:130]
