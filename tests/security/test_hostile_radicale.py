@@ -84,6 +84,7 @@ def test_the_next_holder_of_an_address_finds_no_calendar_nor_address_book(
     assert _status(radicale, "gone.test/user/ceo/Board/", "ceo@gone.test") == 404
 
 
+CALDAV = "urn:ietf:params:xml:ns:caldav"
 PROPS = """<?xml version="1.0" encoding="utf-8"?>
 <D:propertyupdate xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"
   xmlns:ICAL="http://apple.com/ns/ical/"><D:set><D:prop>
@@ -138,12 +139,16 @@ def _calendar_seen(base, path, address, summary):
         timeout=10,
     )
     assert response.status_code == 207, (path, address, response.status_code)
-    text = response.text
-    assert "#FF8800" in text and "Board meetings" in text and "calendar" in text
+    from defusedxml import ElementTree
+
+    root = ElementTree.fromstring(response.content)
+    assert root.findtext(".//{DAV:}displayname") == path.rsplit("/", 1)[-1]
+    assert root.findtext(".//{http://apple.com/ns/ical/}calendar-color") == "#FF8800"
+    assert root.findtext(".//{%s}calendar-description" % CALDAV) == "Board meetings"
+    assert root.find(".//{DAV:}resourcetype/{%s}calendar" % CALDAV) is not None
     event = requests.get(base + path + "/event.ics", auth=auth, timeout=10)
     assert event.status_code == 200
     assert "SUMMARY:%s" % summary in event.text
-    return text
 
 
 def test_a_renamed_mailbox_takes_its_calendars_and_contacts_along(
@@ -169,9 +174,7 @@ def test_a_renamed_mailbox_takes_its_calendars_and_contacts_along(
         calendar, acting_user=alice, address=carol.mailbox.full_address, read=True, write=False
     )
     _furnish(radicale, alice, "ren.test/user/alice/Board", "Budget", "Secret lover")
-    assert "Board" in _calendar_seen(
-        radicale, "ren.test/user/alice/Board", "alice@ren.test", "Budget"
-    )
+    _calendar_seen(radicale, "ren.test/user/alice/Board", "alice@ren.test", "Budget")
 
     admin_services.rename_mailbox(alice.mailbox, "bob@ren.test", acting_user=superadmin)
 
@@ -191,7 +194,14 @@ def test_a_renamed_mailbox_takes_its_calendars_and_contacts_along(
         headers={"Depth": "1"},
         timeout=10,
     )
-    assert card.status_code == 207 and ".vcf" in card.text
+    assert card.status_code == 207
+    href = contacts.contacts_for(bob).get().href
+    text = requests.get(
+        radicale + "bob@ren.test/contacts/" + href, auth=("bob@ren.test", PASSWORD), timeout=10
+    ).text
+    assert "FN:Secret lover" in text
+    # The book keeps its name.
+    assert "Contacts" in card.text
 
     make_account("alice@ren.test", mailbox={"address": "alice@ren.test"})
     assert _status(radicale, "alice@ren.test/contacts/", "alice@ren.test") == 404
