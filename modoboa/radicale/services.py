@@ -11,6 +11,7 @@ import logging
 import re
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -169,7 +170,7 @@ def domain_deleted(sender, instance, **kwargs):
     _forget_collections([instance.name])
 
 
-def _move_collections(moves, old_name, new_name):
+def _move_collections(moves, old_name, new_name, rules):
     """Copy the collections of ``moves`` (``(old path, new path)`` pairs) to
     their new paths once the rename is committed, then remove the old ones.
     A failure leaves the old ones in place, removes nothing and is logged
@@ -177,7 +178,9 @@ def _move_collections(moves, old_name, new_name):
     """
     from modoboa.parameters import tools as param_tools
 
-    _regenerate_rights()
+    if rules.exists():
+        # The rules name the address and the calendars' paths.
+        _regenerate_rights()
     if not param_tools.get_global_parameter("server_location", app=client.APP):
         return
 
@@ -216,6 +219,7 @@ def mailbox_renamed(sender, mailbox, old_address, **kwargs):
         ],
         old_address,
         new_address,
+        AccessRule.objects.filter(Q(mailbox=mailbox) | Q(calendar__mailbox=mailbox)),
     )
 
 
@@ -230,7 +234,10 @@ def domain_renamed(sender, domain, old_name, **kwargs):
         for local in local_parts.order_by("pk")
     ]
     moves.append((old_name, domain.name))
-    _move_collections(moves, old_name, domain.name)
+    rules = AccessRule.objects.filter(
+        Q(mailbox__domain=domain) | Q(calendar__mailbox__domain=domain)
+    )
+    _move_collections(moves, old_name, domain.name, rules)
 
 
 def calendar_owner(acting_user, address=""):
