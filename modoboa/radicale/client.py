@@ -241,20 +241,17 @@ def _copy(source, target, own_props):
         )
 
 
-def move_collections(moves):
+def copy_collections(moves):
     """Copy each ``(old path, new path)`` of ``moves`` with its properties,
-    collections and items, then, once every copy is complete, remove the
-    old ones. Paths that do not exist are skipped. Any failure raises
-    RadicaleError before anything is removed. Return the paths moved.
+    collections and items (the caller removes the old ones once every copy
+    is complete). Paths that do not exist are skipped. Any failure raises
+    RadicaleError. Return the pairs copied.
     """
-    moved = []
+    copied = []
     for source, target in moves:
-        members = _members(source)
-        if members is None:
+        if _members(source) is None:
             continue
         _ensure_parents(target)
         _copy(source, target, [])
-        moved.append((source, target))
-    for source, _target in moved:
-        delete_calendar(source)
-    return moved
+        copied.append((source, target))
+    return copied

@@ -186,7 +186,7 @@ def _move_collections(moves, old_name, new_name, rules):
 
     def move():
         try:
-            moved = client.move_collections(moves)
+            copied = client.copy_collections(moves)
         except ModoboaException as exc:
             logger.error(
                 "Radicale collections of %s not moved to %s (left under the old name, "
@@ -196,8 +196,19 @@ def _move_collections(moves, old_name, new_name, rules):
                 exc,
             )
             return
-        if moved:
-            signals.collections_moved.send(sender=client.APP, moves=moved)
+        if not copied:
+            return
+        signals.collections_moved.send(sender=client.APP, moves=copied)
+        for source, target in copied:
+            try:
+                client.delete_calendar(source)
+            except ModoboaException as exc:
+                logger.error(
+                    "Radicale collection %s copied to %s but left on the server: %s",
+                    source,
+                    target,
+                    exc,
+                )
 
     transaction.on_commit(move)
 

@@ -251,6 +251,7 @@ def test_a_rename_while_radicale_is_down_keeps_the_old_collections(
 ):
     from modoboa.admin import services as admin_services
     from modoboa.admin.models import Mailbox
+    from modoboa.contacts.models import AddressBook
     from modoboa.parameters import tools as param_tools
     from modoboa.radicale import client
     from modoboa.radicale import services as calendars
@@ -268,6 +269,8 @@ def test_a_rename_while_radicale_is_down_keeps_the_old_collections(
         admin_services.rename_mailbox(erin.mailbox, "frank@down.test", acting_user=superadmin)
     assert Mailbox.objects.get(pk=erin.mailbox.pk).full_address == "frank@down.test"
     assert "erin@down.test" in caplog.text and "frank@down.test" in caplog.text
+    # The address book row still names the collection that holds the cards.
+    assert AddressBook.objects.get(user=erin).path == "erin@down.test/contacts"
 
     param_tools.set_global_parameter("server_location", radicale, app="modoboa_radicale")
     service = client.service_credentials()
