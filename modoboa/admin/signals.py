@@ -26,3 +26,7 @@ domain_dns_checked = Signal()  # domain, resolver, report (its DNS answered)
 # the annotations are added to the list's query, the template is included
 # once per domain (with ``domain`` in its context).
 domain_list_dns_badges = Signal()  # user
+# Sent inside the rename's transaction, once the new name is saved:
+# extensions keeping data under an address or a domain name move it.
+mailbox_renamed = Signal()  # mailbox, old_address
+domain_renamed = Signal()  # domain, old_name

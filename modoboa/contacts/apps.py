@@ -19,3 +19,11 @@ class ContactsConfig(AppConfig):
         register_job("sync_contacts", timedelta(minutes=15))
 
         exts_pool.load_extension(self.name)
+        from modoboa.radicale import signals as radicale_signals
+
+        from . import services
+
+        # A renamed mailbox's address book moved on the server.
+        radicale_signals.collections_moved.connect(
+            services.collections_moved, dispatch_uid="contacts_collections_moved"
+        )

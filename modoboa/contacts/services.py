@@ -60,6 +60,18 @@ def user_client(user):
     return carddav.AddressBookClient(mailbox_of(user).full_address, book_path(user))
 
 
+def collections_moved(sender, moves, **kwargs):
+    """Receiver of radicale's collections_moved: the books under a moved
+    collection point at their new path; the sync starts over (the server
+    gave the copies new sync tokens).
+    """
+    for old, new in moves:
+        for book in AddressBook.objects.filter(path__startswith=old + "/"):
+            book.path = new + book.path[len(old) :]
+            book.sync_token = None
+            book.save(update_fields=["path", "sync_token"])
+
+
 def contacts_for(user, *, query="", category=None):
     """The contacts of ``user``'s book, with what the pages show fetched in
     a fixed number of queries.

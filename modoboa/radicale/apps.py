@@ -35,3 +35,11 @@ class RadicaleConfig(AppConfig):
         post_delete.connect(
             services.domain_deleted, sender=Domain, dispatch_uid="radicale_domain_deleted"
         )
+        from modoboa.admin import signals as admin_signals
+
+        admin_signals.mailbox_renamed.connect(
+            services.mailbox_renamed, dispatch_uid="radicale_mailbox_renamed"
+        )
+        admin_signals.domain_renamed.connect(
+            services.domain_renamed, dispatch_uid="radicale_domain_renamed"
+        )

@@ -6,7 +6,7 @@ login (see ``service_credentials``), with time-outs and typed errors.
 import hashlib
 import hmac
 import html
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 from django.conf import settings
@@ -68,17 +68,27 @@ def collection_url(path):
     return server_url() + "/".join(quote(part, safe="@") for part in path.split("/")) + "/"
 
 
-def _request(method, path, body=None, expected=(200, 201, 204, 207)):
+def _request(
+    method, path, body=None, expected=(200, 201, 204, 207), depth=None, item=False, headers=None
+):
     url = collection_url(path)
-    headers = {"Content-Type": "application/xml; charset=utf-8"} if body else {}
+    if item:
+        # An item (an event, a card): no trailing slash.
+        url = url[:-1]
+    headers = dict(headers or {})
+    if body and "Content-Type" not in headers:
+        headers["Content-Type"] = "application/xml; charset=utf-8"
+    if depth is not None:
+        headers["Depth"] = depth
     try:
         response = requests.request(
             method,
             url,
-            data=body.encode("utf-8") if body else None,
+            data=body.encode("utf-8") if isinstance(body, str) else body,
             headers=headers,
             auth=service_credentials(),
             timeout=TIMEOUT,
+            allow_redirects=False,
         )
     except requests.RequestException as exc:
         raise RadicaleError(
@@ -112,3 +122,136 @@ def create_calendar(path, name):
 
 def delete_calendar(path):
     _request("DELETE", path, expected=(200, 204, 404))
+
+
+# Copying collections (a renamed mailbox or domain): Radicale has no MOVE
+# for collections, so a tree is copied over WebDAV, then the old one removed.
+
+DAV = "{DAV:}"
+#: The properties a copy keeps: names, colours, descriptions, the kind.
+COPIED_PROPS = (
+    "<D:resourcetype/><D:displayname/><D:getcontenttype/>"
+    "<C:calendar-description/><C:supported-calendar-component-set/>"
+    "<ICAL:calendar-color/><CR:addressbook-description/>"
+)
+PROPFIND_BODY = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"'
+    ' xmlns:CR="urn:ietf:params:xml:ns:carddav" xmlns:ICAL="http://apple.com/ns/ical/">'
+    "<D:prop>%s</D:prop></D:propfind>" % COPIED_PROPS
+)
+#: Live properties: they describe the item, MKCOL does not set them.
+NOT_COPIED = {DAV + "getcontenttype"}
+#: Calendars and address books: made anew (never merged into another one).
+LEAF_KINDS = {
+    "{urn:ietf:params:xml:ns:caldav}calendar",
+    "{urn:ietf:params:xml:ns:carddav}addressbook",
+}
+
+
+def _members(path):
+    """``(name, is_collection, props, content type)`` of the members of the
+    collection ``path`` and the same for ``path`` itself (name None), or
+    None when it does not exist. ``props`` are the XML elements found.
+    """
+    from defusedxml import ElementTree
+
+    response = _request("PROPFIND", path, PROPFIND_BODY, expected=(207, 404), depth="1")
+    if response.status_code == 404:
+        return None
+    try:
+        root = ElementTree.fromstring(response.content)
+    except (ElementTree.ParseError, ValueError) as exc:
+        # Only logged (a rename's copy): not translated.
+        raise RadicaleError("The Radicale server sent an unreadable answer (%s)." % exc) from None
+    own = urlsplit(collection_url(path)).path.rstrip("/")
+    result = []
+    for entry in root.iter(DAV + "response"):
+        href = unquote(entry.findtext(DAV + "href", "")).strip().rstrip("/")
+        props = []
+        for propstat in entry.iter(DAV + "propstat"):
+            if " 200 " not in propstat.findtext(DAV + "status", "") + " ":
+                continue
+            for prop in propstat.iter(DAV + "prop"):
+                props.extend(list(prop))
+        kinds = [p for p in props if p.tag == DAV + "resourcetype"]
+        is_collection = bool(kinds) and kinds[0].find(DAV + "collection") is not None
+        content_type = next(
+            (p.text for p in props if p.tag == DAV + "getcontenttype" and p.text), None
+        )
+        name = None if href == unquote(own) else href.rsplit("/", 1)[-1]
+        if name in ("", ".", ".."):
+            continue
+        result.append((name, is_collection, props, content_type))
+    return result
+
+
+def _mkcol(path, props):
+    from defusedxml import ElementTree
+
+    kept = "".join(
+        ElementTree.tostring(prop, encoding="unicode")
+        for prop in props
+        if prop.tag not in NOT_COPIED
+    )
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><D:mkcol xmlns:D="DAV:">'
+        "<D:set><D:prop>%s</D:prop></D:set></D:mkcol>" % kept
+    )
+    _request("MKCOL", path, body, expected=(201,))
+
+
+def _ensure_parents(path):
+    parts = path.split("/")
+    for depth in range(1, len(parts)):
+        parent = "/".join(parts[:depth])
+        if not _exists(parent):
+            _request("MKCOL", parent, expected=(201,))
+
+
+def _copy(source, target, own_props):
+    """Copy the collection ``source`` (already listed: ``own_props``) to
+    ``target``, which must not hold a calendar or an address book yet.
+    """
+    members = _members(source) or []
+    own = [m for m in members if m[0] is None]
+    props = own[0][2] if own else own_props
+    is_leaf = any(
+        kind.tag in LEAF_KINDS for p in props if p.tag == DAV + "resourcetype" for kind in p
+    )
+    if is_leaf or not _exists(target):
+        _mkcol(target, props)
+    for name, is_collection, child_props, content_type in members:
+        if name is None:
+            continue
+        if is_collection:
+            _copy("%s/%s" % (source, name), "%s/%s" % (target, name), child_props)
+            continue
+        item = _request("GET", "%s/%s" % (source, name), expected=(200,), item=True)
+        _request(
+            "PUT",
+            "%s/%s" % (target, name),
+            item.content,
+            expected=(201, 204),
+            item=True,
+            headers={
+                "Content-Type": content_type or item.headers.get("Content-Type", "text/plain"),
+                "If-None-Match": "*",
+            },
+        )
+
+
+def copy_collections(moves):
+    """Copy each ``(old path, new path)`` of ``moves`` with its properties,
+    collections and items (the caller removes the old ones once every copy
+    is complete). Paths that do not exist are skipped. Any failure raises
+    RadicaleError. Return the pairs copied.
+    """
+    copied = []
+    for source, target in moves:
+        if _members(source) is None:
+            continue
+        _ensure_parents(target)
+        _copy(source, target, [])
+        copied.append((source, target))
+    return copied

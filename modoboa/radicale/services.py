@@ -11,13 +11,14 @@ import logging
 import re
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from modoboa.admin.models import Domain, Mailbox
 from modoboa.lib.exceptions import BadRequest, Conflict, ModoboaException, PermDeniedException
 
-from . import client, rights
+from . import client, rights, signals
 from .models import AccessRule, SharedCalendar, UserCalendar
 
 logger = logging.getLogger("modoboa.admin")
@@ -167,6 +168,87 @@ def mailbox_deleted(sender, instance, **kwargs):
 def domain_deleted(sender, instance, **kwargs):
     """Receiver of post_delete (Domain): its calendars' tree goes too."""
     _forget_collections([instance.name])
+
+
+def _move_collections(moves, old_name, new_name, rules):
+    """Copy the collections of ``moves`` (``(old path, new path)`` pairs) to
+    their new paths once the rename is committed, then remove the old ones.
+    A failure leaves the old ones in place, removes nothing and is logged
+    (the rename itself stands).
+    """
+    from modoboa.parameters import tools as param_tools
+
+    if rules.exists():
+        # The rules name the address and the calendars' paths.
+        _regenerate_rights()
+    if not param_tools.get_global_parameter("server_location", app=client.APP):
+        return
+
+    def move():
+        try:
+            copied = client.copy_collections(moves)
+        except ModoboaException as exc:
+            logger.error(
+                "Radicale collections of %s not moved to %s (left under the old name, "
+                "nothing removed): %s",
+                old_name,
+                new_name,
+                exc,
+            )
+            return
+        if not copied:
+            return
+        signals.collections_moved.send(sender=client.APP, moves=copied)
+        for source, target in copied:
+            try:
+                client.delete_calendar(source)
+            except ModoboaException as exc:
+                logger.error(
+                    "Radicale collection %s copied to %s but left on the server: %s",
+                    source,
+                    target,
+                    exc,
+                )
+
+    transaction.on_commit(move)
+
+
+def mailbox_renamed(sender, mailbox, old_address, **kwargs):
+    """Receiver of admin's mailbox_renamed: the principal collection (the
+    address books) and the calendars follow the new address; left there,
+    they would be the next holder's of the old one.
+    """
+    old_local, _sep, old_domain = old_address.rpartition("@")
+    new_address = mailbox.full_address
+    _move_collections(
+        [
+            (old_address.lower(), new_address.lower()),
+            (
+                "%s/user/%s" % (old_domain, old_local),
+                "%s/user/%s" % (mailbox.domain.name, mailbox.address),
+            ),
+        ],
+        old_address,
+        new_address,
+        AccessRule.objects.filter(Q(mailbox=mailbox) | Q(calendar__mailbox=mailbox)),
+    )
+
+
+def domain_renamed(sender, domain, old_name, **kwargs):
+    """Receiver of admin's domain_renamed: every mailbox's principal
+    collection and the domain's tree (its mailboxes' and shared calendars)
+    follow the new name.
+    """
+    local_parts = Mailbox.objects.filter(domain=domain).values_list("address", flat=True)
+    moves = [
+        (("%s@%s" % (local, old_name)).lower(), ("%s@%s" % (local, domain.name)).lower())
+        for local in local_parts.order_by("pk")
+    ]
+    moves.append((old_name, domain.name))
+    rules = AccessRule.objects.filter(
+        Q(mailbox__domain=domain) | Q(calendar__mailbox__domain=domain)
+    )
+    _move_collections(moves, old_name, domain.name, rules)
 
 
 def calendar_owner(acting_user, address=""):

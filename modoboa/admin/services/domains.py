@@ -19,6 +19,7 @@ from modoboa.limits import services as limits_services
 from modoboa.parameters import tools as param_tools
 
 from .. import access as admin_access
+from .. import signals
 from ..lib import domain_has_authorized_mx
 from ..models import Alias, AliasRecipient, Domain, DomainAlias, Mailbox, Quota
 from . import mailbox_operations
@@ -291,6 +292,7 @@ def update_domain(domain, *, acting_user, **changes):
     if renamed:
         _rename_addresses(domain, old_name, new_name)
         admin_access.drop_foreign_sender_addresses(new_name, domain)
+        signals.domain_renamed.send(sender=Domain, domain=domain, old_name=old_name)
     if default_mailbox_quota != old_default:
         Mailbox.objects.filter(domain=domain, use_domain_quota=True).update(
             quota=default_mailbox_quota

@@ -16,6 +16,7 @@ from modoboa.limits import services as limits_services
 from modoboa.limits.models import UserObjectLimit
 
 from .. import access as admin_access
+from .. import signals
 from ..models import Alias, AliasRecipient, Domain, Mailbox, Quota, SenderAddress
 from . import mailbox_operations
 from .common import (
@@ -207,6 +208,7 @@ def rename_mailbox(mailbox, new_address, *, acting_user, create_alias=False):
     account.email = new_address
     account.save(update_fields=["username", "email"])
     mailbox_operations.queue_rename(mailbox, old_home)
+    signals.mailbox_renamed.send(sender=Mailbox, mailbox=mailbox, old_address=old_address)
     from .aliases import sync_self_alias
 
     sync_self_alias(new_address)
