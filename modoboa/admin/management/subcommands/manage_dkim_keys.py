@@ -4,31 +4,25 @@ Meant to run every minute from the crontab of the user OpenDKIM runs as
 (the keys belong to the user who makes them).
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError
 
 from modoboa.admin import dkim
-from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+from modoboa.lib.cronlock import LockedJobCommand
 
 JOB = "manage_dkim_keys"
 NOTHING = " No key was generated."
 
 
-class Command(BaseCommand):
+class Command(LockedJobCommand):
     help = "Generate the DKIM keys of the domains that have DKIM enabled and no key yet."
 
-    def handle(self, *args, **options):
-        # The lock in the database: two nodes never make a key for the same
-        # domain at once (the storage directory's lock only covers this
-        # machine). The lock records the run.
-        try:
-            with job_lock(JOB):
-                self._run(options)
-        except AlreadyRunning:
-            if options["verbosity"] >= 2:
-                self.stderr.write(skipped(JOB))
+    # The lock in the database: two nodes never make a key for the same
+    # domain at once (the storage directory's lock only covers this
+    # machine). The lock records the run.
+    job_name = JOB
 
-    def _run(self, options):
+    def run_job(self, *args, **options):
         verbose = options["verbosity"] >= 1
 
         def progress(message):
