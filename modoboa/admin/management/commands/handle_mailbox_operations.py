@@ -9,6 +9,7 @@ from django.db import DatabaseError
 
 from modoboa.admin import mailbox_operations_runner as runner
 from modoboa.lib.cronlock import LockedJobCommand
+from modoboa.lib.management import sentence
 
 JOB = "handle_mailbox_operations"
 NOTHING = " No operation was carried out."
@@ -41,9 +42,9 @@ class Command(LockedJobCommand):
                 self.stdout.write("%s; nothing done." % exc)
             return
         except runner.OperationsError as exc:
-            raise CommandError(_sentence(exc) + NOTHING) from None
+            raise CommandError(sentence(exc) + NOTHING) from None
         except DatabaseError as exc:
-            message = _sentence("Cannot reach the database: %s" % exc)
+            message = sentence("Cannot reach the database: %s" % exc)
             raise CommandError(message + NOTHING) from None
         if outcome is None:
             if options["verbosity"] >= 2:
@@ -56,9 +57,3 @@ class Command(LockedJobCommand):
                 "%d operation(s) failed and will be retried (see the admin log)"
                 % len(outcome.failed)
             )
-
-
-def _sentence(exc):
-    """The error as a sentence (one full stop, never two)."""
-    text = " ".join(str(exc).split())
-    return text if text.endswith((".", "?", "!")) else text + "."

@@ -9,6 +9,7 @@ from django.db import DatabaseError
 
 from modoboa.admin import dkim
 from modoboa.lib.cronlock import LockedJobCommand
+from modoboa.lib.management import sentence
 
 JOB = "manage_dkim_keys"
 NOTHING = " No key was generated."
@@ -36,9 +37,9 @@ class Command(LockedJobCommand):
                 self.stdout.write("%s; nothing done." % exc)
             return
         except dkim.DKIMError as exc:
-            raise CommandError(_sentence(exc) + NOTHING) from None
+            raise CommandError(sentence(exc) + NOTHING) from None
         except DatabaseError as exc:
-            message = _sentence("Cannot reach the database: %s" % exc)
+            message = sentence("Cannot reach the database: %s" % exc)
             raise CommandError(message + NOTHING) from None
         for name, message in errors:
             self.stderr.write("%s: %s" % (name, message))
@@ -46,9 +47,3 @@ class Command(LockedJobCommand):
             self.stdout.write("%d DKIM key(s) generated" % len(done))
         if errors:
             raise CommandError("%d domain(s) got no key" % len(errors))
-
-
-def _sentence(exc):
-    """The error as a sentence (one full stop, never two)."""
-    text = " ".join(str(exc).split())
-    return text if text.endswith((".", "?", "!")) else text + "."
