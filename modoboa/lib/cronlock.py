@@ -22,7 +22,7 @@ import os
 import tempfile
 from contextlib import ExitStack, contextmanager
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
 
@@ -155,3 +155,45 @@ def job_lock(name, using="default"):
         for observer in run_observers:
             observers.enter_context(observer(name))
         yield
+
+
+class LockedJobCommand(BaseCommand):
+    """A management command that cron runs (see docs/cron.rst): its work,
+    ``run_job``, runs under the lock ``job_name``.
+
+    While another copy, on this node or another one, holds the lock, the
+    command does nothing, prints ``skipped(job_name)`` on stderr with
+    ``-v 2`` only, and exits 0. Otherwise ``job_done`` gets what
+    ``run_job`` returned, once the lock is released: the report, and the
+    errors that must not mark the recorded run as failed.
+
+    A command with a mode cron does not run (a worker loop, a pipe), or
+    with checks to make before the lock, overrides ``handle`` and calls
+    ``super().handle`` for the locked run.
+    """
+
+    job_name = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.job_name:
+            raise TypeError("%s: a locked job needs a job_name" % cls.__qualname__)
+
+    def handle(self, *args, **options):
+        try:
+            with job_lock(self.job_name):
+                result = self.run_job(*args, **options)
+        except AlreadyRunning:
+            if options["verbosity"] > 1:
+                self.stderr.write(skipped(self.job_name))
+            return
+        self.job_done(result, **options)
+
+    def run_job(self, *args, **options):
+        """The job's work, under its lock; what it returns goes to
+        ``job_done``.
+        """
+        raise NotImplementedError
+
+    def job_done(self, result, **options):
+        """After the lock is released: nothing by default."""

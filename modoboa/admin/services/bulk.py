@@ -360,6 +360,23 @@ def _user_values(candidate):
     return values
 
 
+def _fall_back(outcomes, fast, fallback):
+    """Create each row the batch did not (those not in ``fast``) with
+    ``fallback(index)``, in a transaction of its own; the
+    ModoboaException refusing a row is its outcome. Return ``outcomes``.
+    """
+    done = {c.index for c in fast}
+    for index in range(len(outcomes)):
+        if index in done:
+            continue
+        try:
+            with transaction.atomic():
+                fallback(index)
+        except ModoboaException as exc:
+            outcomes[index] = exc
+    return outcomes
+
+
 def _own_new_rows(acting_user, model, pks):
     """Make ``acting_user`` the owner of the new ``model`` rows ``pks``."""
     insert_rows(
@@ -510,13 +527,4 @@ def create_simple_accounts(specs, *, acting_user, fallback, on_created=None):
             if on_created is not None:
                 for candidate, account in zip(fast, accounts, strict=True):
                     on_created(candidate.index, account)
-    done = {c.index for c in fast}
-    for index in range(len(specs)):
-        if index in done:
-            continue
-        try:
-            with transaction.atomic():
-                fallback(index)
-        except ModoboaException as exc:
-            outcomes[index] = exc
-    return outcomes
+    return _fall_back(outcomes, fast, fallback)

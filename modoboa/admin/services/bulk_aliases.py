@@ -28,7 +28,7 @@ from modoboa.limits import services as limits_services
 from .. import access as admin_access
 from ..models import Alias, AliasRecipient, Domain, Mailbox
 from .aliases import _is_external, clean_recipients
-from .bulk import _log_created, _own_new_rows, _record_revision
+from .bulk import _fall_back, _log_created, _own_new_rows, _record_revision
 from .common import clean_alias_address, require_perm, split_address
 
 
@@ -266,13 +266,4 @@ def create_aliases(specs, *, acting_user, fallback):
         except IntegrityError:
             # Someone else wrote the same rows meanwhile: go row by row.
             fast = []
-    done = {c.index for c in fast}
-    for index in range(len(specs)):
-        if index in done:
-            continue
-        try:
-            with transaction.atomic():
-                fallback(index)
-        except ModoboaException as exc:
-            outcomes[index] = exc
-    return outcomes
+    return _fall_back(outcomes, fast, fallback)

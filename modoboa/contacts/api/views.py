@@ -7,14 +7,13 @@ and nothing changes.
 """
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from modoboa.lib.exceptions import ModoboaException
+from modoboa.lib.api.services import ServiceErrorsMixin, service_caller
 from modoboa.lib.exceptions import NotFound as ServiceNotFound
 
 from .. import carddav, services
@@ -24,27 +23,11 @@ from . import serializers
 TAGS = ["contacts"]
 
 
-class _Unavailable(Exception):
-    pass
-
-
-class _Conflict(Exception):
-    pass
-
-
-def _call(function, *args, **kwargs):
-    try:
-        return function(*args, **kwargs)
-    except carddav.PreconditionFailed as exc:
-        raise _Conflict(str(exc)) from exc
-    except carddav.CardDAVError as exc:
-        raise _Unavailable(str(exc)) from exc
-    except ServiceNotFound as exc:
-        raise NotFound(str(exc)) from exc
-    except ModoboaException as exc:
-        if exc.http_code == 403:
-            raise PermissionDenied(str(exc)) from exc
-        raise ValidationError({getattr(exc, "field", None) or "detail": [str(exc)]}) from exc
+_call = service_caller(
+    conflict=carddav.PreconditionFailed,
+    unavailable=carddav.CardDAVError,
+    not_found=ServiceNotFound,
+)
 
 
 class ContactPagination(PageNumberPagination):
@@ -53,20 +36,13 @@ class ContactPagination(PageNumberPagination):
     max_page_size = 1000
 
 
-class _Base(APIView):
+class _Base(ServiceErrorsMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.user.mailbox_or_none is None:
             raise PermissionDenied("Only accounts with a mailbox have an address book.")
-
-    def handle_exception(self, exc):
-        if isinstance(exc, _Unavailable):
-            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        if isinstance(exc, _Conflict):
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        return super().handle_exception(exc)
 
     def contact(self, request, pk):
         return _call(services.get_contact, request.user, pk)

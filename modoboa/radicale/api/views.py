@@ -11,14 +11,13 @@ the administrators who reach that domain.
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from modoboa.admin.models import Domain
-from modoboa.lib.exceptions import ModoboaException
+from modoboa.lib.api.services import ServiceErrorsMixin, service_caller
 
 from .. import client, services
 from . import serializers
@@ -26,19 +25,7 @@ from . import serializers
 TAGS = ["calendars"]
 
 
-class _Unavailable(Exception):
-    pass
-
-
-def _call(function, *args, **kwargs):
-    try:
-        return function(*args, **kwargs)
-    except client.RadicaleError as exc:
-        raise _Unavailable(str(exc)) from exc
-    except ModoboaException as exc:
-        if exc.http_code == 403:
-            raise PermissionDenied(str(exc)) from exc
-        raise ValidationError({getattr(exc, "field", None) or "detail": [str(exc)]}) from exc
+_call = service_caller(unavailable=client.RadicaleError)
 
 
 def _url(path):
@@ -70,13 +57,8 @@ def _admin_allowed(user):
     return services.administration_allowed(user)
 
 
-class _Base(APIView):
+class _Base(ServiceErrorsMixin, APIView):
     permission_classes = [IsAuthenticated]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, _Unavailable):
-            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        return super().handle_exception(exc)
 
     def user_calendar(self, request, pk):
         calendar = services.user_calendars_for(request.user).filter(pk=pk).first()

@@ -7,11 +7,12 @@ by the server before it replaces the stored one.
 from dataclasses import asdict
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from modoboa.lib.api.services import ServiceErrorsMixin, ServiceUnavailable
 
 from .. import rules as rules_module
 from .. import services
@@ -42,22 +43,13 @@ def _call(function, *args, field="name", **kwargs):
     except QuotaExceeded as exc:
         raise ValidationError({field: [str(exc)]}) from exc
     except SieveUnavailable as exc:
-        raise _Unavailable(str(exc)) from exc
+        raise ServiceUnavailable(str(exc)) from exc
     except SieveError as exc:
         raise ValidationError({"detail": [str(exc)]}) from exc
 
 
-class _Unavailable(Exception):
-    pass
-
-
-class _Base(APIView):
+class _Base(ServiceErrorsMixin, APIView):
     permission_classes = [IsAuthenticated]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, _Unavailable):
-            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        return super().handle_exception(exc)
 
 
 class FilterSetListView(_Base):

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from modoboa.lib.api.parsers import JSONParser
+from modoboa.lib.api.services import ServiceErrorsMixin, ServiceUnavailable
 
 from .. import folders as folder_ops
 from .. import imap, reading
@@ -26,10 +27,6 @@ from . import serializers
 
 UNAVAILABLE = OpenApiResponse(description="The IMAP server does not answer.")
 TAGS = ["webmail"]
-
-
-class _Unavailable(Exception):
-    pass
 
 
 def _mailbox_user(request):
@@ -51,7 +48,7 @@ def _run(request, operation, field="detail", mark_seen=False):
     except imap.MailboxUnavailable as exc:
         raise PermissionDenied(str(exc)) from exc
     except imap.ImapUnavailable as exc:
-        raise _Unavailable(str(exc)) from exc
+        raise ServiceUnavailable(str(exc)) from exc
     except imap.WebmailError as exc:
         raise ValidationError({field: [str(exc)]}) from exc
     finally:
@@ -60,15 +57,10 @@ def _run(request, operation, field="detail", mark_seen=False):
             folder_ops.forget_sidebar(user)
 
 
-class _Base(APIView):
+class _Base(ServiceErrorsMixin, APIView):
     permission_classes = [IsAuthenticated]
     # Bodies are JSON, as everywhere in the API.
     parser_classes = [JSONParser]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, _Unavailable):
-            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        return super().handle_exception(exc)
 
     def valid(self, serializer_class):
         serializer = serializer_class(data=self.request.data)

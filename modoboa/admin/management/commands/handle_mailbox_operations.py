@@ -4,17 +4,18 @@ Meant to run every minute, as root or as the mailboxes owner (see the
 Dovecot page of the documentation).
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError
 
 from modoboa.admin import mailbox_operations_runner as runner
-from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+from modoboa.lib.cronlock import LockedJobCommand
+from modoboa.lib.management import sentence
 
 JOB = "handle_mailbox_operations"
 NOTHING = " No operation was carried out."
 
 
-class Command(BaseCommand):
+class Command(LockedJobCommand):
     help = "Carry out the queued renames and removals of mailboxes on the file system."
 
     def add_arguments(self, parser):
@@ -24,18 +25,12 @@ class Command(BaseCommand):
             help="Lock file preventing two runs at once (default: %s)" % runner.DEFAULT_PIDFILE,
         )
 
-    def handle(self, *args, **options):
-        # The lock in the database: two nodes sharing the database and the
-        # mail store never work on the same queue at once (the pid file
-        # only covers this machine). The lock records the run.
-        try:
-            with job_lock(JOB):
-                self._run(options)
-        except AlreadyRunning:
-            if options["verbosity"] >= 2:
-                self.stderr.write(skipped(JOB))
+    # The lock in the database: two nodes sharing the database and the
+    # mail store never work on the same queue at once (the pid file only
+    # covers this machine). The lock records the run.
+    job_name = JOB
 
-    def _run(self, options):
+    def run_job(self, *args, **options):
         def progress(message):
             if options["verbosity"] >= 2:
                 self.stdout.write(message)
@@ -47,9 +42,9 @@ class Command(BaseCommand):
                 self.stdout.write("%s; nothing done." % exc)
             return
         except runner.OperationsError as exc:
-            raise CommandError(_sentence(exc) + NOTHING) from None
+            raise CommandError(sentence(exc) + NOTHING) from None
         except DatabaseError as exc:
-            message = _sentence("Cannot reach the database: %s" % exc)
+            message = sentence("Cannot reach the database: %s" % exc)
             raise CommandError(message + NOTHING) from None
         if outcome is None:
             if options["verbosity"] >= 2:
@@ -62,9 +57,3 @@ class Command(BaseCommand):
                 "%d operation(s) failed and will be retried (see the admin log)"
                 % len(outcome.failed)
             )
-
-
-def _sentence(exc):
-    """The error as a sentence (one full stop, never two)."""
-    text = " ".join(str(exc).split())
-    return text if text.endswith((".", "?", "!")) else text + "."

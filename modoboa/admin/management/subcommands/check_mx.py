@@ -2,9 +2,9 @@
 hosted domains (meant to run every 30 minutes from cron).
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+from modoboa.lib.cronlock import LockedJobCommand
 
 from ... import mx_checks
 
@@ -16,8 +16,12 @@ def positive_number(value):
     return number
 
 
-class Command(BaseCommand):
+JOB = "check_mx"
+
+
+class Command(LockedJobCommand):
     help = "Check the MX records of the hosted domains and their DNSBL listings"
+    job_name = JOB
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -58,20 +62,19 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["ttl"] < 0:
             raise CommandError("--ttl must be positive")
-        try:
-            with job_lock("check_mx"):
-                reports = mx_checks.run(
-                    domains=options["domain"],
-                    dnsbl=not options["no_dnsbl"],
-                    emails=options["email"],
-                    skip_admin_emails=options["skip_admin_emails"],
-                    timeout=options["timeout"],
-                    ttl=options["ttl"],
-                )
-        except AlreadyRunning:
-            if options["verbosity"] > 1:
-                self.stderr.write(skipped("check_mx"))
-            return
+        super().handle(*args, **options)
+
+    def run_job(self, *args, **options):
+        return mx_checks.run(
+            domains=options["domain"],
+            dnsbl=not options["no_dnsbl"],
+            emails=options["email"],
+            skip_admin_emails=options["skip_admin_emails"],
+            timeout=options["timeout"],
+            ttl=options["ttl"],
+        )
+
+    def job_done(self, reports, **options):
         for report in reports:
             for line in report.mx_problems + report.new_listings + report.errors:
                 self.stdout.write("%s: %s" % (report.domain.name, line))

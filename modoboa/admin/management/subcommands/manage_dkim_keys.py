@@ -4,31 +4,26 @@ Meant to run every minute from the crontab of the user OpenDKIM runs as
 (the keys belong to the user who makes them).
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DatabaseError
 
 from modoboa.admin import dkim
-from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+from modoboa.lib.cronlock import LockedJobCommand
+from modoboa.lib.management import sentence
 
 JOB = "manage_dkim_keys"
 NOTHING = " No key was generated."
 
 
-class Command(BaseCommand):
+class Command(LockedJobCommand):
     help = "Generate the DKIM keys of the domains that have DKIM enabled and no key yet."
 
-    def handle(self, *args, **options):
-        # The lock in the database: two nodes never make a key for the same
-        # domain at once (the storage directory's lock only covers this
-        # machine). The lock records the run.
-        try:
-            with job_lock(JOB):
-                self._run(options)
-        except AlreadyRunning:
-            if options["verbosity"] >= 2:
-                self.stderr.write(skipped(JOB))
+    # The lock in the database: two nodes never make a key for the same
+    # domain at once (the storage directory's lock only covers this
+    # machine). The lock records the run.
+    job_name = JOB
 
-    def _run(self, options):
+    def run_job(self, *args, **options):
         verbose = options["verbosity"] >= 1
 
         def progress(message):
@@ -42,9 +37,9 @@ class Command(BaseCommand):
                 self.stdout.write("%s; nothing done." % exc)
             return
         except dkim.DKIMError as exc:
-            raise CommandError(_sentence(exc) + NOTHING) from None
+            raise CommandError(sentence(exc) + NOTHING) from None
         except DatabaseError as exc:
-            message = _sentence("Cannot reach the database: %s" % exc)
+            message = sentence("Cannot reach the database: %s" % exc)
             raise CommandError(message + NOTHING) from None
         for name, message in errors:
             self.stderr.write("%s: %s" % (name, message))
@@ -52,9 +47,3 @@ class Command(BaseCommand):
             self.stdout.write("%d DKIM key(s) generated" % len(done))
         if errors:
             raise CommandError("%d domain(s) got no key" % len(errors))
-
-
-def _sentence(exc):
-    """The error as a sentence (one full stop, never two)."""
-    text = " ".join(str(exc).split())
-    return text if text.endswith((".", "?", "!")) else text + "."

@@ -2,18 +2,19 @@
 
 import time
 
-from django.core.management.base import BaseCommand
-
-from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+from modoboa.lib.cronlock import LockedJobCommand
 
 from ...services import import_jobs
 
+JOB = "run_import_jobs"
 
-class Command(BaseCommand):
+
+class Command(LockedJobCommand):
     help = (
         "Run the CSV imports queued from the console or the API (files larger than "
         "MODOBOA_IMPORT_SYNC_LINES lines), one after the other"
     )
+    job_name = JOB
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -26,17 +27,12 @@ class Command(BaseCommand):
             "--interval", type=float, default=5.0, help="Seconds between looks with --loop"
         )
 
-    def handle(self, *args, **options):
-        try:
-            with job_lock("run_import_jobs"):
-                import_jobs.requeue_interrupted()
-                while True:
-                    count = import_jobs.run_pending()
-                    if count:
-                        self.stdout.write("%d import job(s) run" % count)
-                    if not options["loop"]:
-                        return
-                    time.sleep(max(options["interval"], 0.1))
-        except AlreadyRunning:
-            if options["verbosity"] > 1:
-                self.stderr.write(skipped("run_import_jobs"))
+    def run_job(self, *args, **options):
+        import_jobs.requeue_interrupted()
+        while True:
+            count = import_jobs.run_pending()
+            if count:
+                self.stdout.write("%d import job(s) run" % count)
+            if not options["loop"]:
+                return
+            time.sleep(max(options["interval"], 0.1))

@@ -1,23 +1,20 @@
 """``manage.py qcleanup``: daily clean-up of Amavis' quarantine tables."""
 
-from django.core.management.base import BaseCommand
-
-from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+from modoboa.lib.cronlock import LockedJobCommand
 
 from ...services import jobs
 
+JOB = "qcleanup"
 
-class Command(BaseCommand):
+
+class Command(LockedJobCommand):
     help = "Remove deleted, expired and orphan rows from Amavis' quarantine"
+    job_name = JOB
 
-    def handle(self, *args, **options):
-        try:
-            with job_lock("qcleanup"):
-                counts = jobs.cleanup()
-        except AlreadyRunning:
-            if options["verbosity"] > 1:
-                self.stderr.write(skipped("qcleanup"))
-            return
+    def run_job(self, *args, **options):
+        return jobs.cleanup()
+
+    def job_done(self, counts, **options):
         if options["verbosity"] > 1:
             self.stdout.write(
                 "%(deleted)d deleted and %(expired)d expired message(s), %(orphans)d orphan "

@@ -2,24 +2,25 @@
 recipient completion knows the contacts a phone added (cron job).
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from modoboa.contacts import carddav, services
 from modoboa.contacts.models import AddressBook
-from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+from modoboa.lib.cronlock import LockedJobCommand
+
+JOB = "sync_contacts"
 
 
-class Command(BaseCommand):
+class Command(LockedJobCommand):
     help = "Synchronise the address books with the Radicale server."
+    job_name = JOB
 
-    def handle(self, *args, **options):
-        try:
-            with job_lock("sync_contacts"):
-                failures = self.sync_all(options["verbosity"])
-        except AlreadyRunning:
-            if options["verbosity"] > 1:
-                self.stderr.write(skipped("sync_contacts"))
-            return
+    def run_job(self, *args, **options):
+        return self.sync_all(options["verbosity"])
+
+    def job_done(self, failures, **options):
+        # After the lock: a book the server refused does not mark the run
+        # failed (the others were read).
         if failures:
             raise CommandError("%d address books could not be synchronised" % failures)
 

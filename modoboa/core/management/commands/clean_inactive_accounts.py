@@ -4,12 +4,11 @@ that have not logged in for ``inactive_account_threshold`` days.
 
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from modoboa.core.models import User
-from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+from modoboa.lib.cronlock import LockedJobCommand
 from modoboa.lib.exceptions import ModoboaException
 from modoboa.parameters import tools as param_tools
 
@@ -60,8 +59,12 @@ def delete_accounts(accounts):
     return _apply(accounts, lambda a: services.delete_account(a, acting_user=None))
 
 
-class Command(BaseCommand):
+JOB = "clean_inactive_accounts"
+
+
+class Command(LockedJobCommand):
     help = "Disable or delete the accounts that have been inactive for too long"
+    job_name = JOB
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -75,15 +78,7 @@ class Command(BaseCommand):
             "--verbose", action="store_true", default=False, help="List the accounts"
         )
 
-    def handle(self, *args, **options):
-        try:
-            with job_lock("clean_inactive_accounts"):
-                self._run(options)
-        except AlreadyRunning:
-            if options["verbosity"] > 1:
-                self.stderr.write(skipped("clean_inactive_accounts"))
-
-    def _run(self, options):
+    def run_job(self, *args, **options):
         accounts = list(inactive_accounts())
         verbose = options["verbose"] or options["dry_run"] or options["verbosity"] > 1
         if not accounts:

@@ -4,11 +4,10 @@
 
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from modoboa.core.models import Log
-from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+from modoboa.lib.cronlock import LockedJobCommand
 from modoboa.parameters import tools as param_tools
 
 
@@ -23,8 +22,14 @@ def clean_logs(max_age_days=None):
     return deleted
 
 
-class Command(BaseCommand):
+JOB = "cleanlogs"
+
+
+class Command(LockedJobCommand):
     help = "Delete the log lines older than the 'log_maximum_age' parameter"
+    # A plain DELETE: two copies at once would delete the same rows,
+    # harmlessly; the lock checks that the database answers.
+    job_name = JOB
 
     def add_arguments(self, parser):
         parser.add_argument("--debug", action="store_true", default=False, help="Print details")
@@ -32,15 +37,9 @@ class Command(BaseCommand):
             "--verbose", action="store_true", default=False, help="Print what was deleted"
         )
 
-    def handle(self, *args, **options):
-        # A plain DELETE: two copies at once would delete the same rows,
-        # harmlessly; the lock checks that the database answers.
-        try:
-            with job_lock("cleanlogs"):
-                deleted = clean_logs()
-        except AlreadyRunning:
-            if options["verbosity"] > 1:
-                self.stderr.write(skipped("cleanlogs"))
-            return
+    def run_job(self, *args, **options):
+        return clean_logs()
+
+    def job_done(self, deleted, **options):
         if options["verbose"] or options["debug"] or options["verbosity"] > 1:
             self.stdout.write("%d log line(s) deleted" % deleted)

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from modoboa.core import postfix_maps
+from modoboa.lib.management import sentence
 
 
 class Command(BaseCommand):
@@ -64,7 +65,7 @@ class Command(BaseCommand):
                 progress=progress,
             )
         except postfix_maps.PostfixMapError as exc:
-            raise CommandError(_sentence(exc) + " No file was written.") from None
+            raise CommandError(sentence(exc) + " No file was written.") from None
         for filename, reason in outcome.skipped:
             self.stderr.write(
                 "%s: %s, left alone (use --force-overwrite to replace it)" % (filename, reason)
@@ -93,9 +94,3 @@ def _command_line(options):
     if options["force_overwrite"]:
         parts.append("--force-overwrite")
     return " ".join(parts)
-
-
-def _sentence(exc):
-    """The error as a sentence (one full stop, never two)."""
-    text = " ".join(str(exc).split())
-    return text if text.endswith((".", "?", "!")) else text + "."

@@ -14,11 +14,11 @@ import logging
 import os
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from modoboa.dmarc import imap, parser
 from modoboa.dmarc.services import ImportOutcome, import_mail
-from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+from modoboa.lib.cronlock import LockedJobCommand
 
 logger = logging.getLogger("modoboa.dmarc")
 
@@ -73,12 +73,15 @@ def quiet_streams():
                 pass
 
 
-class Command(BaseCommand):
+class Command(LockedJobCommand):
     help = (
         "Import DMARC aggregate reports from a mail on stdin (--pipe) or an IMAP folder (--imap)."
     )
     # A Postfix pipe must not fail on a configuration warning.
     requires_system_checks = []
+    # With --imap: two nodes reading the same folder never import a report
+    # twice. A mail on stdin (--pipe) is imported without the lock.
+    job_name = JOB
 
     def add_arguments(self, parser):
         source = parser.add_mutually_exclusive_group(required=True)
@@ -137,14 +140,13 @@ class Command(BaseCommand):
                 user=user,
                 password=password,
             )
-            # Two nodes reading the same folder never import a report twice.
-            with job_lock(JOB):
-                outcome = imap.run(config)
-        except AlreadyRunning:
-            if options["verbosity"] > 1:
-                self.stderr.write(skipped(JOB))
-            return
+            super().handle(*args, imap_settings=config, **options)
         except imap.ImapError as exc:
             raise CommandError(str(exc)) from None
+
+    def run_job(self, *args, imap_settings, **options):
+        return imap.run(imap_settings)
+
+    def job_done(self, outcome, **options):
         if options["verbosity"] > 0:
             self.report(outcome)

@@ -5,15 +5,20 @@ without ``--once`` it stays and looks for new jobs every ``--interval``
 seconds (a long-running worker, e.g. a systemd service).
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+from modoboa.lib.cronlock import LockedJobCommand
 
 from ... import runner
 
+JOB = "run_imap_migrations"
 
-class Command(BaseCommand):
+
+class Command(LockedJobCommand):
     help = "Copy the mailboxes of the pending IMAP migration jobs"
+    # The lock is taken with --once (cron's mode); the worker mode runs
+    # without it.
+    job_name = JOB
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Run the pending jobs, then exit")
@@ -36,20 +41,21 @@ class Command(BaseCommand):
             raise CommandError("--jobs: between 1 and 32")
         if options["interval"] < 1:
             raise CommandError("--interval: at least 1 second")
-        log = self.stdout.write if options["verbosity"] > 1 else (lambda message: None)
         if options["once"]:
             # A job is claimed by one UPDATE only one process wins; the lock
             # also keeps two nodes' crons from splitting the parallelism
             # limit between them.
-            try:
-                with job_lock("run_imap_migrations"):
-                    outcome = runner.run_pending(jobs, log=log)
-            except AlreadyRunning:
-                if options["verbosity"] > 1:
-                    self.stderr.write(skipped("run_imap_migrations"))
-                return
-            if options["verbosity"]:
-                summary = ", ".join("%s: %d" % item for item in sorted(outcome.items()))
-                self.stdout.write("Jobs run: %s" % (summary or "none"))
+            super().handle(*args, **options)
             return
-        runner.work_forever(jobs, options["interval"], log=log)
+        runner.work_forever(jobs, options["interval"], log=self.log(options))
+
+    def log(self, options):
+        return self.stdout.write if options["verbosity"] > 1 else (lambda message: None)
+
+    def run_job(self, *args, **options):
+        return runner.run_pending(options["jobs"], log=self.log(options))
+
+    def job_done(self, outcome, **options):
+        if options["verbosity"]:
+            summary = ", ".join("%s: %d" % item for item in sorted(outcome.items()))
+            self.stdout.write("Jobs run: %s" % (summary or "none"))

@@ -3,15 +3,18 @@ and message log), then forget the message log rows older than the
 retention parameter.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+from modoboa.lib.cronlock import LockedJobCommand
 
 from ... import app_settings, logparser
 
+JOB = "logparser"
 
-class Command(BaseCommand):
+
+class Command(LockedJobCommand):
     help = "Read the mail log and update the statistics and the message log"
+    job_name = JOB
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -22,17 +25,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        path = options["logfile"] or app_settings.parameter("logfile")
+        # The parameter is read before the lock is taken.
+        options["logfile"] = options["logfile"] or app_settings.parameter("logfile")
         try:
-            with job_lock("logparser"):
-                report = logparser.parse_log(path)
-                logparser.purge(int(app_settings.parameter("message_log_retention")))
-        except AlreadyRunning:
-            if options["verbosity"] > 1:
-                self.stderr.write(skipped("logparser"))
-            return
+            super().handle(*args, **options)
         except logparser.LogFileError as exc:
             raise CommandError(str(exc)) from None
+
+    def run_job(self, *args, **options):
+        report = logparser.parse_log(options["logfile"])
+        logparser.purge(int(app_settings.parameter("message_log_retention")))
+        return report
+
+    def job_done(self, report, **options):
         if options["verbose"] or options["verbosity"] > 1:
             for note in report.notes:
                 self.stdout.write(note)

@@ -1,14 +1,15 @@
 """``manage.py update_statistics``: count the accounts created per hour."""
 
-from django.core.management.base import BaseCommand
-
-from modoboa.lib.cronlock import AlreadyRunning, job_lock, skipped
+from modoboa.lib.cronlock import LockedJobCommand
 
 from ... import services
 
+JOB = "update_statistics"
 
-class Command(BaseCommand):
+
+class Command(LockedJobCommand):
     help = "Update the account creation statistics"
+    job_name = JOB
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -18,13 +19,9 @@ class Command(BaseCommand):
             help="Count every account again, not only the last two days' ones",
         )
 
-    def handle(self, *args, **options):
-        try:
-            with job_lock("update_statistics"):
-                hours = services.update_account_statistics(rebuild=options["rebuild"])
-        except AlreadyRunning:
-            if options["verbosity"] > 1:
-                self.stderr.write(skipped("update_statistics"))
-            return
+    def run_job(self, *args, **options):
+        return services.update_account_statistics(rebuild=options["rebuild"])
+
+    def job_done(self, hours, **options):
         if options["verbosity"] > 1:
             self.stdout.write("%d hour(s) updated" % hours)
