@@ -65,6 +65,34 @@ def test_the_list_pages_sorts_and_searches_on_the_server(user_client, webmail_us
     assert "No message matches this search." in page(user_client, q="nothing-like-this")
 
 
+def test_searches_find_any_part_of_a_word_as_imap_defines(user_client, mailbox):
+    # IMAP's SEARCH matches substrings: a full-text index answering by whole
+    # words (Dovecot's fts-lucene, fts-xapian) would find none of these.
+    mailbox.deliver(
+        make_message(
+            "Quarterly Überraschung",
+            sender="Zoë Example <zoe.example@outside.test>",
+            body="the invoice number INV2026-0042 is attached\n",
+        )
+    )
+    mailbox.deliver(make_message("Other", body="nothing to see\n"))
+    assert subjects_shown(page(user_client, q="uarter", **{"in": "subject"})) == [
+        "Quarterly Überraschung"
+    ]
+    assert subjects_shown(page(user_client, q="berrasch", **{"in": "subject"})) == [
+        "Quarterly Überraschung"
+    ]
+    assert subjects_shown(page(user_client, q="oe.exa", **{"in": "from"})) == [
+        "Quarterly Überraschung"
+    ]
+    assert subjects_shown(page(user_client, q="2026-00", **{"in": "body"})) == [
+        "Quarterly Überraschung"
+    ]
+    # The form's default, the sender or the subject.
+    assert subjects_shown(page(user_client, q="xample")) == ["Quarterly Überraschung"]
+    assert subjects_shown(page(user_client, q="2026-00", **{"in": "subject"})) == []
+
+
 def test_search_terms_and_folder_names_cannot_inject_imap_commands(user_client, mailbox):
     mailbox.create("Keep")
     hostile = [
