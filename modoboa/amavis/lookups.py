@@ -1,6 +1,9 @@
 """SQL helpers over Amavis' octet columns."""
 
-from django.db.models import CharField, Func
+import re
+
+from django.db.models import CharField, F, Func
+from django.db.models.lookups import IContains
 
 
 class OctetsAsText(Func):
@@ -33,3 +36,63 @@ class OctetsAsText(Func):
 def reversed_domain(name):
     """``example.com`` as Amavis stores it in ``maddr.domain``: ``com.example``."""
     return ".".join(reversed(name.lower().strip(".").split(".")))
+
+
+class CaselessContains(IContains):
+    """``lhs`` contains ``rhs`` whatever the case, on Amavis' schemas too.
+
+    Django's ``icontains`` relies on the column's collation on MySQL and
+    MariaDB, and Amavis' ``README.sql-mysql`` declares ``msgs.subject`` and
+    ``msgs.from_addr`` ``utf8mb4_bin`` (``maddr.email`` ``varbinary``): the
+    comparison is made in ``utf8mb4_general_ci`` explicitly there (the
+    collation Django's own tables get by default, so the same cost). SQLite's
+    ``LIKE`` folds ASCII letters only: a search with other letters
+    (``équipe``) goes through Django's Python ``REGEXP`` instead. PostgreSQL
+    keeps Django's ``UPPER(column::text) LIKE UPPER(...)``, the expression
+    of the trigram indexes (:mod:`.schema`).
+    """
+
+    prepare_rhs = False
+
+    def __init__(self, lhs, rhs):
+        if isinstance(lhs, str):
+            lhs = F(lhs)
+        super().__init__(lhs, rhs)
+
+    def as_mysql(self, compiler, connection):
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        rhs_sql, rhs_params = self.process_rhs(compiler, connection)
+        return (
+            "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_general_ci LIKE %s" % (lhs_sql, rhs_sql),
+            (*lhs_params, *rhs_params),
+        )
+
+    def as_sqlite(self, compiler, connection):
+        if str(self.rhs).isascii():
+            return self.as_sql(compiler, connection)
+        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
+        return "%s REGEXP %%s" % lhs_sql, (*lhs_params, "(?i)" + re.escape(str(self.rhs)))
+
+
+def bytea_escaped(text):
+    """``text`` as PostgreSQL's ``encode(bytea, 'escape')`` writes its UTF-8
+    octets, so a search finds non-ASCII addresses in :class:`OctetsAsText`.
+    """
+    result = []
+    for octet in text.encode("utf-8"):
+        if octet == 0x5C:
+            result.append("\\\\")
+        elif octet >= 0x80 or octet == 0:
+            result.append("\\%03o" % octet)
+        else:
+            result.append(chr(octet))
+    return "".join(result)
+
+
+def address_contains(search, connection):
+    """A condition over ``maddr`` (annotated with ``email_text``, an
+    :class:`OctetsAsText`) for addresses containing ``search``.
+    """
+    if connection.vendor == "postgresql":
+        search = bytea_escaped(search)
+    return CaselessContains("email_text", search)

@@ -23,7 +23,7 @@ from modoboa.lib.exceptions import BadRequest, NotFound, PermDeniedException
 
 from .. import app_settings, constants
 from ..dbrouter import amavis_alias
-from ..lookups import OctetsAsText, reversed_domain
+from ..lookups import CaselessContains, OctetsAsText, address_contains, reversed_domain
 from ..models import Maddr, Msgrcpt, Msgs, Quarantine
 from ..pdp import PDPClient
 
@@ -184,7 +184,7 @@ def list_rows(user, *, content=None, search=None, search_in="all", pending_only=
 def _matching_addresses(search):
     return (
         Maddr.objects.annotate(email_text=OctetsAsText("email"))
-        .filter(email_text__icontains=search)
+        .filter(address_contains(search, connections[amavis_alias()]))
         .values("id")
     )
 
@@ -207,7 +207,7 @@ def search_candidates(search, search_in, visible=None, limit=None):
     text = Q()
     for criterion, column in (("from", "from_addr"), ("subject", "subject")):
         if search_in in (criterion, "all"):
-            text |= Q(**{"%s%s__icontains" % (prefix, column): search})
+            text |= Q(CaselessContains(prefix + column, search))
     if text:
         if visible is None:
             messages = Msgs.objects.filter(text)
@@ -250,8 +250,8 @@ def search_condition(search, search_in, visible=None):
     # The condition on the row itself (a message to several recipients
     # matches "to" on the matching recipient's row only).
     row_conditions = {
-        "from": Q(mail__from_addr__icontains=search),
-        "subject": Q(mail__subject__icontains=search),
+        "from": Q(CaselessContains("mail__from_addr", search)),
+        "subject": Q(CaselessContains("mail__subject", search)),
         "to": Q(rid__in=addresses),
     }
     row_condition = row_conditions.get(search_in) or (
@@ -271,7 +271,7 @@ def search_condition(search, search_in, visible=None):
         # date index.
         own_recipient = (
             Maddr.objects.annotate(email_text=OctetsAsText("email"))
-            .filter(id=OuterRef("rid"), email_text__icontains=search)
+            .filter(address_contains(search, connections[amavis_alias()]), id=OuterRef("rid"))
             .values("id")
         )
         return row_conditions["from"] | row_conditions["subject"] | Q(Exists(own_recipient))
