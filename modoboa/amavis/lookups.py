@@ -3,7 +3,7 @@
 import re
 
 from django.db.models import CharField, F, Func
-from django.db.models.lookups import IContains
+from django.db.models.lookups import IContains, IEndsWith, IExact, IStartsWith
 
 
 class OctetsAsText(Func):
@@ -38,21 +38,22 @@ def reversed_domain(name):
     return ".".join(reversed(name.lower().strip(".").split(".")))
 
 
-class CaselessContains(IContains):
-    """``lhs`` contains ``rhs`` whatever the case, on Amavis' schemas too.
+class Caseless:
+    """A case-insensitive lookup that holds on Amavis' schemas too.
 
-    Django's ``icontains`` relies on the column's collation on MySQL and
+    Django's ``i*`` lookups rely on the column's collation on MySQL and
     MariaDB, and Amavis' ``README.sql-mysql`` declares ``msgs.subject`` and
     ``msgs.from_addr`` ``utf8mb4_bin`` (``maddr.email`` ``varbinary``): the
     comparison is made in ``utf8mb4_general_ci`` explicitly there (the
     collation Django's own tables get by default, so the same cost). SQLite's
-    ``LIKE`` folds ASCII letters only: a search with other letters
+    ``LIKE`` folds ASCII letters only: a text with other letters
     (``équipe``) goes through Django's Python ``REGEXP`` instead. PostgreSQL
     keeps Django's ``UPPER(column::text) LIKE UPPER(...)``, the expression
     of the trigram indexes (:mod:`.schema`).
     """
 
     prepare_rhs = False
+    regex = "%s"
 
     def __init__(self, lhs, rhs):
         if isinstance(lhs, str):
@@ -62,8 +63,9 @@ class CaselessContains(IContains):
     def as_mysql(self, compiler, connection):
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
         rhs_sql, rhs_params = self.process_rhs(compiler, connection)
+        rhs_sql = self.get_rhs_op(connection, rhs_sql)
         return (
-            "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_general_ci LIKE %s" % (lhs_sql, rhs_sql),
+            "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_general_ci %s" % (lhs_sql, rhs_sql),
             (*lhs_params, *rhs_params),
         )
 
@@ -71,7 +73,37 @@ class CaselessContains(IContains):
         if str(self.rhs).isascii():
             return self.as_sql(compiler, connection)
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
-        return "%s REGEXP %%s" % lhs_sql, (*lhs_params, "(?i)" + re.escape(str(self.rhs)))
+        pattern = "(?i)" + self.regex % re.escape(str(self.rhs))
+        return "%s REGEXP %%s" % lhs_sql, (*lhs_params, pattern)
+
+
+class CaselessContains(Caseless, IContains):
+    """``lhs`` contains ``rhs``, whatever the case."""
+
+
+class CaselessExact(Caseless, IExact):
+    """``lhs`` is ``rhs``, whatever the case."""
+
+    regex = r"\A%s\Z"
+
+
+class CaselessStartsWith(Caseless, IStartsWith):
+    """``lhs`` starts with ``rhs``, whatever the case."""
+
+    regex = r"\A%s"
+
+
+class CaselessEndsWith(Caseless, IEndsWith):
+    """``lhs`` ends with ``rhs``, whatever the case."""
+
+    regex = r"%s\Z"
+
+
+def octets_text(text, connection):
+    """``text`` as :class:`OctetsAsText` shows it on ``connection``."""
+    if connection.vendor == "postgresql":
+        return bytea_escaped(text)
+    return text
 
 
 def bytea_escaped(text):
@@ -93,6 +125,4 @@ def address_contains(search, connection):
     """A condition over ``maddr`` (annotated with ``email_text``, an
     :class:`OctetsAsText`) for addresses containing ``search``.
     """
-    if connection.vendor == "postgresql":
-        search = bytea_escaped(search)
-    return CaselessContains("email_text", search)
+    return CaselessContains("email_text", octets_text(search, connection))

@@ -23,7 +23,16 @@ from modoboa.lib.exceptions import BadRequest, NotFound, PermDeniedException
 
 from .. import app_settings, constants
 from ..dbrouter import amavis_alias
-from ..lookups import CaselessContains, OctetsAsText, address_contains, reversed_domain
+from ..lookups import (
+    CaselessContains,
+    CaselessEndsWith,
+    CaselessExact,
+    CaselessStartsWith,
+    OctetsAsText,
+    address_contains,
+    octets_text,
+    reversed_domain,
+)
 from ..models import Maddr, Msgrcpt, Msgs, Quarantine
 from ..pdp import PDPClient
 
@@ -129,16 +138,20 @@ def recipient_filter(user):
     addresses = user_addresses(user)
     if not addresses:
         return Q(pk__in=[])
-    condition = Q(email__in=addresses)
+    # Amavis lowercases the addresses it stores unless told the local
+    # parts are case-sensitive ($localpart_is_case_sensitive): a user's
+    # mail is found whatever their case.
+    connection = connections[amavis_alias()]
     delimiter = app_settings.get("recipient_delimiter") or ""
-    if delimiter:
-        for address in addresses:
-            local, domain = address.rsplit("@", 1)
-            condition |= Q(
-                domain=reversed_domain(domain),
-                email_text__startswith="%s%s" % (local, delimiter),
-                email_text__endswith="@%s" % domain,
-            )
+    condition = Q(pk__in=[])
+    for address in addresses:
+        local, domain = address.rsplit("@", 1)
+        same = Q(CaselessExact("email_text", octets_text(address, connection)))
+        if delimiter:
+            same |= Q(
+                CaselessStartsWith("email_text", octets_text(local + delimiter, connection))
+            ) & Q(CaselessEndsWith("email_text", octets_text("@" + domain, connection)))
+        condition |= Q(domain=reversed_domain(domain)) & same
     addresses_ids = (
         Maddr.objects.annotate(email_text=OctetsAsText("email")).filter(condition).values("id")
     )

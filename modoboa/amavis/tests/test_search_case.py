@@ -155,3 +155,27 @@ def test_search_ignores_case_on_amavis_own_tables(
     check_searches(
         client, api, superadmin, domain_admin, mixed_case, django_assert_max_num_queries
     )
+
+
+@pytest.mark.django_db
+def test_simple_user_sees_its_mail_whatever_the_case_of_the_address(
+    client, api, simple_user, domain
+):
+    """Amavis keeps the case of local parts with $localpart_is_case_sensitive."""
+    seen = {
+        quarantine_message("s@evil.com", ["User@test.com"]),
+        quarantine_message("s@evil.com", ["USER+News@test.com"]),
+        quarantine_message("s@evil.com", ["user@test.com"]),
+    }
+    unseen = {
+        quarantine_message("s@evil.com", ["Userx@test.com"]),
+        quarantine_message("s@evil.com", ["User+x@test2.com"]),
+    }
+    assert {row.mail_id for row in quarantine.list_rows(simple_user)} == seen
+    client.force_login(simple_user)
+    html = client.get(reverse("amavis:index")).content.decode()
+    assert all(mail in html for mail in seen) and not any(mail in html for mail in unseen)
+    response = api(simple_user).get("/api/v1/quarantine/")
+    assert {row["mail_id"] for row in response.body["results"]} == seen
+    rows = quarantine.list_rows(simple_user, search="USER+NEWS", search_in="to")
+    assert [row.rid.email for row in rows] == ["USER+News@test.com"]
