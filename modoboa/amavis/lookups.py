@@ -44,8 +44,9 @@ class Caseless:
     Django's ``i*`` lookups rely on the column's collation on MySQL and
     MariaDB, and Amavis' ``README.sql-mysql`` declares ``msgs.subject`` and
     ``msgs.from_addr`` ``utf8mb4_bin`` (``maddr.email`` ``varbinary``): the
-    comparison is made in ``utf8mb4_general_ci`` explicitly there (the
-    collation Django's own tables get by default, so the same cost). SQLite's
+    comparison is made in ``utf8mb4_unicode_ci`` explicitly there (the
+    collation docs/amavis.rst and the test servers give Modoboa's tables,
+    so the same results and cost as on them). SQLite's
     ``LIKE`` folds ASCII letters only: a text with other letters
     (``équipe``) goes through Django's Python ``REGEXP`` instead. PostgreSQL
     keeps Django's ``UPPER(column::text) LIKE UPPER(...)``, the expression
@@ -65,7 +66,7 @@ class Caseless:
         rhs_sql, rhs_params = self.process_rhs(compiler, connection)
         rhs_sql = self.get_rhs_op(connection, rhs_sql)
         return (
-            "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_general_ci %s" % (lhs_sql, rhs_sql),
+            "CONVERT(%s USING utf8mb4) COLLATE utf8mb4_unicode_ci %s" % (lhs_sql, rhs_sql),
             (*lhs_params, *rhs_params),
         )
 

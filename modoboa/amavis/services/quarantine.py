@@ -311,6 +311,20 @@ def pending_requests_count(user):
     return visible_rows(user).filter(rs=constants.RS_PENDING).count()
 
 
+def recipient_is(rcpt):
+    """A condition over ``msgrcpt``: its recipient is ``rcpt``, whatever the
+    case (a notification's link may not write it as Amavis stored it).
+    """
+    connection = connections[amavis_alias()]
+    return Q(
+        Exists(
+            Maddr.objects.annotate(email_text=OctetsAsText("email")).filter(
+                CaselessExact("email_text", octets_text(rcpt, connection)), id=OuterRef("rid")
+            )
+        )
+    )
+
+
 def get_rows(user, mail_id, rcpt=None):
     """``user``'s rows of message ``mail_id`` (one per visible recipient);
     NotFound when it sees none, whoever holds the message.
@@ -319,7 +333,7 @@ def get_rows(user, mail_id, rcpt=None):
         raise NotFound(_("Message not found"))
     rows = visible_rows(user).filter(mail_id=mail_id).select_related("mail", "mail__sid", "rid")
     if rcpt:
-        rows = rows.annotate(rcpt_text=OctetsAsText("rid__email")).filter(rcpt_text=rcpt)
+        rows = rows.filter(recipient_is(rcpt))
     rows = list(rows)
     if not rows:
         raise NotFound(_("Message not found"))
@@ -411,7 +425,7 @@ def self_service_rows(mail_id, secret_id, rcpt=None):
         .select_related("mail", "mail__sid", "rid")
     )
     if rcpt:
-        rows = rows.annotate(rcpt_text=OctetsAsText("rid__email")).filter(rcpt_text=rcpt)
+        rows = rows.filter(recipient_is(rcpt))
     rows = list(rows)
     if not rows:
         raise NotFound(_("Message not found"))

@@ -179,3 +179,39 @@ def test_simple_user_sees_its_mail_whatever_the_case_of_the_address(
     assert {row["mail_id"] for row in response.body["results"]} == seen
     rows = quarantine.list_rows(simple_user, search="USER+NEWS", search_in="to")
     assert [row.rid.email for row in rows] == ["USER+News@test.com"]
+
+
+@pytest.mark.django_db
+def test_self_service_link_finds_its_recipient_whatever_the_case(client, domain):
+    from modoboa.amavis import constants
+    from modoboa.amavis.models import Msgrcpt, Msgs
+    from modoboa.parameters import tools as param_tools
+
+    param_tools.set_global_parameter("self_service", True, app="modoboa_amavis")
+    mail = quarantine_message("s@evil.com", ["user@test.com"], body="Hello there")
+    secret = Msgs.objects.get(mail_id=mail).secret_id
+    url = reverse("amavis:self_service", args=[mail])
+    page = client.get(url, {"secret_id": secret, "rcpt": "User@Test.com"})
+    assert page.status_code == 200 and "Hello there" in page.content.decode()
+    assert client.get(url, {"secret_id": secret, "rcpt": "other@test.com"}).status_code == 404
+    client.post(url, {"secret_id": secret, "rcpt": "USER@test.com", "action": "delete"})
+    assert Msgrcpt.objects.get(mail_id=mail).rs == constants.RS_DELETED
+
+
+@pytest.mark.django_db
+def test_a_listed_entry_written_in_another_case_can_be_removed(client, domain_admin, domain):
+    from modoboa.amavis.models import Mailaddr, Wblist
+    from modoboa.amavis.services import policies, wblist
+
+    policies.create_domain_policy("test.com")
+    wblist.set_entry(domain_admin, "@test.com", "friend@example.com", "allow")
+    # Written by hand (Amavis' documentation), in mixed case.
+    Mailaddr.objects.filter(email="friend@example.com").update(email="Friend@Example.COM")
+    assert wblist.entries(domain_admin, "@test.com") == [("Friend@Example.COM", "allow")]
+    client.force_login(domain_admin)
+    page = client.post(
+        reverse("amavis:lists"), {"owner": "@test.com", "remove": "Friend@Example.COM"}
+    )
+    assert page.status_code == 302
+    assert wblist.entries(domain_admin, "@test.com") == []
+    assert not Wblist.objects.exists() and not Mailaddr.objects.exists()
