@@ -55,12 +55,15 @@ def amavis_statements(vendor):
     return statements
 
 
-@pytest.fixture
-def amavis_own_tables():
+@pytest.fixture(params=["utf8mb4", "utf8mb3"])
+def amavis_own_tables(request):
     """Replace the quarantine's tables by those of Amavis' own script (with
     the search indexes the documentation adds), then put Modoboa's back.
+    ``utf8mb3``: the script of amavisd-new before 2.11 (``CHARACTER SET
+    utf8 COLLATE utf8_bin``) on MariaDB, the same on PostgreSQL.
     """
     connection = connections[amavis_alias()]
+    charset = request.param
 
     def drop():
         with connection.cursor() as cursor:
@@ -71,10 +74,13 @@ def amavis_own_tables():
     try:
         with connection.cursor() as cursor:
             for statement in amavis_statements(connection.vendor):
-                cursor.execute(statement)
+                cursor.execute(statement.replace("utf8mb4", charset))
             if connection.vendor == "mysql":
                 cursor.execute("SHOW CREATE TABLE msgs")
-                assert "utf8mb4_bin" in cursor.fetchone()[1]
+                assert (
+                    "CHARACTER SET %s COLLATE %s_bin" % (charset, charset)
+                    in (cursor.fetchone()[1])
+                )
         schema.create_search_indexes()
         yield
     finally:
