@@ -25,7 +25,16 @@ from modoboa.lib.exceptions import BadRequest, NotFound, PermDeniedException
 
 from .. import app_settings, constants
 from ..dbrouter import amavis_alias
-from ..lookups import OctetsAsText, reversed_domain
+from ..lookups import (
+    CaselessContains,
+    CaselessEndsWith,
+    CaselessExact,
+    CaselessStartsWith,
+    OctetsAsText,
+    address_contains,
+    octets_text,
+    reversed_domain,
+)
 from ..models import Maddr, Msgrcpt, Msgs, Quarantine
 from ..pdp import PDPClient
 
@@ -131,18 +140,22 @@ def base_address(address):
 
 def _addresses_condition(addresses):
     """A ``Q`` over ``maddr`` (annotated ``email_text``) matching
-    ``addresses`` and their ``+extension`` forms.
+    ``addresses`` and their ``+extension`` forms, whatever their case.
     """
-    condition = Q(email__in=addresses)
+    # Amavis lowercases the addresses it stores unless told the local
+    # parts are case-sensitive ($localpart_is_case_sensitive): a user's
+    # mail is found whatever their case.
+    connection = connections[amavis_alias()]
     delimiter = app_settings.get("recipient_delimiter") or ""
-    if delimiter:
-        for address in addresses:
-            local, domain = address.rsplit("@", 1)
-            condition |= Q(
-                domain=reversed_domain(domain),
-                email_text__startswith="%s%s" % (local, delimiter),
-                email_text__endswith="@%s" % domain,
-            )
+    condition = Q(pk__in=[])
+    for address in addresses:
+        local, domain = address.rsplit("@", 1)
+        same = Q(CaselessExact("email_text", octets_text(address, connection)))
+        if delimiter:
+            same |= Q(
+                CaselessStartsWith("email_text", octets_text(local + delimiter, connection))
+            ) & Q(CaselessEndsWith("email_text", octets_text("@" + domain, connection)))
+        condition |= Q(domain=reversed_domain(domain)) & same
     return condition
 
 
@@ -220,7 +233,7 @@ def list_rows(user, *, content=None, search=None, search_in="all", pending_only=
 def _matching_addresses(search):
     return (
         Maddr.objects.annotate(email_text=OctetsAsText("email"))
-        .filter(email_text__icontains=search)
+        .filter(address_contains(search, connections[amavis_alias()]))
         .values("id")
     )
 
@@ -243,7 +256,7 @@ def search_candidates(search, search_in, visible=None, limit=None):
     text = Q()
     for criterion, column in (("from", "from_addr"), ("subject", "subject")):
         if search_in in (criterion, "all"):
-            text |= Q(**{"%s%s__icontains" % (prefix, column): search})
+            text |= Q(CaselessContains(prefix + column, search))
     if text:
         if visible is None:
             messages = Msgs.objects.filter(text)
@@ -286,8 +299,8 @@ def search_condition(search, search_in, visible=None):
     # The condition on the row itself (a message to several recipients
     # matches "to" on the matching recipient's row only).
     row_conditions = {
-        "from": Q(mail__from_addr__icontains=search),
-        "subject": Q(mail__subject__icontains=search),
+        "from": Q(CaselessContains("mail__from_addr", search)),
+        "subject": Q(CaselessContains("mail__subject", search)),
         "to": Q(rid__in=addresses),
     }
     row_condition = row_conditions.get(search_in) or (
@@ -307,7 +320,7 @@ def search_condition(search, search_in, visible=None):
         # date index.
         own_recipient = (
             Maddr.objects.annotate(email_text=OctetsAsText("email"))
-            .filter(id=OuterRef("rid"), email_text__icontains=search)
+            .filter(address_contains(search, connections[amavis_alias()]), id=OuterRef("rid"))
             .values("id")
         )
         return row_conditions["from"] | row_conditions["subject"] | Q(Exists(own_recipient))
@@ -334,6 +347,20 @@ def pending_requests_count(user):
     return visible_rows(user).filter(rs=constants.RS_PENDING).count()
 
 
+def recipient_is(rcpt):
+    """A condition over ``msgrcpt``: its recipient is ``rcpt``, whatever the
+    case (a notification's link may not write it as Amavis stored it).
+    """
+    connection = connections[amavis_alias()]
+    return Q(
+        Exists(
+            Maddr.objects.annotate(email_text=OctetsAsText("email")).filter(
+                CaselessExact("email_text", octets_text(rcpt, connection)), id=OuterRef("rid")
+            )
+        )
+    )
+
+
 def get_rows(user, mail_id, rcpt=None):
     """``user``'s rows of message ``mail_id`` (one per visible recipient);
     NotFound when it sees none, whoever holds the message.
@@ -342,7 +369,7 @@ def get_rows(user, mail_id, rcpt=None):
         raise NotFound(_("Message not found"))
     rows = visible_rows(user).filter(mail_id=mail_id).select_related("mail", "mail__sid", "rid")
     if rcpt:
-        rows = rows.annotate(rcpt_text=OctetsAsText("rid__email")).filter(rcpt_text=rcpt)
+        rows = rows.filter(recipient_is(rcpt))
     rows = list(rows)
     if not rows:
         raise NotFound(_("Message not found"))
@@ -434,7 +461,7 @@ def self_service_rows(mail_id, secret_id, rcpt=None):
         .select_related("mail", "mail__sid", "rid")
     )
     if rcpt:
-        rows = rows.annotate(rcpt_text=OctetsAsText("rid__email")).filter(rcpt_text=rcpt)
+        rows = rows.filter(recipient_is(rcpt))
     rows = list(rows)
     if not rows:
         raise NotFound(_("Message not found"))

@@ -9,13 +9,14 @@ follows its domain's list.
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils.translation import gettext as _
 
 from modoboa.lib.exceptions import BadRequest, NotFound, PermDeniedException
 
 from .. import constants
 from ..dbrouter import amavis_alias
+from ..lookups import CaselessExact, OctetsAsText, octets_text
 from ..models import Mailaddr, Users, Wblist
 from . import policies, quarantine
 
@@ -135,11 +136,19 @@ def remove_entry(user, owner, sender):
     sender = clean_sender(sender)
     with transaction.atomic(using=amavis_alias()):
         row = _owner_row(owner)
-        address = Mailaddr.objects.filter(email=sender).first()
-        if row is None or address is None:
+        # An entry written by hand in another case is listed: it is found.
+        entry = (
+            Wblist.objects.filter(rid=row)
+            .annotate(sender_text=OctetsAsText("sid__email"))
+            .filter(CaselessExact("sender_text", octets_text(sender, connections[amavis_alias()])))
+            .select_related("sid")
+            .first()
+            if row is not None
+            else None
+        )
+        if entry is None:
             raise NotFound(_("%s is in no list") % sender)
-        deleted, _detail = Wblist.objects.filter(rid=row, sid=address).delete()
-        if not deleted:
-            raise NotFound(_("%s is in no list") % sender)
+        address = entry.sid
+        Wblist.objects.filter(rid=row, sid=address).delete()
         if not Wblist.objects.filter(sid=address).exists():
             address.delete()
