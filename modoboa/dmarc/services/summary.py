@@ -372,6 +372,53 @@ def top_sources(domain, period, passed, limit):
     return grouped_sources(domain, period, passed, limit)
 
 
+SOURCES_PER_PAGE = 100
+TOP_DEPTH = 1000
+MAX_PAGE = 100000
+KINDS = {"trusted": True, "threats": False}
+
+
+def parse_page(value):
+    """The page number ``value`` (text, empty for the first page); raise
+    PeriodError naming ``page``.
+    """
+    value = (value or "1").strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise PeriodError("page", _("Enter a page number between 1 and %d.") % MAX_PAGE)
+    return int(value)
+
+
+def parse_kind(value):
+    """``True`` for ``trusted``, ``False`` for ``threats``; else PeriodError."""
+    if value not in KINDS:
+        raise PeriodError("kind", _("Choose trusted or threats."))
+    return KINDS[value]
+
+
+def sources_page(domain, period, passed, page):
+    """Page ``page`` (from 1) of every source of the period, in the order
+    of the report page (its first page is the page's list), and whether
+    another page follows: the first TOP_DEPTH sources from the threshold
+    algorithm, the following ones from the grouped sums (LIMIT/OFFSET in
+    SQL). At most TOP_QUERIES queries.
+    """
+    offset = (page - 1) * SOURCES_PER_PAGE
+    wanted = SOURCES_PER_PAGE + 1
+    if offset + wanted <= TOP_DEPTH:
+        found = top_sources(domain, period, passed, offset + wanted)[offset:]
+    else:
+        found = grouped_sources(domain, period, passed, wanted, offset)
+    return found[:SOURCES_PER_PAGE], len(found) > SOURCES_PER_PAGE
+
+
+def group_sources(sources, rlookups=False, resolver=None):
+    """``sources`` grouped by organisation (reverse DNS when ``rlookups``)."""
+    names = {}
+    if rlookups:
+        names = reverse_names({source.ip for source in sources}, resolver=resolver)
+    return _group(sources, names)
+
+
 def _any_of(conditions):
     result = Q()
     for condition in conditions:
