@@ -12,9 +12,11 @@ queries whatever the number of records.
 """
 
 import datetime
+import ipaddress
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from django.db import connections, router
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -247,8 +249,19 @@ def _source(ip, counters):
     return Source(ip=ip, **{name: counters[name] or 0 for name in COUNTERS})
 
 
+def address_order(ip):
+    """The sort key of an address in the database's order: PostgreSQL
+    stores them as ``inet`` (IPv4 before IPv6, then by value), the other
+    engines as text.
+    """
+    if connections[router.db_for_read(SourceVolume)].vendor == "postgresql":
+        address = ipaddress.ip_address(ip)
+        return address.version, int(address)
+    return ip
+
+
 def _rank(source):
-    return (-source.total, source.ip)
+    return (-source.total, address_order(source.ip))
 
 
 def _covering_filter(period):

@@ -26,7 +26,9 @@ def expected_order():
     for rank in range(250):
         volume = 300 - rank - (rank % 5 == 1)
         sources.append(("10.0.%d.%d" % divmod(rank, 250), volume))
-    return [ip for ip, _volume in sorted(sources, key=lambda item: (-item[1], item[0]))], sources
+    order = summary_service.address_order
+    ranked = sorted(sources, key=lambda item: (-item[1], order(item[0])))
+    return [ip for ip, _volume in ranked], sources
 
 
 @pytest.fixture

@@ -49,7 +49,9 @@ def generated(make_domain):
 
 
 def from_records(records, period, passed):
-    """The ranking computed from the generated records one by one."""
+    """The ranking computed from the generated records one by one (equal
+    volumes in the database's order of addresses).
+    """
     sums = {}
     for day, ip, disposition, dkim, spf, count in records:
         if not period.start <= day <= period.end or (dkim == "pass" or spf == "pass") != passed:
@@ -59,7 +61,8 @@ def from_records(records, period, passed):
         row["spf_pass" if spf == "pass" else "spf_fail"] += count
         row["dkim_pass" if dkim == "pass" else "dkim_fail"] += count
         row[disposition] += count
-    ranked = sorted(sums.items(), key=lambda item: (-item[1]["total"], item[0]))
+    order = summary_service.address_order
+    ranked = sorted(sums.items(), key=lambda item: (-item[1]["total"], order(item[0])))
     return [(ip, *(row[name] for name in COUNTERS)) for ip, row in ranked]
 
 
