@@ -158,7 +158,7 @@ class SourceVolume(models.Model):
                 name="dmarc_sourcevolume_top_idx",
             ),
             models.Index(
-                fields=["header_from", "passed", "source_ip"],
+                fields=["header_from", "passed", "source_ip", "scale", "start"],
                 name="dmarc_sourcevolume_ip_idx",
             ),
         ]

@@ -13,7 +13,8 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="sourcevolume",
             index=models.Index(
-                fields=["header_from", "passed", "source_ip"], name="dmarc_sourcevolume_ip_idx"
+                fields=["header_from", "passed", "source_ip", "scale", "start"],
+                name="dmarc_sourcevolume_ip_idx",
             ),
         ),
     ]
