@@ -156,5 +156,9 @@ class SourceVolume(models.Model):
             models.Index(
                 fields=["header_from", "scale", "start", "passed", "-total", "source_ip"],
                 name="dmarc_sourcevolume_top_idx",
-            )
+            ),
+            models.Index(
+                fields=["header_from", "passed", "source_ip", "scale", "start"],
+                name="dmarc_sourcevolume_ip_idx",
+            ),
         ]

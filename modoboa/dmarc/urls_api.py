@@ -15,4 +15,9 @@ urlpatterns = [
         views.DomainSummaryView.as_view(),
         name="dmarc-domain-summary",
     ),
+    path(
+        "dmarc/domains/<int:pk>/sources/",
+        views.DomainSourcesView.as_view(),
+        name="dmarc-domain-sources",
+    ),
 ]

@@ -56,6 +56,50 @@ def domain_report(request, pk):
         "previous_url": "%s?%s" % (base, urlencode(period.shifted(-1).query())),
         "next_url": "%s?%s" % (base, urlencode(period.shifted(1).query())),
         "chart": chart_svg(summary),
+        "more_urls": {
+            kind: "%s?%s"
+            % (
+                reverse("dmarc:domain_sources", args=[domain.pk, kind]),
+                urlencode({**period.query(), "page": 2}),
+            )
+            for kind in summary_service.KINDS
+        },
     }
     status = 400 if error else 200
     return render(request, "dmarc/domain_report.html", context, status=status)
+
+
+@login_required
+@require_GET
+def domain_sources(request, pk, kind):
+    """Every source of a period (trusted or threats), a page at a time."""
+    domain = get_domain(request.user, pk)
+    if kind not in summary_service.KINDS:
+        raise Http404
+    period, error = get_period(request.GET, domain)
+    try:
+        page = summary_service.parse_page(request.GET.get("page"))
+    except summary_service.PeriodError as exc:
+        page, error = 1, exc
+    passed = summary_service.KINDS[kind]
+    sources, has_next = summary_service.sources_page(domain, period, passed, page)
+    rlookups = param_tools.get_global_parameter("enable_rlookups", app="dmarc")
+    base = reverse("dmarc:domain_sources", args=[domain.pk, kind])
+
+    def page_url(number):
+        return "%s?%s" % (base, urlencode({**period.query(), "page": number}))
+
+    context = {
+        "domain": domain,
+        "period": period,
+        "error": error,
+        "kind": kind,
+        "page": page,
+        "organisations": summary_service.group_sources(sources, rlookups=rlookups),
+        "previous_url": page_url(page - 1) if page > 1 else None,
+        "next_url": page_url(page + 1) if has_next else None,
+        "report_url": "%s?%s"
+        % (reverse("dmarc:domain_report", args=[domain.pk]), urlencode(period.query())),
+    }
+    status = 400 if error else 200
+    return render(request, "dmarc/domain_sources.html", context, status=status)

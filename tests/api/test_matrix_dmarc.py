@@ -34,6 +34,12 @@ CASES = {
         ),
         expect(200, 200, 200, 404, 403, 403),
     ),
+    ("dmarc-domain-sources", "GET"): Case(
+        lambda client, people: client.get(
+            "/api/v1/dmarc/domains/%d/sources/?kind=threats" % Domain.objects.get(name=DOMAIN).pk
+        ),
+        expect(200, 200, 200, 404, 403, 403),
+    ),
 }
 
 

@@ -101,6 +101,20 @@ class SummarySerializer(serializers.Serializer):
     )
 
 
+class SourcePageSerializer(serializers.Serializer):
+    """A page of the sources of a domain over a period."""
+
+    domain = serializers.CharField(help_text="The domain.")
+    start = serializers.DateField(help_text="First day of the period.")
+    end = serializers.DateField(help_text="Last day of the period (included).")
+    kind = serializers.CharField(help_text="'trusted' (passed DMARC) or 'threats'.")
+    page = serializers.IntegerField(help_text="This page's number (from 1).")
+    next_page = serializers.IntegerField(
+        allow_null=True, help_text="The following page's number, null on the last page."
+    )
+    sources = SourceSerializer(many=True, help_text="Up to 100 sources, largest first.")
+
+
 def summary_data(domain, summary):
     def organisations(groups):
         return [

@@ -12,9 +12,11 @@ queries whatever the number of records.
 """
 
 import datetime
+import ipaddress
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from django.db import connections, router
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +29,11 @@ MAX_DAYS = 400
 DAILY_UP_TO = 62
 RLOOKUP_TIMEOUT = 1.0
 RLOOKUP_WORKERS = 16
+TOP_BATCH = 250
+TOP_ROUNDS = 4
+TOP_COVERAGE = 2 / 3
+TOP_QUERIES = 1 + TOP_ROUNDS * (3 + 1)
+MAX_QUERIES = 1 + 2 * TOP_QUERIES
 
 
 class PeriodError(ValueError):
@@ -232,25 +239,236 @@ COUNTERS = SOURCE_COUNTERS
 
 def _sources(domain, period, passed):
     """The MAX_SOURCES largest sources of the period (and whether there are
-    more): a single year, month or day is read in the order of an index;
-    several are summed per source first.
+    more).
     """
-    rows = SourceVolume.objects.filter(header_from=domain, passed=passed)
+    found = top_sources(domain, period, passed, MAX_SOURCES + 1)
+    return found[:MAX_SOURCES], len(found) > MAX_SOURCES
+
+
+def _source(ip, counters):
+    return Source(ip=ip, **{name: counters[name] or 0 for name in COUNTERS})
+
+
+def address_order(ip):
+    """The sort key of an address in the database's order: PostgreSQL
+    stores them as ``inet`` (IPv4 before IPv6, then by value), the other
+    engines as text.
+    """
+    if connections[router.db_for_read(SourceVolume)].vendor == "postgresql":
+        address = ipaddress.ip_address(ip)
+        return address.version, int(address)
+    return ip
+
+
+def _rank(source):
+    return (-source.total, address_order(source.ip))
+
+
+def _covering_filter(period):
+    return _any_of(
+        Q(scale=scale, start__in=starts) for scale, starts in spans(period).items() if starts
+    )
+
+
+def grouped_sources(domain, period, passed, limit, offset=0):
+    """The straightforward answer: every summary row of the period summed
+    per source in SQL, ``limit`` sources from ``offset`` in the order of
+    the page (largest first, then by address). One query.
+    """
+    rows = (
+        SourceVolume.objects.filter(header_from=domain, passed=passed)
+        .filter(_covering_filter(period))
+        .values("source_ip")
+        .annotate(**{name: Sum(name) for name in COUNTERS})
+        .order_by("-total", "source_ip")[offset : offset + limit]
+    )
+    return [_source(row.pop("source_ip"), row) for row in rows]
+
+
+INDEX_HINTS = {
+    "sqlite": "INDEXED BY dmarc_sourcevolume_ip_idx",
+    "mysql": "FORCE INDEX (dmarc_sourcevolume_ip_idx)",
+}
+
+
+def exact_sums(domain, period, passed, addresses):
+    """The sources among ``addresses`` with rows in the period, their rows
+    summed: one query through the index by address (the engines would
+    otherwise read every row of the period through the other index, its
+    conditions on the units looking more selective). PostgreSQL chooses
+    by its statistics.
+    """
+    connection = connections[router.db_for_read(SourceVolume)]
+    quote = connection.ops.quote_name
+    conditions, params = [], [domain.pk, passed, *addresses]
+    for scale, starts in spans(period).items():
+        if starts:
+            conditions.append(
+                "(%s = %%s AND %s IN (%s))"
+                % (quote("scale"), quote("start"), ", ".join(["%s"] * len(starts)))
+            )
+            params.append(scale)
+            params.extend(connection.ops.adapt_datefield_value(start) for start in starts)
+    # Only quoted names, placeholders and a fixed hint: values are parameters.
+    template = (
+        "SELECT %s, %s FROM %s %s WHERE %s = %%s AND %s = %%s AND %s IN (%s) AND (%s) GROUP BY %s"
+    )
+    names = (
+        quote("source_ip"),
+        ", ".join("SUM(%s)" % quote(name) for name in COUNTERS),
+        quote(SourceVolume._meta.db_table),
+        INDEX_HINTS.get(connection.vendor, ""),
+        quote("header_from_id"),
+        quote("passed"),
+        quote("source_ip"),
+        ", ".join(["%s"] * len(addresses)),
+        " OR ".join(conditions),
+        quote("source_ip"),
+    )
+    sql = template % names
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [Source(str(ip), *(int(value or 0) for value in values)) for ip, *values in rows]
+
+
+def year_parts(period):
+    """``period`` cut at the turns of the year: ``[(first, last), ...]``."""
+    parts = []
+    start = period.start
+    while start <= period.end:
+        end = min(period.end, datetime.date(start.year, 12, 31))
+        parts.append((start, end))
+        start = end + datetime.timedelta(days=1)
+    return parts
+
+
+def bounding_unit(first, last):
+    """The smallest summary unit (day, month or year; ``(scale, start,
+    days)``) that contains the days ``first``..``last`` of one year.
+    """
+    if first == last:
+        return "d", first, 1
+    if (first.year, first.month) == (last.year, last.month):
+        return "m", first.replace(day=1), _month_end(first).day
+    year = datetime.date(first.year, 1, 1)
+    return "y", year, (datetime.date(first.year + 1, 1, 1) - year).days
+
+
+def top_sources(domain, period, passed, limit):
+    """The ``limit`` largest sources of the period, exactly as
+    :func:`grouped_sources` ranks them, without summing every row when the
+    period is made of several summary units (see docs/dmarc.rst):
+
+    - a single unit (a calendar year, a month or a day) is read in the
+      order of an index;
+    - otherwise each part of the period within one calendar year lies in
+      one unit (its day, month or year) whose volumes bound the part's
+      from above, read largest first from the same index. Candidates come
+      in that order, their exact volumes over the period are summed (by
+      address, from an index), and the reading stops when the ``limit``-th
+      exact volume is larger than what any source not read yet can reach
+      (the sum of the bounds reached in each unit: a threshold algorithm);
+    - when the units are much longer than the period (less than
+      ``TOP_COVERAGE`` of their days), or after ``TOP_ROUNDS`` readings
+      (of 250, 500, 1,000 then 2,000 candidates per unit), the rows are
+      summed per source instead.
+
+    At most ``1 + TOP_ROUNDS * (units + 1)`` queries (a period of at most
+    MAX_DAYS days lies in at most 3 calendar years, so 17).
+    """
     covering = [(scale, starts) for scale, starts in spans(period).items() if starts]
+    rows = SourceVolume.objects.filter(header_from=domain, passed=passed)
     if len(covering) == 1 and len(covering[0][1]) == 1:
         scale, (start,) = covering[0]
-        rows = rows.filter(scale=scale, start=start).values("source_ip", *COUNTERS)
+        found = rows.filter(scale=scale, start=start).values("source_ip", *COUNTERS)
+        found = found.order_by("-total", "source_ip")[:limit]
+        return [_source(row.pop("source_ip"), row) for row in found]
+    units = [bounding_unit(first, last) for first, last in year_parts(period)]
+    if period.days < TOP_COVERAGE * sum(days for _scale, _start, days in units):
+        return grouped_sources(domain, period, passed, limit)
+    cursors = [
+        {"scale": scale, "start": start, "offset": 0, "bound": 0} for scale, start, _days in units
+    ]
+    exact = {}
+    seen = set()
+    for size in (TOP_BATCH << rounds for rounds in range(TOP_ROUNDS)):
+        fresh = []
+        for cursor in cursors:
+            if cursor["offset"] is None:
+                continue
+            batch = list(
+                rows.filter(scale=cursor["scale"], start=cursor["start"])
+                .order_by("-total", "source_ip")
+                .values_list("source_ip", "total")[cursor["offset"] : cursor["offset"] + size]
+            )
+            if len(batch) < size:
+                cursor["offset"] = None
+                cursor["bound"] = 0
+            else:
+                cursor["offset"] += size
+                cursor["bound"] = batch[-1][1]
+            for ip, _total in batch:
+                if ip not in seen:
+                    seen.add(ip)
+                    fresh.append(ip)
+        if fresh:
+            for source in exact_sums(domain, period, passed, fresh):
+                exact[source.ip] = source
+        ranked = sorted(exact.values(), key=_rank)[:limit]
+        if all(cursor["offset"] is None for cursor in cursors):
+            return ranked
+        threshold = sum(cursor["bound"] for cursor in cursors)
+        if len(ranked) == limit and ranked[-1].total > threshold:
+            return ranked
+    return grouped_sources(domain, period, passed, limit)
+
+
+SOURCES_PER_PAGE = 100
+TOP_DEPTH = 1000
+MAX_PAGE = 100000
+KINDS = {"trusted": True, "threats": False}
+
+
+def parse_page(value):
+    """The page number ``value`` (text, empty for the first page); raise
+    PeriodError naming ``page``.
+    """
+    value = (value or "1").strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise PeriodError("page", _("Enter a page number between 1 and %d.") % MAX_PAGE)
+    return int(value)
+
+
+def parse_kind(value):
+    """``True`` for ``trusted``, ``False`` for ``threats``; else PeriodError."""
+    if value not in KINDS:
+        raise PeriodError("kind", _("Choose trusted or threats."))
+    return KINDS[value]
+
+
+def sources_page(domain, period, passed, page):
+    """Page ``page`` (from 1) of every source of the period, in the order
+    of the report page (its first page is the page's list), and whether
+    another page follows: the first TOP_DEPTH sources from the threshold
+    algorithm, the following ones from the grouped sums (LIMIT/OFFSET in
+    SQL). At most TOP_QUERIES queries.
+    """
+    offset = (page - 1) * SOURCES_PER_PAGE
+    wanted = SOURCES_PER_PAGE + 1
+    if offset + wanted <= TOP_DEPTH:
+        found = top_sources(domain, period, passed, offset + wanted)[offset:]
     else:
-        rows = (
-            rows.filter(_any_of(Q(scale=scale, start__in=starts) for scale, starts in covering))
-            .values("source_ip")
-            .annotate(**{name: Sum(name) for name in COUNTERS})
-        )
-    found = list(rows.order_by("-total", "source_ip")[: MAX_SOURCES + 1])
-    return [
-        Source(ip=row.pop("source_ip"), **{k: v or 0 for k, v in row.items()})
-        for row in found[:MAX_SOURCES]
-    ], len(found) > MAX_SOURCES
+        found = grouped_sources(domain, period, passed, wanted, offset)
+    return found[:SOURCES_PER_PAGE], len(found) > SOURCES_PER_PAGE
+
+
+def group_sources(sources, rlookups=False, resolver=None):
+    """``sources`` grouped by organisation (reverse DNS when ``rlookups``)."""
+    names = {}
+    if rlookups:
+        names = reverse_names({source.ip for source in sources}, resolver=resolver)
+    return _group(sources, names)
 
 
 def _any_of(conditions):
@@ -315,7 +533,9 @@ def _group(sources, names):
 
 
 def summarize(domain, period, rlookups=False, resolver=None):
-    """The :class:`Summary` of ``domain`` over ``period`` (three queries)."""
+    """The :class:`Summary` of ``domain`` over ``period``: three queries
+    for a single calendar year, month or day, at most MAX_QUERIES otherwise.
+    """
     summary = Summary(period=period)
     summary.buckets, summary.bucket = _buckets(domain, period)
     for _day, fully, partially, failed in summary.buckets:
