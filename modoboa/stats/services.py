@@ -439,14 +439,7 @@ def _ids_of_parts(rows, parts, offset, limit):
             )
             pieces.append(sql)
             params.extend(part_params)
-        # Only Django's SQL and integers are in the text.
-        sql = "SELECT %s FROM (%s ORDER BY %s) %s" % (  # noqa: S608
-            quote("id"),
-            " UNION ".join(pieces),
-            order,
-            quote("parts"),
-        )
-        return sql, params
+        return _ordered_union(quote, pieces, order), params
     # Elsewhere each part is cut at the page: its first offset + limit
     # (date, id) pairs hold all the part's rows of the page.
     for condition in parts:
@@ -473,13 +466,19 @@ def _ids_of_parts(rows, parts, offset, limit):
         return sql, params
     # A union of parenthesised parts, ordered and cut as a whole (not a
     # SELECT of each part: MariaDB would copy each part once more).
-    sql = "SELECT %s FROM (%s ORDER BY %s) %s" % (  # noqa: S608
+    return _ordered_union(quote, pieces, order), params
+
+
+def _ordered_union(quote, pieces, order):
+    """The ids of the UNION of ``pieces`` (Django's SQL of each part),
+    ordered and cut by ``order`` (names and integers only).
+    """
+    return "SELECT %s FROM (%s ORDER BY %s) %s" % (  # noqa: S608
         quote("id"),
         " UNION ".join(pieces),
         order,
         quote("parts"),
     )
-    return sql, params
 
 
 # Accounts
