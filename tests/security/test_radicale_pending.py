@@ -52,6 +52,17 @@ def _retry():
     return out.getvalue()
 
 
+def _dashboard(user):
+    from django.test import Client
+    from django.urls import reverse
+
+    browser = Client()
+    browser.force_login(user)
+    response = browser.get(reverse("core:dashboard"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 @pytest.fixture
 def erin(radicale, make_account, make_domain):  # noqa: F811 - fixture
     from modoboa.radicale import services as calendars
@@ -68,6 +79,7 @@ def test_a_rename_while_radicale_is_down_is_completed_by_generate_rights(
     erin,
     make_account,
     superadmin,
+    domain_admin,
     api,
 ):
     from modoboa.admin import services as admin_services
@@ -98,6 +110,14 @@ def test_a_rename_while_radicale_is_down_is_completed_by_generate_rights(
     # The API names its field for the mailbox's address.
     assert list(response.body) == ["mailbox"] and PENDING in response.body["mailbox"][0]
 
+    # The super administrator's dashboard shows it, with what to do.
+    page = _dashboard(superadmin)
+    assert 'id="dashboard-radicale-pending"' in page
+    assert "erin@down.test" in page and "frank@down.test" in page
+    assert "manage.py generate_rights" in page
+    # It names addresses of every tenant: not for a domain administrator.
+    assert "erin@down.test" not in _dashboard(domain_admin)
+
     # Still down: one more attempt, recorded.
     _retry()
     assert PendingOperation.objects.get().attempts == 2
@@ -114,6 +134,7 @@ def test_a_rename_while_radicale_is_down_is_completed_by_generate_rights(
     for path in ("erin@down.test/", "down.test/user/erin/"):
         assert _service_status(radicale, path) == 404, path
 
+    assert 'id="dashboard-radicale-pending"' not in _dashboard(superadmin)
     make_account("erin@down.test", mailbox={"address": "erin@down.test"})
 
 
