@@ -10,7 +10,7 @@ import hmac
 import logging
 import re
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -150,28 +150,43 @@ def _run(operation):
         client.delete_calendar(source)
 
 
-def retry_pending():
-    """Retry the recorded operations in their order, stopping at the first
-    that fails again (a later one may depend on it). Return ``(done,
-    left)``.
-    """
+def _retry(operations):
     done = 0
-    for operation in PendingOperation.objects.order_by("pk"):
+    for operation in operations:
         try:
             _run(operation)
         except ModoboaException as exc:
-            operation.attempts += 1
-            operation.last_attempt = timezone.now()
-            operation.last_error = str(exc)
-            operation.save(update_fields=["attempts", "last_attempt", "last_error"])
-            logger.error(
-                "Radicale: %s failed again (attempt %d): %s", operation, operation.attempts, exc
+            attempts = operation.attempts + 1
+            PendingOperation.objects.filter(pk=operation.pk).update(
+                attempts=attempts, last_attempt=timezone.now(), last_error=str(exc)
             )
+            logger.error("Radicale: %s failed again (attempt %d): %s", operation, attempts, exc)
             return done, PendingOperation.objects.count()
-        operation.delete()
+        PendingOperation.objects.filter(pk=operation.pk).delete()
         logger.info("Radicale: %s done (attempt %d)", operation, operation.attempts + 1)
         done += 1
     return done, 0
+
+
+def retry_pending():
+    """Retry the recorded operations in their order, stopping at the first
+    that fails again (a later one may depend on it). Return ``(done,
+    left)``. On PostgreSQL and MariaDB the rows stay locked meanwhile: a
+    process finding them locked (cron and a request at once) leaves them
+    to the one retrying them.
+    """
+    if not connection.features.has_select_for_update_nowait:
+        # SQLite: one database file, no concurrent nodes to order.
+        return _retry(list(PendingOperation.objects.order_by("pk")))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                operations = list(
+                    PendingOperation.objects.select_for_update(nowait=True).order_by("pk")
+                )
+        except DatabaseError:
+            return 0, PendingOperation.objects.count()
+        return _retry(operations)
 
 
 def _attempt(action, old_name, new_name, paths):

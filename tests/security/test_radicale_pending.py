@@ -236,3 +236,51 @@ def test_a_deletion_while_radicale_is_down_is_retried(
         assert _service_status(radicale, path) == 404, path
     make_domain("down.test")
     make_account("erin@down.test", mailbox={"address": "erin@down.test"})
+
+
+def test_operations_another_process_is_retrying_are_left_to_it(
+    radicale,  # noqa: F811 - fixture
+    erin,
+    superadmin,
+):
+    """Cron and a request retrying at once: on PostgreSQL and MariaDB the
+    second finds the rows locked and leaves them (SQLite has one file and no
+    second node: it retries)."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from modoboa.admin import services as admin_services
+    from modoboa.radicale import services
+    from modoboa.radicale.models import PendingOperation
+
+    _down()
+    admin_services.rename_mailbox(erin.mailbox, "frank@down.test", acting_user=superadmin)
+    _up(radicale)
+    if connection.features.has_select_for_update_nowait:
+        locked, release = threading.Event(), threading.Event()
+
+        def hold():
+            try:
+                with transaction.atomic():
+                    list(PendingOperation.objects.select_for_update())
+                    locked.set()
+                    release.wait(30)
+            finally:
+                connections.close_all()
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        try:
+            assert locked.wait(10)
+            assert services.retry_pending() == (0, 1)
+        finally:
+            release.set()
+            holder.join()
+        assert PendingOperation.objects.get().attempts == 1
+        assert _service_status(radicale, "down.test/user/erin/Board/") == 207
+    else:
+        assert connection.vendor == "sqlite"
+    assert services.retry_pending() == (1, 0)
+    assert _service_status(radicale, "down.test/user/erin/Board/") == 404
+    _calendar_seen(radicale, "down.test/user/frank/Board", "frank@down.test", "Budget")
