@@ -7,6 +7,7 @@ until it is done. With Debian's real Radicale 3.
 import pytest
 import requests
 from django.core.management import call_command
+from django.test import Client
 
 from modoboa.lib.exceptions import Conflict
 from tests.integration.test_radicale import EVENT, radicale  # noqa: F401 - fixture
@@ -53,7 +54,6 @@ def _retry():
 
 
 def _dashboard(user):
-    from django.test import Client
     from django.urls import reverse
 
     browser = Client()
@@ -109,6 +109,25 @@ def test_a_rename_while_radicale_is_down_is_completed_by_generate_rights(
     assert response.status_code == 400
     # The API names its field for the mailbox's address.
     assert list(response.body) == ["mailbox"] and PENDING in response.body["mailbox"][0]
+
+    # The console's form shows it on the address field.
+    browser = Client()
+    browser.force_login(superadmin)
+    response = browser.post(
+        "/admin/accounts/new/",
+        {
+            "role": "SimpleUsers",
+            "username": "erin@down.test",
+            "password1": "Toto1234!",
+            "password2": "Toto1234!",
+            "is_active": "on",
+            "quota_act": "on",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="id_email_error"' in page and PENDING in page
+    assert not type(erin).objects.filter(username="erin@down.test").exists()
 
     # The super administrator's dashboard shows it, with what to do.
     page = _dashboard(superadmin)
