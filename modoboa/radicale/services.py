@@ -208,8 +208,10 @@ def _attempt(action, old_name, new_name, paths):
     def run():
         _done, left = retry_pending()
         if left:
-            operation.last_error = "waiting for an earlier operation"
+            # Not tried: it waits behind an earlier one.
+            operation.attempts = 0
             operation.save()
+            logger.error("Radicale: %s waits behind %d pending operation(s)", operation, left)
             return
         try:
             _run(operation)

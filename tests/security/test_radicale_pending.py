@@ -241,6 +241,7 @@ def test_a_deletion_while_radicale_is_down_is_retried(
         ("remove", "down.test"),
     ]
     assert PendingOperation.objects.get(old_name="erin@down.test").attempts == 2
+    assert PendingOperation.objects.get(old_name="down.test").attempts == 0
     with pytest.raises(Conflict) as refused:
         make_domain("down.test")
     assert refused.value.field == "name" and PENDING in str(refused.value)
