@@ -30,3 +30,8 @@ domain_list_dns_badges = Signal()  # user
 # extensions keeping data under an address or a domain name move it.
 mailbox_renamed = Signal()  # mailbox, old_address
 domain_renamed = Signal()  # domain, old_name
+# Sent before an address is given to a mailbox (created or renamed) and a
+# name to a domain (created or renamed): a receiver refuses it by raising a
+# ModoboaException naming ``field`` (the form or API field shown the error).
+check_new_mailbox_address = Signal()  # address, field
+check_new_domain_name = Signal()  # name, field

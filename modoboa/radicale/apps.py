@@ -43,3 +43,9 @@ class RadicaleConfig(AppConfig):
         admin_signals.domain_renamed.connect(
             services.domain_renamed, dispatch_uid="radicale_domain_renamed"
         )
+        admin_signals.check_new_mailbox_address.connect(
+            services.refuse_pending_address, dispatch_uid="radicale_pending_address"
+        )
+        admin_signals.check_new_domain_name.connect(
+            services.refuse_pending_domain, dispatch_uid="radicale_pending_domain"
+        )

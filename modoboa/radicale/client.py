@@ -6,6 +6,7 @@ login (see ``service_credentials``), with time-outs and typed errors.
 import hashlib
 import hmac
 import html
+import logging
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
@@ -18,6 +19,8 @@ from modoboa.parameters import tools as param_tools
 APP = "modoboa_radicale"
 SERVICE_LOGIN = "modoboa-service"
 TIMEOUT = 10
+
+logger = logging.getLogger("modoboa.admin")
 
 MKCALENDAR_BODY = """<?xml version="1.0" encoding="utf-8"?>
 <C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
@@ -142,11 +145,6 @@ PROPFIND_BODY = (
 )
 #: Live properties: they describe the item, MKCOL does not set them.
 NOT_COPIED = {DAV + "getcontenttype"}
-#: Calendars and address books: made anew (never merged into another one).
-LEAF_KINDS = {
-    "{urn:ietf:params:xml:ns:caldav}calendar",
-    "{urn:ietf:params:xml:ns:carddav}addressbook",
-}
 
 
 def _members(path):
@@ -209,17 +207,42 @@ def _ensure_parents(path):
             _request("MKCOL", parent, expected=(201,))
 
 
+def _copy_item(source, target, content_type):
+    """Copy one item; one already at ``target`` (a copy an earlier attempt
+    made, or a change made since under the new name) is kept: the same
+    content is fine, another one is logged and left as it is.
+    """
+    item = _request("GET", source, expected=(200,), item=True)
+    response = _request(
+        "PUT",
+        target,
+        item.content,
+        expected=(201, 204, 412),
+        item=True,
+        headers={
+            "Content-Type": content_type or item.headers.get("Content-Type", "text/plain"),
+            "If-None-Match": "*",
+        },
+    )
+    if response.status_code != 412:
+        return
+    existing = _request("GET", target, expected=(200,), item=True)
+    if existing.content != item.content:
+        logger.warning(
+            "Radicale item %s differs from %s: the one under the new name is kept",
+            target,
+            source,
+        )
+
+
 def _copy(source, target, own_props):
     """Copy the collection ``source`` (already listed: ``own_props``) to
-    ``target``, which must not hold a calendar or an address book yet.
+    ``target``, completing what an interrupted copy left there.
     """
     members = _members(source) or []
     own = [m for m in members if m[0] is None]
     props = own[0][2] if own else own_props
-    is_leaf = any(
-        kind.tag in LEAF_KINDS for p in props if p.tag == DAV + "resourcetype" for kind in p
-    )
-    if is_leaf or not _exists(target):
+    if not _exists(target):
         _mkcol(target, props)
     for name, is_collection, child_props, content_type in members:
         if name is None:
@@ -227,25 +250,15 @@ def _copy(source, target, own_props):
         if is_collection:
             _copy("%s/%s" % (source, name), "%s/%s" % (target, name), child_props)
             continue
-        item = _request("GET", "%s/%s" % (source, name), expected=(200,), item=True)
-        _request(
-            "PUT",
-            "%s/%s" % (target, name),
-            item.content,
-            expected=(201, 204),
-            item=True,
-            headers={
-                "Content-Type": content_type or item.headers.get("Content-Type", "text/plain"),
-                "If-None-Match": "*",
-            },
-        )
+        _copy_item("%s/%s" % (source, name), "%s/%s" % (target, name), content_type)
 
 
 def copy_collections(moves):
     """Copy each ``(old path, new path)`` of ``moves`` with its properties,
     collections and items (the caller removes the old ones once every copy
-    is complete). Paths that do not exist are skipped. Any failure raises
-    RadicaleError. Return the pairs copied.
+    is complete). Paths that do not exist are skipped; what an interrupted
+    copy already made under a new path is completed, not an error. Any
+    failure raises RadicaleError. Return the pairs copied.
     """
     copied = []
     for source, target in moves:

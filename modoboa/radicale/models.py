@@ -59,3 +59,33 @@ class AccessRule(models.Model):
 
     def __str__(self):
         return "%s: %s" % (self.mailbox, self.calendar)
+
+
+class PendingOperation(models.Model):
+    """A move or a removal of collections the Radicale server failed (down,
+    time-out): retried by ``generate_rights`` and before any later one.
+    While it waits, its old address or domain name is given to no one.
+    """
+
+    MOVE = "move"
+    REMOVE = "remove"
+
+    action = models.CharField(max_length=6, choices=[(MOVE, MOVE), (REMOVE, REMOVE)])
+    #: The address or domain name whose collections are moved or removed.
+    old_name = models.CharField(max_length=254, db_index=True)
+    new_name = models.CharField(max_length=254, blank=True, default="")
+    #: ``[old path, new path]`` pairs (a removal: ``[old path, ""]``).
+    paths = models.JSONField(default=list)
+    created = models.DateTimeField(default=timezone.now)
+    last_attempt = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=1)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "modoboa_radicale_pendingoperation"
+        ordering = ["pk"]
+
+    def __str__(self):
+        if self.action == self.MOVE:
+            return "move %s -> %s" % (self.old_name, self.new_name)
+        return "remove %s" % self.old_name

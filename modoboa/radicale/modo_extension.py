@@ -23,6 +23,26 @@ def menu_entries(sender, location, user, **kwargs):
     ]
 
 
+def dashboard_widgets(sender, user, **kwargs):
+    """The moves and removals of collections Radicale failed, for the super
+    administrators (they name addresses of every tenant), when there are.
+    """
+    from .models import PendingOperation
+
+    if not user.is_superuser:
+        return []
+    operations = list(PendingOperation.objects.order_by("pk")[:20])
+    if not operations:
+        return []
+    return [
+        {
+            "column": "right",
+            "template": "radicale/dashboard/_pending.html",
+            "context": {"operations": operations},
+        }
+    ]
+
+
 class Radicale(ModoExtension):
     """Calendars served by Radicale."""
 
@@ -36,6 +56,9 @@ class Radicale(ModoExtension):
         param_tools.registry.add("global", forms.ParametersForm, gettext_lazy("Calendars"))
         core_signals.extra_admin_menu_entries.connect(
             menu_entries, dispatch_uid="radicale_menu_entries"
+        )
+        core_signals.extra_admin_dashboard_widgets.connect(
+            dashboard_widgets, dispatch_uid="radicale_dashboard_widgets"
         )
 
 

@@ -10,7 +10,7 @@ import hmac
 import logging
 import re
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from modoboa.admin.models import Domain, Mailbox
 from modoboa.lib.exceptions import BadRequest, Conflict, ModoboaException, PermDeniedException
 
 from . import client, rights, signals
-from .models import AccessRule, SharedCalendar, UserCalendar
+from .models import AccessRule, PendingOperation, SharedCalendar, UserCalendar
 
 logger = logging.getLogger("modoboa.admin")
 
@@ -133,23 +133,136 @@ def rights_changed(sender, **kwargs):
     _regenerate_rights()
 
 
-def _forget_collections(paths):
-    """Remove ``paths`` from the Radicale server once the deletion is
-    committed (a server down is logged: the rows are gone either way).
+def _run(operation):
+    """Move or remove the collections of ``operation``; raise
+    ModoboaException when the server fails (nothing removed before every
+    copy is complete).
+    """
+    if operation.action == PendingOperation.REMOVE:
+        for path, _new in operation.paths:
+            client.delete_calendar(path)
+        return
+    copied = client.copy_collections([tuple(pair) for pair in operation.paths])
+    if copied:
+        # The contacts' books point at the copies before the old ones go.
+        signals.collections_moved.send(sender=client.APP, moves=copied)
+    for source, _target in copied:
+        client.delete_calendar(source)
+
+
+def _retry(operations):
+    done = 0
+    for operation in operations:
+        try:
+            _run(operation)
+        except ModoboaException as exc:
+            attempts = operation.attempts + 1
+            PendingOperation.objects.filter(pk=operation.pk).update(
+                attempts=attempts, last_attempt=timezone.now(), last_error=str(exc)
+            )
+            logger.error("Radicale: %s failed again (attempt %d): %s", operation, attempts, exc)
+            return done, PendingOperation.objects.count()
+        PendingOperation.objects.filter(pk=operation.pk).delete()
+        logger.info("Radicale: %s done (attempt %d)", operation, operation.attempts + 1)
+        done += 1
+    return done, 0
+
+
+def retry_pending():
+    """Retry the recorded operations in their order, stopping at the first
+    that fails again (a later one may depend on it). Return ``(done,
+    left)``. On PostgreSQL and MariaDB the rows stay locked meanwhile: a
+    process finding them locked (cron and a request at once) leaves them
+    to the one retrying them.
+    """
+    if not connection.features.has_select_for_update_nowait:
+        # SQLite: one database file, no concurrent nodes to order.
+        return _retry(list(PendingOperation.objects.order_by("pk")))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                operations = list(
+                    PendingOperation.objects.select_for_update(nowait=True).order_by("pk")
+                )
+        except DatabaseError:
+            return 0, PendingOperation.objects.count()
+        return _retry(operations)
+
+
+def _attempt(action, old_name, new_name, paths):
+    """Run an operation once the change is committed, after the pending
+    ones; record it when the server fails (or when an earlier one is
+    still pending) for ``generate_rights`` to retry.
     """
     from modoboa.parameters import tools as param_tools
 
     if not param_tools.get_global_parameter("server_location", app=client.APP):
         return
+    operation = PendingOperation(
+        action=action,
+        old_name=old_name.lower(),
+        new_name=new_name.lower(),
+        paths=[list(pair) for pair in paths],
+    )
 
-    def remove():
-        for path in paths:
-            try:
-                client.delete_calendar(path)
-            except ModoboaException as exc:
-                logger.error("Radicale collection %s left on the server: %s", path, exc)
+    def run():
+        _done, left = retry_pending()
+        if left:
+            # Not tried: it waits behind an earlier one.
+            operation.attempts = 0
+            operation.save()
+            logger.error("Radicale: %s waits behind %d pending operation(s)", operation, left)
+            return
+        try:
+            _run(operation)
+        except ModoboaException as exc:
+            operation.last_error = str(exc)
+            operation.save()
+            logger.error(
+                "Radicale: %s failed, retried by generate_rights (until then, %s is given "
+                "to no one): %s",
+                operation,
+                old_name,
+                exc,
+            )
 
-    transaction.on_commit(remove)
+    transaction.on_commit(run)
+
+
+def _forget_collections(name, paths):
+    """Remove ``paths`` (the collections kept under the address or domain
+    ``name``) from the Radicale server once the deletion is committed.
+    """
+    _attempt(PendingOperation.REMOVE, name, "", [(path, "") for path in paths])
+
+
+def _pending_message():
+    return _(
+        "The calendars of the former holder of this address are still being removed; "
+        "try again in a few minutes."
+    )
+
+
+def refuse_pending_address(sender, address, field, **kwargs):
+    """Receiver of admin's check_new_mailbox_address: an address whose
+    former collections (or whose domain's) are not moved or removed yet is
+    given to no one (Radicale's rights follow the login name).
+    """
+    address = address.lower()
+    domain = address.rpartition("@")[2]
+    if PendingOperation.objects.filter(old_name__in=[address, domain]).exists():
+        raise Conflict(_pending_message(), field=field)
+
+
+def refuse_pending_domain(sender, name, field, **kwargs):
+    """Receiver of admin's check_new_domain_name: likewise for a domain
+    name, or one of whose former addresses is pending.
+    """
+    name = name.lower()
+    if PendingOperation.objects.filter(
+        Q(old_name=name) | Q(old_name__endswith="@" + name)
+    ).exists():
+        raise Conflict(_pending_message(), field=field)
 
 
 def mailbox_deleted(sender, instance, **kwargs):
@@ -162,55 +275,24 @@ def mailbox_deleted(sender, instance, **kwargs):
     if domain is None:
         return
     address = "%s@%s" % (instance.address, domain.name)
-    _forget_collections([address.lower(), "%s/user/%s" % (domain.name, instance.address)])
+    _forget_collections(address, [address.lower(), "%s/user/%s" % (domain.name, instance.address)])
 
 
 def domain_deleted(sender, instance, **kwargs):
     """Receiver of post_delete (Domain): its calendars' tree goes too."""
-    _forget_collections([instance.name])
+    _forget_collections(instance.name, [instance.name])
 
 
 def _move_collections(moves, old_name, new_name, rules):
     """Copy the collections of ``moves`` (``(old path, new path)`` pairs) to
     their new paths once the rename is committed, then remove the old ones.
-    A failure leaves the old ones in place, removes nothing and is logged
-    (the rename itself stands).
+    A failure removes nothing and is recorded for a retry (the rename
+    itself stands).
     """
-    from modoboa.parameters import tools as param_tools
-
     if rules.exists():
         # The rules name the address and the calendars' paths.
         _regenerate_rights()
-    if not param_tools.get_global_parameter("server_location", app=client.APP):
-        return
-
-    def move():
-        try:
-            copied = client.copy_collections(moves)
-        except ModoboaException as exc:
-            logger.error(
-                "Radicale collections of %s not moved to %s (left under the old name, "
-                "nothing removed): %s",
-                old_name,
-                new_name,
-                exc,
-            )
-            return
-        if not copied:
-            return
-        signals.collections_moved.send(sender=client.APP, moves=copied)
-        for source, target in copied:
-            try:
-                client.delete_calendar(source)
-            except ModoboaException as exc:
-                logger.error(
-                    "Radicale collection %s copied to %s but left on the server: %s",
-                    source,
-                    target,
-                    exc,
-                )
-
-    transaction.on_commit(move)
+    _attempt(PendingOperation.MOVE, old_name, new_name, moves)
 
 
 def mailbox_renamed(sender, mailbox, old_address, **kwargs):

@@ -127,6 +127,7 @@ def create_domain(
         raise BadRequest(_("Unknown domain type"), field="type")
     _check_name_free(name)
     admin_access.check_domain_name(acting_user, name)
+    signals.check_new_domain_name.send(sender=Domain, name=name, field="name")
     limits_services.check_can_create(acting_user, Domain, "domains")
     admin_params = param_tools.get_global_parameters("admin")
     quota = clean_quota(quota)
@@ -228,6 +229,7 @@ def update_domain(domain, *, acting_user, **changes):
         if new_name != old_name:
             _check_name_free(new_name, exclude=domain)
             admin_access.check_domain_name(acting_user, new_name)
+            signals.check_new_domain_name.send(sender=Domain, name=new_name, field="name")
     quota = clean_quota(changes.get("quota"))
     if quota is None:
         quota = domain.quota

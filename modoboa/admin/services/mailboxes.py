@@ -105,6 +105,7 @@ def create_mailbox(account, address, *, acting_user, quota=None, use_domain_quot
         raise Conflict(_("Mailbox %s already exists") % address, field="email")
     if Alias.objects.filter(address=address, internal=False).exists():
         raise Conflict(_("An alias with this address already exists"), field="email")
+    signals.check_new_mailbox_address.send(sender=Mailbox, address=address, field="email")
     limits_services.check_can_create(acting_user, Mailbox, "mailboxes", domain=domain)
     quota = clean_quota(quota)
     if use_domain_quota is None:
@@ -171,6 +172,7 @@ def rename_mailbox(mailbox, new_address, *, acting_user, create_alias=False):
         raise Conflict(_("Mailbox %s already exists") % new_address, field="email")
     if Alias.objects.filter(address=new_address, internal=False).exists():
         raise Conflict(_("An alias with this address already exists"), field="email")
+    signals.check_new_mailbox_address.send(sender=Mailbox, address=new_address, field="email")
     if domain.pk != mailbox.domain_id:
         limits_services.check_domain_limit(domain, "mailboxes")
     old_home = mailbox_operations.current_home(mailbox)

@@ -1,11 +1,13 @@
-"""``manage.py generate_rights [--force]``: Radicale's rights file."""
+"""``manage.py generate_rights [--force]``: Radicale's rights file, and the
+retry of the moves and removals of collections the server failed.
+"""
 
 from django.core.management.base import CommandError
 
 from modoboa.lib.cronlock import LockedJobCommand
 from modoboa.lib.exceptions import ModoboaException
 
-from ... import rights
+from ... import rights, services
 
 JOB = "generate_rights"
 
@@ -20,6 +22,7 @@ class Command(LockedJobCommand):
         )
 
     def run_job(self, *args, **options):
+        self._retry_pending(options["verbosity"])
         path = rights.rights_file_path()
         if not options["force"] and not rights.is_outdated(path):
             if options["verbosity"] > 1:
@@ -31,3 +34,16 @@ class Command(LockedJobCommand):
             raise CommandError(str(exc)) from None
         if options["verbosity"] > 0:
             self.stdout.write("%s written" % path)
+
+    def _retry_pending(self, verbosity):
+        from modoboa.parameters import tools as param_tools
+
+        from ...client import APP
+
+        if not param_tools.get_global_parameter("server_location", app=APP):
+            return
+        done, left = services.retry_pending()
+        if verbosity > 0 and (done or left):
+            # A server still down is logged, not an exit status: cron
+            # would mail it every two minutes.
+            self.stdout.write("Radicale: %d pending operation(s) done, %d left" % (done, left))

@@ -1,0 +1,31 @@
+"""``modo repair``: moves and removals of collections the Radicale server
+failed; fixing them retries them now (``generate_rights`` does it too).
+"""
+
+from modoboa.admin.repair import KnownProblem, register
+
+from . import services
+from .models import PendingOperation
+
+
+@register
+class PendingRadicaleOperations(KnownProblem):
+    name = "pending_radicale_operations"
+    description = (
+        "Radicale collections not moved or removed yet (the server failed); their old "
+        "address or domain name is refused until done: check the server, then retry"
+    )
+
+    def find(self):
+        return list(PendingOperation.objects.order_by("pk"))
+
+    def fix(self, occurrences):
+        services.retry_pending()
+
+    def describe(self, occurrence):
+        return "%s: %d attempt(s) since %s, last error: %s" % (
+            occurrence,
+            occurrence.attempts,
+            occurrence.created.isoformat(timespec="seconds"),
+            occurrence.last_error,
+        )
