@@ -38,7 +38,10 @@ def dashboard_widgets(sender, user, **kwargs):
         {
             "column": "right",
             "template": "radicale/dashboard/_pending.html",
-            "context": {"operations": operations},
+            "context": {
+                "operations": operations,
+                "command": "manage.py generate_rights -v 1",
+            },
         }
     ]
 

@@ -9,6 +9,7 @@ import math
 import operator
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Concat, Mod
@@ -384,10 +385,15 @@ def page_of(search, page, size):
     gather and sort every row of the domains before the first page.
     """
     offset = (page - 1) * size
-    if search.parts:
-        ids, params = _ids_of_parts(search.matching, search.parts, offset, size + 1)
-    else:
-        ids, params = search.rows.values("id")[offset : offset + size + 1].query.sql_with_params()
+    try:
+        if search.parts:
+            ids, params = _ids_of_parts(search.matching, search.parts, offset, size + 1)
+        else:
+            page_ids = search.rows.values("id")[offset : offset + size + 1]
+            ids, params = page_ids.query.sql_with_params()
+    except EmptyResultSet:
+        # Nothing can match (no visible part, or an IN over nothing).
+        return [], False
     connection = connections[search.rows.db]
     quote = connection.ops.quote_name
     if connection.vendor == "mysql" and not search.by_status:
@@ -434,22 +440,25 @@ def _ids_of_parts(rows, parts, offset, limit):
         # SQLite merges the parts of a compound SELECT with an ORDER BY,
         # each read in order from its index, and stops after the page.
         for condition in parts:
-            sql, part_params = (
-                rows.filter(condition).order_by().values("date", "id").query.sql_with_params()
-            )
-            pieces.append(sql)
-            params.extend(part_params)
+            part = _sql_or_none(rows.filter(condition).order_by().values("date", "id"))
+            if part:
+                pieces.append(part[0])
+                params.extend(part[1])
+        if not pieces:
+            raise EmptyResultSet
         return _ordered_union(quote, pieces, order), params
     # Elsewhere each part is cut at the page: its first offset + limit
     # (date, id) pairs hold all the part's rows of the page.
     for condition in parts:
-        part = (
+        part = _sql_or_none(
             rows.filter(condition).order_by("-date", "-id").values("date", "id")[: offset + limit]
         )
-        sql, part_params = part.query.sql_with_params()
-        # Django's own SQL of the part, its values as parameters.
-        pieces.append("(%s)" % sql)
-        params.extend(part_params)
+        if part:
+            # Django's own SQL of the part, its values as parameters.
+            pieces.append("(%s)" % part[0])
+            params.extend(part[1])
+    if not pieces:
+        raise EmptyResultSet
     if connection.vendor == "postgresql":
         # The distinct pairs of the parts appended: PostgreSQL merges the
         # ordered parts (Merge Append), drops the duplicates in passing and
@@ -467,6 +476,16 @@ def _ids_of_parts(rows, parts, offset, limit):
     # A union of parenthesised parts, ordered and cut as a whole (not a
     # SELECT of each part: MariaDB would copy each part once more).
     return _ordered_union(quote, pieces, order), params
+
+
+def _sql_or_none(queryset):
+    """Django's SQL of ``queryset`` and its parameters, or None when it
+    can match nothing (a part whose IN list is empty).
+    """
+    try:
+        return queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return None
 
 
 def _ordered_union(quote, pieces, order):

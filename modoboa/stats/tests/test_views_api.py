@@ -364,3 +364,19 @@ def test_api_page_numbers_give_the_same_slices_as_the_console(api, client, super
         if ">%s<" % queue_id in content
     )
     assert [queue_id for _position, queue_id in shown] == newest[100:130]
+
+
+def test_an_administrator_without_a_domain_sees_an_empty_log(client, api, reseller, world):
+    """A reseller who has created no domain yet may see nothing: an empty
+    message log on the page and in the API (was a 500: the page's SQL was
+    built from a search that can match nothing).
+    """
+    client.force_login(reseller)
+    response = client.get("/stats/maillog/")
+    assert response.status_code == 200
+    assert "Qtestcom" not in response.content.decode()
+    response = api(reseller).get("/api/v1/maillog/")
+    assert response.status_code == 200
+    assert response.body["results"] == []
+    assert not response.body["has_next"]
+    assert api(reseller).get("/api/v1/maillog/?page=3").status_code == 200
