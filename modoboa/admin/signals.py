@@ -35,3 +35,6 @@ domain_renamed = Signal()  # domain, old_name
 # ModoboaException naming ``field`` (the form or API field shown the error).
 check_new_mailbox_address = Signal()  # address, field
 check_new_domain_name = Signal()  # name, field
+# addresses; receivers return those of them check_new_mailbox_address
+# would refuse (the batch imports ask once for all their rows).
+refused_mailbox_addresses = Signal()

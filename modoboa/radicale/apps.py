@@ -46,6 +46,9 @@ class RadicaleConfig(AppConfig):
         admin_signals.check_new_mailbox_address.connect(
             services.refuse_pending_address, dispatch_uid="radicale_pending_address"
         )
+        admin_signals.refused_mailbox_addresses.connect(
+            services.pending_addresses, dispatch_uid="radicale_pending_addresses"
+        )
         admin_signals.check_new_domain_name.connect(
             services.refuse_pending_domain, dispatch_uid="radicale_pending_domain"
         )

@@ -254,6 +254,22 @@ def refuse_pending_address(sender, address, field, **kwargs):
         raise Conflict(_pending_message(), field=field)
 
 
+def pending_addresses(sender, addresses, **kwargs):
+    """Receiver of admin's refused_mailbox_addresses: those of
+    ``addresses`` :func:`refuse_pending_address` would refuse, in one query.
+    """
+    lowered = {address: address.lower() for address in addresses}
+    names = set(lowered.values()) | {value.rpartition("@")[2] for value in lowered.values()}
+    pending = set(
+        PendingOperation.objects.filter(old_name__in=names).values_list("old_name", flat=True)
+    )
+    return {
+        address
+        for address, value in lowered.items()
+        if value in pending or value.rpartition("@")[2] in pending
+    }
+
+
 def refuse_pending_domain(sender, name, field, **kwargs):
     """Receiver of admin's check_new_domain_name: likewise for a domain
     name, or one of whose former addresses is pending.

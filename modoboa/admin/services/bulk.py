@@ -38,6 +38,7 @@ from modoboa.lib.bulk_sql import insert_rows, new_instance
 from modoboa.lib.exceptions import ModoboaException
 from modoboa.limits import services as limits_services
 
+from .. import signals
 from ..models import Alias, AliasRecipient, Domain, Mailbox, Quota
 from .accounts import _clean_profile, _default_language, clean_username
 from .common import clean_email, clean_quota, require_perm, split_address
@@ -193,6 +194,13 @@ def _select_fast(candidates, acting_user):
             address__in=[c.local_part for c in candidates],
         ).values_list("address", "domain__name")
     )
+    # What an extension refuses (see check_new_mailbox_address) goes the
+    # row-by-row way, which names the field.
+    refused = set()
+    for _receiver, answer in signals.refused_mailbox_addresses.send(
+        sender=Mailbox, addresses=addresses
+    ):
+        refused.update(answer or ())
     selected = []
     seen = set()
     for candidate in candidates:
@@ -204,6 +212,7 @@ def _select_fast(candidates, acting_user):
             or candidate.username in seen
             or candidate.address in taken_aliases
             or key in taken_mailboxes
+            or candidate.address in refused
         ):
             continue
         seen.add(candidate.username)
