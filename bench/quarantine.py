@@ -343,7 +343,7 @@ def run(args, reuse):
 
     from modoboa.admin import services
     from modoboa.admin.models import Domain
-    from modoboa.amavis import schema
+    from modoboa.amavis import schema, search_index
     from modoboa.core import constants
     from modoboa.core.management.commands.load_initial_data import load_initial_data
     from modoboa.core.models import User
@@ -373,6 +373,15 @@ def run(args, reuse):
     began = time.perf_counter()
     schema.create_search_indexes()
     print("search indexes ensured in %.1f s" % (time.perf_counter() - began), flush=True)
+    if search_index.supported(connection):
+        began = time.perf_counter()
+        cpu = time.process_time()
+        added = search_index.Indexer().run()
+        print(
+            "qindex: %d messages added in %.1f s (CPU %.1f s)"
+            % (added, time.perf_counter() - began, time.process_time() - cpu),
+            flush=True,
+        )
     with connection.cursor() as cursor:
         if connection.vendor == "mysql":
             cursor.execute("ANALYZE TABLE msgs, msgrcpt, maddr")

@@ -15,6 +15,7 @@ class AmavisConfig(AppConfig):
         from modoboa.core.jobs import register_job
 
         register_job("qcleanup", timedelta(days=1))
+        register_job("qindex", timedelta(minutes=15))
         register_job("amnotify", timedelta(days=1))
         from . import app_settings, checks, handlers  # noqa: F401 - checks and receivers
 

@@ -10,6 +10,7 @@ Amavis' on PostgreSQL and MySQL/MariaDB.
 from django.apps import apps
 from django.db import connections
 
+from . import search_index
 from .dbrouter import amavis_alias
 
 
@@ -57,6 +58,9 @@ def _create(editor):
     if {"msgs", "msgrcpt"} - existing:
         for statement in search_index_statements(editor.connection):
             editor.execute(statement)
+    if search_index.supported(editor.connection):
+        for statement in search_index.TABLES:
+            editor.execute(statement)
 
 
 # MariaDB and SQLite have no index for a text inside a column: this one
@@ -92,6 +96,8 @@ def create_search_indexes(using=None):
 
 def drop_tables(using=None):
     connection = connections[using or amavis_alias()]
+    if search_index.supported(connection):
+        search_index.drop_tables(connection)
     existing = set(connection.introspection.table_names())
     with connection.schema_editor() as editor:
         for model in reversed(list(apps.get_app_config("amavis").get_models())):

@@ -385,6 +385,38 @@ def qcleanup(request, nodes, tmp_path):
     assert kept in remaining and gone not in remaining
 
 
+def qindex(request, nodes, tmp_path):
+    import datetime
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from modoboa.amavis import search_index
+    from modoboa.amavis.dbrouter import amavis_alias
+    from modoboa.amavis.factories import quarantine_message
+
+    request.getfixturevalue("domain")
+    two_hours_ago = timezone.now() - datetime.timedelta(hours=2)
+    old = quarantine_message("a@evil.com", ["user@test.com"], received=two_hours_ago)
+    forget_messages(request, [old])
+    connection = connections[amavis_alias()]
+
+    def forget_index():
+        if search_index.supported(connection):
+            search_index.rebuild(connection.alias, now=0)
+
+    request.addfinalizer(forget_index)
+    output = once(nodes().run("qindex", "-v", "2"), "qindex")
+    if search_index.supported(connection):
+        # Added once: the second node skipped it.
+        assert "1 message(s) added to the search index" in output
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT SUM(messages) FROM modoboa_qsearch_block")
+            assert cursor.fetchone()[0] == 1
+    else:
+        assert "there is nothing to do" in output
+
+
 def amnotify(request, nodes, tmp_path):
     from modoboa.amavis.factories import quarantine_message
     from modoboa.amavis.services import quarantine
@@ -479,6 +511,7 @@ SCENARIOS = {
         communicate_with_public_api,
         manage_dkim_keys,
         qcleanup,
+        qindex,
         amnotify,
         generate_rights,
         sync_contacts,

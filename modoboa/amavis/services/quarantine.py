@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from modoboa.core import constants as core_constants
 from modoboa.lib.exceptions import BadRequest, NotFound, PermDeniedException
 
-from .. import app_settings, constants
+from .. import app_settings, constants, search_index
 from ..dbrouter import amavis_alias
 from ..lookups import (
     CaselessContains,
@@ -262,6 +262,10 @@ def search_candidates(search, search_in, visible=None, limit=None):
             messages = Msgs.objects.filter(text)
         else:
             messages = Msgrcpt.objects.filter(visible).filter(text)
+        # MariaDB: the dates where the text may be (see search_index).
+        dates = search_index.date_condition(search, prefix + "time_num", amavis_alias())
+        if dates is not None:
+            messages = messages.filter(dates)
         sources.append(messages.values_list("mail_id"))
     if search_in in ("to", "all"):
         addresses = _matching_addresses(search)

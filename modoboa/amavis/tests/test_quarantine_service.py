@@ -12,6 +12,17 @@ from modoboa.lib.exceptions import BadRequest, NotFound
 pytestmark = pytest.mark.django_db
 
 
+def index_probe():
+    """The query asking MariaDB's search index where a text may be
+    (:mod:`modoboa.amavis.search_index`); the index is empty here.
+    """
+    from django.db import connections
+
+    from modoboa.amavis.dbrouter import amavis_alias
+
+    return 1 if connections[amavis_alias()].vendor == "mysql" else 0
+
+
 def listed(user, **kwargs):
     return sorted((row.mail_id, row.rid.email) for row in quarantine.list_rows(user, **kwargs))
 
@@ -231,8 +242,9 @@ def test_searches_read_few_matches_by_id_and_many_in_date_order(
         [(both, "user@test.com"), (both, "boss@test2.com")]
     )
     assert listed(superadmin, search="nothing like it", search_in="all") == []
-    # The matching ids, the rows, their recipients and their senders.
-    with django_assert_num_queries(4):
+    # The matching ids, the rows, their recipients and their senders (and
+    # on MariaDB the search index's end: it holds nothing here).
+    with django_assert_num_queries(4 + index_probe()):
         assert len(list(quarantine.list_rows(superadmin, search="sale", search_in="all"))) == 2
 
 
@@ -267,8 +279,9 @@ def test_domain_admins_all_search_finds_its_domains_matches_only(
     assert (shared, "promo@test2.com") in seen and (shared, "user@test.com") not in seen
     # The same number of queries either way: the administrator's domains,
     # their aliases, the addresses out of its reach, the matching ids, the
-    # rows, their recipients and senders.
-    with django_assert_num_queries(7):
+    # rows, their recipients and senders (and the search index's end on
+    # MariaDB).
+    with django_assert_num_queries(7 + index_probe()):
         rows = list(quarantine.list_rows(domain_admin, search="promo", search_in="all"))
         assert {row.rid.email for row in rows} == {
             "user@test.com",
