@@ -46,6 +46,10 @@ from modoboa.core.access import (
 )
 from modoboa.lib.exceptions import PermDeniedException
 
+# Postfix's recipient delimiter: ``user+ext@domain`` is delivered to
+# ``user@domain``.
+RECIPIENT_DELIMITER = "+"
+
 
 def _account_filter(user):
     """Accounts ``user`` (a non-superuser administrator) may act on."""
@@ -83,7 +87,9 @@ def addresses_out_of_reach(user):
     mailboxes of accounts it does not reach (its reseller's own, an
     administrator of more domains than its own...), with their domain alias
     forms, lower case: what extensions keep per address (quarantined mail,
-    the message log, allow and block lists) is not its to see there.
+    the message log, allow and block lists) is not its to see there, nor
+    under their ``+extension`` forms (:data:`RECIPIENT_DELIMITER`) or any
+    case variant, which reach the same mailboxes.
     """
     from .models import DomainAlias, Mailbox
 
@@ -216,7 +222,7 @@ def check_address(actor, address, *, field="address", must_be_local=False, catch
         )
     if local_part:
         _refuse_foreign_account_address(actor, address, field)
-        base = local_part.split("+", 1)[0]
+        base = local_part.split(RECIPIENT_DELIMITER, 1)[0]
         if base and base != local_part:
             # Postfix looks ``user+ext`` up as ``user`` too.
             _refuse_foreign_account_address(actor, "%s@%s" % (base, domain_name), field)

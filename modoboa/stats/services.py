@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Concat, Mod
-from django.db.models.lookups import Exact, In
+from django.db.models.functions import Concat, Lower, Mod
+from django.db.models.lookups import EndsWith, Exact, In, StartsWith
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from modoboa.admin.access import addresses_out_of_reach
+from modoboa.admin.access import RECIPIENT_DELIMITER, addresses_out_of_reach
 from modoboa.admin.models import Domain, DomainAlias
 from modoboa.core.models import User
 from modoboa.lib.exceptions import BadRequest, PermDeniedException
@@ -254,8 +254,10 @@ def _visible_parts(user):
         # reseller's own...) are left out: a row shows when its sender, or
         # its recipient, is an address of the administrator's.
         hidden = addresses_out_of_reach(user)
-        own_sender = ~Q(sender__in=hidden) if hidden else Q()
-        own_rcpt = ~Q(rcpt__in=hidden) & ~Q(original_rcpt__in=hidden) if hidden else Q()
+        own_sender = ~_holds_any("sender", hidden) if hidden else Q()
+        own_rcpt = (
+            ~_holds_any("rcpt", hidden) & ~_holds_any("original_rcpt", hidden) if hidden else Q()
+        )
         if len(names) > MAX_LISTED_NAMES:
             # A reseller of thousands of domains: subqueries, not a list
             # longer than some engines accept.
@@ -270,6 +272,28 @@ def _visible_parts(user):
         ]
     address = (user.email or user.username).lower()
     return [Q(sender=address), Q(rcpt=address), Q(original_rcpt=address)]
+
+
+def _holds_any(column, addresses):
+    """A condition: ``column`` holds one of ``addresses`` (lower case), in
+    any case, or one of their ``+extension`` forms, which Postfix delivers
+    to the same mailbox. A filter on the rows an index gave, never an
+    index scan of its own (see :func:`_unindexed`).
+    """
+    value = Lower(F(column))
+    condition = Q(In(value, addresses))
+    locals_by_domain = {}
+    for address in addresses:
+        local, _sep, domain = address.rpartition("@")
+        locals_by_domain.setdefault(domain, []).append(local)
+    for domain, local_parts in sorted(locals_by_domain.items()):
+        # The LIKE patterns are escaped by the lookups.
+        extended = functools.reduce(
+            operator.or_,
+            (Q(StartsWith(value, local + RECIPIENT_DELIMITER)) for local in local_parts),
+        )
+        condition |= Q(EndsWith(value, "@" + domain)) & extended
+    return condition
 
 
 def visible_messages(user):
@@ -296,6 +320,10 @@ def _unindexed(condition):
     for child in condition.children:
         if isinstance(child, Q):
             children.append(_unindexed(child))
+            continue
+        if not isinstance(child, tuple):
+            # An expression over a function of a column (see _holds_any).
+            children.append(child)
             continue
         name, value = child
         column, _sep, lookup = name.partition("__")

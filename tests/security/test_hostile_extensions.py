@@ -688,6 +688,96 @@ def test_domain_admin_does_not_see_the_message_log_of_a_mailbox_above_it(tenants
     assert len(api(tenants.superadmin).get("/api/v1/maillog/").body["results"]) == len(rows)
 
 
+def test_the_message_log_hides_the_extension_and_case_forms_of_a_mailbox_above(
+    tenants, api, superadmin, django_assert_max_num_queries
+):
+    """Attack: read the mail of the reseller's mailbox (and of a wider
+    administrator's) through its ``+extension`` forms and case variants,
+    which Postfix delivers to the same mailbox; the domain administrator's
+    own users keep their rows, ``+extension`` forms included, and the
+    pages stay paginated in SQL with a fixed number of queries.
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from modoboa.admin import services as admin_services
+    from modoboa.stats.models import Maillog
+
+    admin_services.create_domain_alias(
+        acting_user=superadmin, name="a1.example", target="d1.example"
+    )
+    now = timezone.now()
+    rows = [
+        ("lawyer@partner.example", "r1+legal@d1.example", "", "hidden-ext-in"),
+        ("R1@D1.example", "bank@partner.example", "", "hidden-case-out"),
+        ("r1+news@d1.example", "bank@partner.example", "", "hidden-ext-out"),
+        ("x@partner.example", "relay@partner.example", "R1+Tag@d1.Example", "hidden-orig"),
+        ("x@partner.example", "r1+alias@a1.example", "", "hidden-alias-ext"),
+        ("x@partner.example", "Dx+Board@D1.Example", "", "hidden-dx-ext"),
+        ("x@partner.example", "r1x@d1.example", "", "shown-longer-name"),
+        ("x@partner.example", "u1+r1@d1.example", "", "shown-user-ext"),
+        ("r1+news@d1.example", "u1@d1.example", "", "shown-to-user"),
+        ("x@partner.example", "U1@d1.example", "", "shown-in"),
+    ]
+    for n, (sender, rcpt, original, queue_id) in enumerate(rows):
+        Maillog.objects.create(
+            queue_id=queue_id,
+            date=now - datetime.timedelta(minutes=n),
+            sender=sender,
+            rcpt=rcpt,
+            original_rcpt=original,
+            status="sent",
+            from_domain=sender.split("@")[1].lower(),
+            # As the parser: the original recipient's domain when there is one.
+            to_domain=(original or rcpt).split("@")[1].lower(),
+        )
+    shown = {"shown-longer-name", "shown-user-ext", "shown-to-user", "shown-in"}
+    token = api(tenants.da1)
+    searches = (
+        {},
+        {"sender": "r1+news@d1.example"},
+        {"rcpt": "r1+legal@d1.example"},
+        {"rcpt": "d1.example"},
+        {"sender": "d1.example"},
+        {"rcpt": "a1.example"},
+        {"status": "sent"},
+    )
+    for params in searches:
+        seen = {row["queue_id"] for row in token.get("/api/v1/maillog/", params).body["results"]}
+        assert not {queue_id for queue_id in seen if queue_id.startswith("hidden")}, params
+    seen = {row["queue_id"] for row in token.get("/api/v1/maillog/").body["results"]}
+    assert seen == shown
+    # Page by page, nothing hidden and every visible row once.
+    paged = []
+    for page in (1, 2, 3):
+        body = token.get("/api/v1/maillog/", {"page": page, "page_size": 2}).body
+        paged += [row["queue_id"] for row in body["results"]]
+    assert sorted(paged) == sorted(shown)
+    browser = console(tenants.da1)
+    counts = set()
+    for page in (1, 2, 3):
+        # The 13 of any administrator's page (see modoboa/stats/tests) and
+        # the domain aliases of the hidden mailboxes' domains; one on the log.
+        with django_assert_max_num_queries(14) as queries:
+            html = browser.get("/stats/maillog/", {"page": page}).content.decode()
+        assert sum("stats_maillog" in query["sql"] for query in queries.captured_queries) == 1
+        counts.add(len(queries.captured_queries))
+    assert len(counts) == 1
+    html = browser.get("/stats/maillog/").content.decode()
+    for secret in ("lawyer@partner.example", "bank@partner.example", "relay@partner.example"):
+        assert secret not in html
+    assert "shown-in" in html and "u1+r1@d1.example" in html
+    # The reseller sees its own forms but not those of the administrator of
+    # a domain beyond its reach.
+    seen = {row["queue_id"] for row in api(tenants.r1).get("/api/v1/maillog/").body["results"]}
+    assert "hidden-dx-ext" not in seen
+    assert {"hidden-ext-in", "hidden-case-out", "hidden-orig", "hidden-alias-ext"} <= seen
+    html = console(tenants.r1).get("/stats/maillog/", {"rcpt": "d1.example"}).content.decode()
+    assert "Dx+Board@D1.Example" not in html and "r1+legal@d1.example" in html
+    assert len(api(superadmin).get("/api/v1/maillog/").body["results"]) == len(rows)
+
+
 def test_a_self_service_link_does_not_reach_the_other_recipients(tenants):
     """Attack: the holder of a notification link (one secret per message in
     Amavis) of a message also sent, in Bcc, to another tenant's user reads
