@@ -216,6 +216,24 @@ def test_domain_admin_cannot_read_or_act_on_quarantined_mail_above_it(tenants, a
     assert console(owner).get("/quarantine/%s/" % secret).status_code == 200
 
 
+def test_plus_forms_above_stay_hidden_whatever_amavis_delimiter(tenants, api):
+    """Attack: with Amavis' recipient delimiter emptied in the parameters,
+    read the reseller's ``+tag`` mail, which Postfix still delivers to its
+    mailbox."""
+    from modoboa.amavis.factories import quarantine_message
+    from modoboa.parameters import tools as param_tools
+
+    param_tools.set_global_parameter("recipient_delimiter", "", app="modoboa_amavis")
+    secret = quarantine_message(
+        "bank@evil.example", ["R1+Tag@d1.example"], subject="Your reseller contract"
+    )
+    own = quarantine_message("x@evil.example", ["u1+tag@d1.example"], subject="Own message")
+    token = api(tenants.da1)
+    assert [row["mail_id"] for row in token.get("/api/v1/quarantine/").body["results"]] == [own]
+    assert token.get("/api/v1/quarantine/%s/" % secret).status_code == 404
+    assert "Your reseller contract" not in console(tenants.da1).get("/quarantine/").content.decode()
+
+
 @pytest.mark.parametrize("owner", ["r1@d1.example", "dx@d1.example"])
 def test_domain_admin_cannot_edit_the_sender_lists_of_a_mailbox_above_it(
     tenants, api, unchanged, owner

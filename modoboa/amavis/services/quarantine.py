@@ -138,20 +138,27 @@ def base_address(address):
     return "%s@%s" % (local, domain)
 
 
-def _addresses_condition(addresses):
+def _addresses_condition(addresses, hiding=False):
     """A ``Q`` over ``maddr`` (annotated ``email_text``) matching
     ``addresses`` and their ``+extension`` forms, whatever their case.
+    Addresses to ``hide`` also match Postfix's ``+`` forms when Amavis is
+    told of another delimiter or of none: Postfix still delivers them.
     """
     # Amavis lowercases the addresses it stores unless told the local
     # parts are case-sensitive ($localpart_is_case_sensitive): a user's
     # mail is found whatever their case.
+    from modoboa.admin.access import RECIPIENT_DELIMITER
+
     connection = connections[amavis_alias()]
-    delimiter = app_settings.get("recipient_delimiter") or ""
+    delimiters = {app_settings.get("recipient_delimiter") or ""}
+    if hiding:
+        delimiters.add(RECIPIENT_DELIMITER)
+    delimiters.discard("")
     condition = Q(pk__in=[])
     for address in addresses:
         local, domain = address.rsplit("@", 1)
         same = Q(CaselessExact("email_text", octets_text(address, connection)))
-        if delimiter:
+        for delimiter in sorted(delimiters):
             same |= Q(
                 CaselessStartsWith("email_text", octets_text(local + delimiter, connection))
             ) & Q(CaselessEndsWith("email_text", octets_text("@" + domain, connection)))
@@ -178,7 +185,7 @@ def recipient_filter(user):
         condition = Q(rid__in=Maddr.objects.filter(domain__in=reversed_names).values("id"))
         protected = protected_addresses(user)
         if protected:
-            condition &= ~Q(rid__in=_maddr_ids(protected))
+            condition &= ~Q(rid__in=_maddr_ids(protected, hiding=True))
         return condition
     addresses = user_addresses(user)
     if not addresses:
@@ -186,10 +193,10 @@ def recipient_filter(user):
     return Q(rid__in=_maddr_ids(addresses))
 
 
-def _maddr_ids(addresses):
+def _maddr_ids(addresses, hiding=False):
     return (
         Maddr.objects.annotate(email_text=OctetsAsText("email"))
-        .filter(_addresses_condition(addresses))
+        .filter(_addresses_condition(addresses, hiding))
         .values("id")
     )
 
