@@ -1,5 +1,6 @@
-"""``modo repair``: moves and removals of collections the Radicale server
-failed; fixing them retries them now (``generate_rights`` does it too).
+"""``modo repair``: moves and removals of collections not done yet (the
+Radicale server failed, or the request's time budget was over); fixing
+them runs them now (``generate_rights`` does it too).
 """
 
 from modoboa.admin.repair import KnownProblem, register
@@ -12,7 +13,7 @@ from .models import PendingOperation
 class PendingRadicaleOperations(KnownProblem):
     name = "pending_radicale_operations"
     description = (
-        "Radicale collections not moved or removed yet (the server failed); their old "
+        "Radicale collections not moved or removed yet (the server failed or was slow); their old "
         "address or domain name is refused until done: check the server, then retry"
     )
 

@@ -9,6 +9,7 @@ file is written again once the change is committed.
 import hmac
 import logging
 import re
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -250,8 +251,34 @@ def retry_pending(budget=None):
     return run_pending(retry_budget() if budget is None else budget)
 
 
+#: The time the current web request has spent running operations (absent
+#: outside a request: each transaction then gets a budget of its own).
+_request_state = threading.local()
+
+
+def request_started(sender, **kwargs):
+    """Receiver of Django's request_started: a new request's budget."""
+    _request_state.spent = 0.0
+
+
+def request_finished(sender, **kwargs):
+    _request_state.__dict__.pop("spent", None)
+
+
 def _run_after_commit():
-    run_pending(request_budget())
+    """Run the pending operations within what is left of the request's
+    budget (a request committing several changes shares one budget).
+    """
+    spent = getattr(_request_state, "spent", None)
+    budget = request_budget() - (spent or 0.0)
+    if budget <= 0:
+        return
+    started = time.monotonic()
+    try:
+        run_pending(budget)
+    finally:
+        if spent is not None:
+            _request_state.spent = spent + time.monotonic() - started
 
 
 def _attempt(action, old_name, new_name, paths):

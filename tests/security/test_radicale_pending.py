@@ -518,3 +518,45 @@ def test_a_time_budget_bounds_each_request_and_stops_the_next(hanging_server):
             client.delete_calendar("hang.test")
     assert "the next run continues it" in str(over.value)
     assert len(held) == 1
+
+
+def test_a_request_committing_several_changes_shares_one_budget(
+    radicale,  # noqa: F811 - fixture
+    hanging_server,
+    make_account,
+    make_domain,
+    superadmin,
+    settings,
+):
+    """Two deletions committed one after the other in the same web request:
+    the hanging server costs the request one budget, not one per commit;
+    outside a request, each commit has its own."""
+    import time
+
+    from django.core.signals import request_finished, request_started
+
+    from modoboa.admin import services as admin_services
+    from modoboa.radicale.models import PendingOperation
+
+    make_domain("share.test")
+    accounts = [
+        make_account(address, mailbox={"address": address})
+        for address in ("a@share.test", "b@share.test", "c@share.test")
+    ]
+    url, held = hanging_server
+    _up(url)
+    settings.MODOBOA_RADICALE_REQUEST_BUDGET = 1
+    request_started.send(sender=None)
+    try:
+        started = time.monotonic()
+        admin_services.delete_account(accounts[0], acting_user=superadmin)
+        admin_services.delete_account(accounts[1], acting_user=superadmin)
+        assert time.monotonic() - started < 4
+    finally:
+        request_finished.send(sender=None)
+    assert len(held) == 1
+    assert [op.attempts for op in PendingOperation.objects.order_by("pk")] == [1, 0]
+
+    admin_services.delete_account(accounts[2], acting_user=superadmin)
+    assert len(held) == 2
+    assert [op.attempts for op in PendingOperation.objects.order_by("pk")] == [2, 0, 0]
