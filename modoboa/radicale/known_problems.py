@@ -3,6 +3,8 @@ Radicale server failed, or the request's time budget was over); fixing
 them runs them now (``generate_rights`` does it too).
 """
 
+from django.db import transaction
+
 from modoboa.admin.repair import KnownProblem, register
 
 from . import services
@@ -21,7 +23,9 @@ class PendingRadicaleOperations(KnownProblem):
         return list(PendingOperation.objects.order_by("pk"))
 
     def fix(self, occurrences):
-        services.retry_pending()
+        # After repair's transaction: a run holds no transaction open while
+        # it waits for the server (on SQLite, that would hold the write lock).
+        transaction.on_commit(services.retry_pending)
 
     def describe(self, occurrence):
         return "%s: %d attempt(s) since %s, last error: %s" % (

@@ -560,3 +560,28 @@ def test_a_request_committing_several_changes_shares_one_budget(
     admin_services.delete_account(accounts[2], acting_user=superadmin)
     assert len(held) == 2
     assert [op.attempts for op in PendingOperation.objects.order_by("pk")] == [2, 0, 0]
+
+
+def test_modo_repair_lists_then_runs_the_pending_operations(
+    radicale,  # noqa: F811 - fixture
+    erin,
+    superadmin,
+):
+    from modoboa.admin import repair
+    from modoboa.admin import services as admin_services
+    from modoboa.radicale.known_problems import PendingRadicaleOperations
+    from modoboa.radicale.models import PendingOperation
+
+    _down()
+    admin_services.rename_mailbox(erin.mailbox, "frank@down.test", acting_user=superadmin)
+    _up(radicale)
+    [outcome] = repair.run(dry_run=True, problems=[PendingRadicaleOperations()])
+    assert [str(op) for op in outcome.occurrences] == ["move erin@down.test -> frank@down.test"]
+    assert "1 attempt(s)" in outcome.problem.describe(outcome.occurrences[0])
+    assert PendingOperation.objects.exists()
+
+    [outcome] = repair.run(problems=[PendingRadicaleOperations()])
+    assert outcome.fixed
+    assert not PendingOperation.objects.exists()
+    _calendar_seen(radicale, "down.test/user/frank/Board", "frank@down.test", "Budget")
+    assert _service_status(radicale, "down.test/user/erin/Board/") == 404
