@@ -35,6 +35,11 @@ class RadicaleConfig(AppConfig):
         post_delete.connect(
             services.domain_deleted, sender=Domain, dispatch_uid="radicale_domain_deleted"
         )
+        from django.core.signals import request_finished, request_started
+
+        # One time budget per web request for the operations run after commit.
+        request_started.connect(services.request_started, dispatch_uid="radicale_request_start")
+        request_finished.connect(services.request_finished, dispatch_uid="radicale_request_end")
         from modoboa.admin import signals as admin_signals
 
         admin_signals.mailbox_renamed.connect(

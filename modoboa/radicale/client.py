@@ -3,10 +3,13 @@ collections of the calendars it manages, logged in as Modoboa's service
 login (see ``service_credentials``), with time-outs and typed errors.
 """
 
+import contextvars
 import hashlib
 import hmac
 import html
 import logging
+import time
+from contextlib import contextmanager
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
@@ -19,6 +22,8 @@ from modoboa.parameters import tools as param_tools
 APP = "modoboa_radicale"
 SERVICE_LOGIN = "modoboa-service"
 TIMEOUT = 10
+#: Seconds to open a connection to the server within a time budget.
+CONNECT_TIMEOUT = 2
 
 logger = logging.getLogger("modoboa.admin")
 
@@ -33,6 +38,41 @@ class RadicaleError(ModoboaException):
     """The Radicale server cannot be reached or refused the change."""
 
     http_code = 502
+
+
+class BudgetExhausted(RadicaleError):
+    """The time given to the current run is over: the work stops before the
+    next request (what is left is done by a later run).
+    """
+
+
+#: The ``time.monotonic()`` by which the current run stops (None: no limit).
+_deadline = contextvars.ContextVar("radicale_deadline", default=None)
+
+
+@contextmanager
+def time_budget(seconds):
+    """Within it, no request starts after ``seconds`` have passed (it
+    raises BudgetExhausted instead) and none waits beyond them: each one's
+    connect and read time-outs are cut to the time left.
+    """
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _timeout():
+    deadline = _deadline.get()
+    if deadline is None:
+        return TIMEOUT
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise BudgetExhausted(
+            _("Interrupted: the time given to this run was over; the next run continues it.")
+        )
+    return (min(CONNECT_TIMEOUT, left), min(TIMEOUT, left))
 
 
 def service_credentials():
@@ -83,6 +123,7 @@ def _request(
         headers["Content-Type"] = "application/xml; charset=utf-8"
     if depth is not None:
         headers["Depth"] = depth
+    timeout = _timeout()
     try:
         response = requests.request(
             method,
@@ -90,7 +131,7 @@ def _request(
             data=body.encode("utf-8") if isinstance(body, str) else body,
             headers=headers,
             auth=service_credentials(),
-            timeout=TIMEOUT,
+            timeout=timeout,
             allow_redirects=False,
         )
     except requests.RequestException as exc:

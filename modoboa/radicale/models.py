@@ -62,9 +62,10 @@ class AccessRule(models.Model):
 
 
 class PendingOperation(models.Model):
-    """A move or a removal of collections the Radicale server failed (down,
-    time-out): retried by ``generate_rights`` and before any later one.
-    While it waits, its old address or domain name is given to no one.
+    """A move or a removal of collections on the Radicale server, recorded
+    with the change that causes it, run once that change is committed (for
+    a short time) and else by ``generate_rights``. While it waits, its old
+    address or domain name is given to no one.
     """
 
     MOVE = "move"
@@ -78,8 +79,13 @@ class PendingOperation(models.Model):
     paths = models.JSONField(default=list)
     created = models.DateTimeField(default=timezone.now)
     last_attempt = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveIntegerField(default=1)
+    #: Runs that tried it and failed (0: not tried yet).
+    attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
+    #: The run working on it (a random token; blank: none), until
+    #: ``claimed_until`` (a run that died leaves it to the next one then).
+    claimed_by = models.CharField(max_length=32, blank=True, default="")
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "modoboa_radicale_pendingoperation"

@@ -9,8 +9,12 @@ file is written again once the change is committed.
 import hmac
 import logging
 import re
+import threading
+import time
+import uuid
+from datetime import timedelta
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -150,83 +154,155 @@ def _run(operation):
         client.delete_calendar(source)
 
 
-def _retry(operations):
-    done = 0
-    for operation in operations:
-        try:
-            _run(operation)
-        except ModoboaException as exc:
-            attempts = operation.attempts + 1
-            PendingOperation.objects.filter(pk=operation.pk).update(
-                attempts=attempts, last_attempt=timezone.now(), last_error=str(exc)
-            )
-            logger.error("Radicale: %s failed again (attempt %d): %s", operation, attempts, exc)
-            return done, PendingOperation.objects.count()
-        PendingOperation.objects.filter(pk=operation.pk).delete()
-        logger.info("Radicale: %s done (attempt %d)", operation, operation.attempts + 1)
-        done += 1
-    return done, 0
+#: Seconds a web request spends, once its change is committed, on the
+#: operations it recorded (and those before them): the rest is the cron
+#: job's. Setting: MODOBOA_RADICALE_REQUEST_BUDGET.
+REQUEST_BUDGET = 2.0
+#: Seconds one ``generate_rights`` run (or ``modo repair``) spends on
+#: them. Setting: MODOBOA_RADICALE_RETRY_BUDGET.
+RETRY_BUDGET = 600.0
+#: How long a claim outlives its run's budget: a run never works past its
+#: budget, so a claim still held after that is a dead run's.
+CLAIM_MARGIN = 60
 
 
-def retry_pending():
-    """Retry the recorded operations in their order, stopping at the first
-    that fails again (a later one may depend on it). Return ``(done,
-    left)``. On PostgreSQL and MariaDB the rows stay locked meanwhile: a
-    process finding them locked (cron and a request at once) leaves them
-    to the one retrying them.
+def request_budget():
+    from django.conf import settings
+
+    return float(getattr(settings, "MODOBOA_RADICALE_REQUEST_BUDGET", REQUEST_BUDGET))
+
+
+def retry_budget():
+    from django.conf import settings
+
+    return float(getattr(settings, "MODOBOA_RADICALE_RETRY_BUDGET", RETRY_BUDGET))
+
+
+def _claim(pk, token, budget):
+    """Take the operation ``pk`` for the run ``token``, unless another run
+    holds it: one conditional UPDATE, atomic on every engine (SQLite
+    included, where select_for_update does nothing). Return whether taken.
     """
-    if not connection.features.has_select_for_update_nowait:
-        # SQLite: one database file, no concurrent nodes to order.
-        return _retry(list(PendingOperation.objects.order_by("pk")))
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                operations = list(
-                    PendingOperation.objects.select_for_update(nowait=True).order_by("pk")
+    now = timezone.now()
+    return bool(
+        PendingOperation.objects.filter(pk=pk)
+        .filter(Q(claimed_by="") | Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(
+            claimed_by=token,
+            claimed_until=now + timedelta(seconds=budget + CLAIM_MARGIN),
+        )
+    )
+
+
+def run_pending(budget):
+    """Run the recorded operations in their order for at most ``budget``
+    seconds, stopping at the first that fails (a later one may depend on
+    it: a mailbox renamed twice). Only the first operation of the queue is
+    ever taken, and only by claiming it (:func:`_claim`): two runs (the
+    cron job and a request) never run the same one twice, nor one before
+    those ahead of it; a run finding the first one claimed leaves the queue
+    to the run holding it. Return ``(done, left)``.
+    """
+    token = uuid.uuid4().hex
+    done = 0
+    started = time.monotonic()
+    with client.time_budget(budget):
+        while time.monotonic() - started < budget:
+            head = PendingOperation.objects.order_by("pk").values_list("pk", flat=True).first()
+            if head is None:
+                break
+            if not _claim(head, token, budget):
+                if PendingOperation.objects.filter(pk=head).exists():
+                    break  # Another run works on it.
+                continue  # Done meanwhile by another run: look again.
+            operation = PendingOperation.objects.filter(pk=head, claimed_by=token).first()
+            if operation is None:
+                break
+            try:
+                _run(operation)
+            except ModoboaException as exc:
+                attempts = operation.attempts + 1
+                PendingOperation.objects.filter(pk=head, claimed_by=token).update(
+                    attempts=attempts,
+                    last_attempt=timezone.now(),
+                    last_error=str(exc),
+                    claimed_by="",
+                    claimed_until=None,
                 )
-        except DatabaseError:
-            return 0, PendingOperation.objects.count()
-        return _retry(operations)
+                logger.error(
+                    "Radicale: %s failed (attempt %d), retried by generate_rights (until "
+                    "then, %s is given to no one): %s",
+                    operation,
+                    attempts,
+                    operation.old_name,
+                    exc,
+                )
+                break
+            PendingOperation.objects.filter(pk=head, claimed_by=token).delete()
+            logger.info("Radicale: %s done (attempt %d)", operation, operation.attempts + 1)
+            done += 1
+    return done, PendingOperation.objects.count()
+
+
+def retry_pending(budget=None):
+    """What ``generate_rights`` and ``modo repair`` run: the recorded
+    operations, within the retry budget. Return ``(done, left)``.
+    """
+    return run_pending(retry_budget() if budget is None else budget)
+
+
+#: The time the current web request has spent running operations (absent
+#: outside a request: each transaction then gets a budget of its own).
+_request_state = threading.local()
+
+
+def request_started(sender, **kwargs):
+    """Receiver of Django's request_started: a new request's budget."""
+    _request_state.spent = 0.0
+
+
+def request_finished(sender, **kwargs):
+    _request_state.__dict__.pop("spent", None)
+
+
+def _run_after_commit():
+    """Run the pending operations within what is left of the request's
+    budget (a request committing several changes shares one budget).
+    """
+    spent = getattr(_request_state, "spent", None)
+    budget = request_budget() - (spent or 0.0)
+    if budget <= 0:
+        return
+    started = time.monotonic()
+    try:
+        run_pending(budget)
+    finally:
+        if spent is not None:
+            _request_state.spent = spent + time.monotonic() - started
 
 
 def _attempt(action, old_name, new_name, paths):
-    """Run an operation once the change is committed, after the pending
-    ones; record it when the server fails (or when an earlier one is
-    still pending) for ``generate_rights`` to retry.
+    """Record an operation with the change that causes it (in the same
+    transaction: a change rolled back records nothing), and have the
+    pending operations run once the change is committed, for a short time
+    only (one run per transaction): what is left waits for
+    ``generate_rights``.
     """
     from modoboa.parameters import tools as param_tools
 
     if not param_tools.get_global_parameter("server_location", app=client.APP):
         return
-    operation = PendingOperation(
+    PendingOperation.objects.create(
         action=action,
         old_name=old_name.lower(),
         new_name=new_name.lower(),
         paths=[list(pair) for pair in paths],
     )
-
-    def run():
-        _done, left = retry_pending()
-        if left:
-            # Not tried: it waits behind an earlier one.
-            operation.attempts = 0
-            operation.save()
-            logger.error("Radicale: %s waits behind %d pending operation(s)", operation, left)
-            return
-        try:
-            _run(operation)
-        except ModoboaException as exc:
-            operation.last_error = str(exc)
-            operation.save()
-            logger.error(
-                "Radicale: %s failed, retried by generate_rights (until then, %s is given "
-                "to no one): %s",
-                operation,
-                old_name,
-                exc,
-            )
-
-    transaction.on_commit(run)
+    if any(entry[1] is _run_after_commit for entry in connection.run_on_commit):
+        # A domain's deletion records one per mailbox: one run for them all.
+        return
+    # Robust: the change is committed whatever happens there.
+    transaction.on_commit(_run_after_commit, robust=True)
 
 
 def _forget_collections(name, paths):

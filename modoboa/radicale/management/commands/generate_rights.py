@@ -1,5 +1,6 @@
 """``manage.py generate_rights [--force]``: Radicale's rights file, and the
-retry of the moves and removals of collections the server failed.
+moves and removals of collections left to do (the server failed, or the
+request that recorded them ran out of time), within the retry budget.
 """
 
 from django.core.management.base import CommandError
