@@ -56,7 +56,7 @@ BATCH = 20000
 FLUSH_GRAMS = 200000
 
 # Keys of the trigrams of large scripts (see trigrams()).
-HASHED_KEYS = 1 << 20
+HASHED_KEYS = 1 << 18
 
 BLOCK_TABLE = "modoboa_qsearch_block"
 GRAM_TABLE = "modoboa_qsearch_gram"
@@ -357,21 +357,29 @@ def date_condition(search, field="time_num", using=None):
 
     with connection.cursor() as cursor:
         try:
-            # The index's end first: its trigrams are never older.
+            # The index's end first: its trigrams are never older. Blocks
+            # follow the dates: the last one ends the index.
             cursor.execute(
-                "SELECT %s, MAX(id), MAX(time_last), "  # noqa: S608 - constants
-                "(SELECT COUNT(*) FROM (SELECT 1 FROM msgs WHERE time_num > "
-                "COALESCE((SELECT MAX(time_last) FROM modoboa_qsearch_block), 0) "
-                "LIMIT %d) AS unindexed) FROM modoboa_qsearch_block"
-                % (WEIGHTS % "%s", MAX_UNINDEXED + 1),
+                "SELECT %s, id, time_last FROM (SELECT 1) AS one "  # noqa: S608 - constants
+                "LEFT JOIN (SELECT id, time_last FROM modoboa_qsearch_block "
+                "ORDER BY id DESC LIMIT 1) AS last ON TRUE" % (WEIGHTS % "%s"),
                 [search],
             )
         except DatabaseError:
             # No index yet (``qindex`` never ran).
             return None
-        weights, last_id, end, unindexed = cursor.fetchone()
+        weights, last_id, end = cursor.fetchone()
         grams = sorted(trigrams(bytes(weights or b"")))
-        if last_id is None or not grams or unindexed > MAX_UNINDEXED:
+        if last_id is None or not grams:
+            return None
+        # A constant bound: the messages after it are read from the date
+        # index, not the whole index.
+        cursor.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM msgs "  # noqa: S608 - an int
+            "WHERE time_num > %%s LIMIT %d) AS unindexed" % (MAX_UNINDEXED + 1),
+            [end],
+        )
+        if cursor.fetchone()[0] > MAX_UNINDEXED:
             return None
         segments = list(range(last_id // SEGMENT_BLOCKS + 1))
         cursor.execute(
