@@ -17,8 +17,10 @@ both find the same messages.
 """
 
 import argparse
+import glob
 import os
 import random
+import re
 import resource
 import sys
 import time
@@ -35,17 +37,32 @@ def words(rng, alphabet, count, low=3, high=9):
     ]
 
 
+def english_words():
+    """The words of the project's documentation with their frequencies: a
+    Zipf-like English vocabulary (a few words everywhere, many rare).
+    """
+    counts = {}
+    for path in sorted(glob.glob(os.path.join(ROOT, "docs", "*.rst"))):
+        with open(path, encoding="utf-8") as page:
+            for word in re.findall(r"[A-Za-z]{2,}", page.read()):
+                counts[word.lower()] = counts.get(word.lower(), 0) + 1
+    words = sorted(counts, key=lambda word: (-counts[word], word))
+    return words, [counts[word] for word in words]
+
+
 def texts(count, seed=7):
     """(sender, subject) pairs, in turns of four kinds."""
     rng = random.Random(seed)
+    english, weights = english_words()
     latin = words(rng, "abcdefghijklmnopqrstuvwxyz", 20000)
     cyrillic = words(rng, "абвгдежзийклмнопрстуфхцчшщыэюя", 20000)
     emoji = [chr(code) for code in range(0x1F300, 0x1F5FF)]
-    senders = ["%s@%s.example" % (rng.choice(latin), rng.choice(latin)) for _ in range(50000)]
+    senders = ["%s@%s.example" % (rng.choice(latin), rng.choice(english)) for _ in range(50000)]
     for index in range(count):
         kind = index % 4
         if kind == 0:
-            subject = " ".join(rng.choice(latin) for _ in range(rng.randint(3, 8))).capitalize()
+            length = rng.randint(3, 9)
+            subject = " ".join(rng.choices(english, weights, k=length)).capitalize()
         elif kind == 1:
             subject = "".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(rng.randint(8, 20)))
         elif kind == 2:
@@ -54,7 +71,7 @@ def texts(count, seed=7):
             subject = "%s %d%% %s %s" % (
                 rng.choice(emoji),
                 rng.randint(1, 99),
-                rng.choice(latin).upper(),
+                " ".join(rng.choices(english, weights, k=2)).upper(),
                 rng.choice(emoji),
             )
         yield senders[rng.randrange(len(senders))], subject[:255]
@@ -160,12 +177,14 @@ def run(args, server_pid):
     # Texts of each kind from messages near the end, and one found nowhere.
     samples = list(texts(args.messages))
     last = args.messages - 100 - args.messages % 4
+    english, _weights = english_words()
     searches = [
-        ("latin", " ".join(samples[last][1].split()[1:3])),
+        ("phrase", " ".join(samples[last][1].split()[1:3])),
         ("chinese", samples[last + 1][1][2:6]),
         ("cyrillic", " ".join(samples[last + 2][1].split()[:2])),
         ("emoji mix", samples[last + 3][1][2:9]),
-        ("word", samples[last][1].split()[1]),
+        ("rare word", english[3000]),
+        ("word", english[300]),
         ("sender", samples[last + 5][0].split("@")[0]),
         ("nowhere", "zqxjkvw"),
     ]
@@ -185,7 +204,7 @@ def run(args, server_pid):
             assert indexed == scanned, (label, text)
             read = Msgs.objects.filter(dates).count() if dates is not None else None
             print(
-                "%-10s %-22r %5d match(es): scan %7.1f ms, index %7.1f ms (%s)"
+                "%-10s %-22r %6d match(es): scan %7.1f ms, index %7.1f ms (%s)"
                 % (
                     label,
                     text,

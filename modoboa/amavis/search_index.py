@@ -52,8 +52,6 @@ MAX_CANDIDATE_BLOCKS = 128
 # Beyond this many messages newer than the index, it is not used.
 MAX_UNINDEXED = 50000
 BATCH = 20000
-# A flush writes the trigrams gathered so far beyond this many.
-FLUSH_GRAMS = 200000
 
 # Keys of the trigrams of large scripts (see trigrams()).
 HASHED_KEYS = 1 << 18
@@ -112,26 +110,36 @@ def trigrams(weights):
     return grams
 
 
-def encode(bits):
-    """A segment's bitmap (an int, bit *n* for block *n*) as stored: the
-    list of its blocks when short, the bitmap otherwise.
+def encode(offsets):
+    """The blocks ``offsets`` (sorted, within a segment) as stored: their
+    list when short, a bitmap otherwise.
     """
-    if bits.bit_count() * 2 < BITMAP_BYTES:
-        offsets = array.array("H", _set_bits(bits))
-        return SPARSE + offsets.tobytes()
-    return DENSE + bits.to_bytes(BITMAP_BYTES, "little")
+    if len(offsets) * 2 < BITMAP_BYTES:
+        return SPARSE + array.array("H", offsets).tobytes()
+    bitmap = bytearray(BITMAP_BYTES)
+    for offset in offsets:
+        bitmap[offset >> 3] |= 1 << (offset & 7)
+    return DENSE + bytes(bitmap)
 
 
 def decode(data):
+    """A stored value as an int: bit *n* for block *n* of the segment."""
     data = bytes(data)
     if data[:1] == DENSE:
         return int.from_bytes(data[1:], "little")
-    offsets = array.array("H")
-    offsets.frombytes(data[1:])
     bits = 0
-    for offset in offsets:
+    for offset in _offsets(data):
         bits |= 1 << offset
     return bits
+
+
+def _offsets(data):
+    data = bytes(data)
+    if data[:1] == DENSE:
+        return _set_bits(int.from_bytes(data[1:], "little"))
+    offsets = array.array("H")
+    offsets.frombytes(data[1:])
+    return list(offsets)
 
 
 def _set_bits(bits):
@@ -171,7 +179,7 @@ class Indexer:
         self.indexed = 0
         self.block = None  # [id, time_first, time_last, messages, grams]
         self.blocks = {}  # blocks to write: id -> (first, last, messages)
-        self.pending = {}  # gram -> bits of the current segment
+        self.pending = {}  # gram -> its blocks (offsets) in the current segment
         self.segment = None
 
     def run(self, now=None):
@@ -205,8 +213,6 @@ class Indexer:
                 grams = trigrams(bytes(subject or b"")) | trigrams(bytes(sender or b""))
                 self._add(time_num, grams)
             after = rows[-1][0]
-            if len(self.pending) > FLUSH_GRAMS:
-                self._flush(close=False)
             if self.progress:
                 self.progress(self.indexed, after)
         self._flush(close=True)
@@ -252,10 +258,13 @@ class Indexer:
 
     def _close_block(self):
         block_id, first, last, messages, grams = self.block
-        bit = 1 << (block_id % SEGMENT_BLOCKS)
+        offset = block_id % SEGMENT_BLOCKS
         pending = self.pending
         for gram in grams:
-            pending[gram] = pending.get(gram, 0) | bit
+            blocks = pending.get(gram)
+            if blocks is None:
+                blocks = pending[gram] = array.array("H")
+            blocks.append(offset)
         self.blocks[block_id] = (first, last, messages)
         self.block = None
 
@@ -289,11 +298,14 @@ class Indexer:
                     "WHERE segment = %%s AND gram IN (%s)" % ", ".join(["%s"] * len(chunk)),
                     [self.segment, *chunk],
                 )
-                stored = {bytes(gram): decode(bits) for gram, bits in cursor.fetchall()}
-                values = [
-                    (self.segment, gram, encode(self.pending[gram] | stored.get(gram, 0)))
-                    for gram in chunk
-                ]
+                stored = {bytes(gram): _offsets(bits) for gram, bits in cursor.fetchall()}
+                values = []
+                for gram in chunk:
+                    offsets = self.pending[gram]
+                    if gram in stored:
+                        # The block left open by the previous run may be in both.
+                        offsets = sorted(set(stored[gram]).union(offsets))
+                    values.append((self.segment, gram, encode(offsets)))
                 cursor.executemany(
                     "INSERT INTO modoboa_qsearch_gram (segment, gram, bits) VALUES (%s, %s, %s) "
                     "ON DUPLICATE KEY UPDATE bits = VALUES(bits)",
