@@ -212,10 +212,7 @@ def _open(client, folder, uid, mark_seen):
     messages = {}
     for node in nodes:
         raw_header = headers.get(_key(node.header_section)) or b""
-        message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
-            raw_header, headersonly=True
-        )
-        message.set_payload("")
+        message = _headers(raw_header)
         message.imap_node = node
         message.imap_header = raw_header
         messages[id(node)] = message
@@ -267,19 +264,26 @@ def contents(client, uid, parts):
         _check_size(part.imap_node)
     sections = sorted({part.imap_node.body_section for part in parts})
     fetched = _fetch(client, uid, ["BODY.PEEK[%s]" % section for section in sections])
+    bodies = {section: fetched.pop(_key(section), None) or b"" for section in sections}
+    del fetched
     result = {}
     for part in parts:
-        body = fetched.get(_key(part.imap_node.body_section)) or b""
-        result[id(part)] = reading.parse(_with_blank_line(part.imap_header) + body)
+        # What the parser makes of the part's header and content (the
+        # content, as it is, the payload), without its copies of a large
+        # content line by line.
+        full = _headers(part.imap_header)
+        full.set_payload(bodies[part.imap_node.body_section].decode("ascii", "surrogateescape"))
+        result[id(part)] = full
     return result
 
 
-def _with_blank_line(header):
-    if not header.strip():
-        return b"\r\n"
-    if header.endswith(b"\r\n\r\n") or header.endswith(b"\n\n"):
-        return header
-    return header.rstrip(b"\r\n") + b"\r\n\r\n"
+def _headers(raw_header):
+    """An ``email`` message of the header ``raw_header``, without content."""
+    message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
+        raw_header, headersonly=True
+    )
+    message.set_payload("")
+    return message
 
 
 def open_message(client, folder, uid, mark_seen=False, on_seen=None, bodies=BOTH):
