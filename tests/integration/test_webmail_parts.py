@@ -379,3 +379,22 @@ def test_structures_this_module_does_not_read_are_refused():
         parts.build(deep)
     with pytest.raises(parts.StructureError):
         parts.build(([text] * reading.MAX_PARTS, b"mixed", None))
+
+
+def test_the_size_limit_applies_to_the_parts_fetched(
+    user_client, mailbox, large, monkeypatch, traffic
+):
+    uid, _data = large
+    # Below the attachment's size, above the message's text and HTML.
+    monkeypatch.setattr(reading, "MAX_FETCH", 1024 * 1024)
+    page = user_client.get(url("message", uid))
+    assert page.status_code == 200
+    assert "The pictures are attached." in page.content.decode()
+    traffic.reset()
+    download = user_client.get(url("message_part", uid, "2"))
+    assert download.status_code == 400
+    assert "This message is too large to be shown here (6 MB)." in download.content.decode()
+    assert "BODY.PEEK[2]" not in traffic.commands
+    # The whole message is refused as before where it is fetched whole.
+    source = user_client.get(url("message_source", uid))
+    assert "too large to be shown here" in source.content.decode()
