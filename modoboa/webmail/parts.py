@@ -20,6 +20,8 @@ message (reading.fetch_raw and reading.read): ``Message.fetched`` tells
 which (``"parts"`` or ``"whole"``).
 """
 
+import base64
+import binascii
 import email.parser
 import email.policy
 from dataclasses import dataclass, field
@@ -325,19 +327,58 @@ def _whole_part(client, folder, uid, path):
     return reading.find_part(reading.parse(raw), path)
 
 
-def _download(found, path):
-    """``(bytes, filename, content type)`` of a part to download."""
-    data = reading.part_bytes(found)
+def _describe(found, path):
+    """``(filename, content type)`` of a part to download."""
     if found.get_content_type() == "message/rfc822":
         inner = found.get_payload()
         subject = reading.header(inner[0], "Subject") if isinstance(inner, list) and inner else ""
         filename = reading.safe_filename(found.get_filename() or subject, "message")
         if not filename.lower().endswith(".eml"):
             filename += ".eml"
-        return data, filename, "message/rfc822"
+        return filename, "message/rfc822"
     content_type = reading.safe_content_type(found)
     filename = reading.safe_filename(found.get_filename(), "part-%s" % path)
-    return data, filename, content_type
+    return filename, content_type
+
+
+def _download(found, path):
+    """``(bytes, filename, content type)`` of a part to download."""
+    return (reading.part_bytes(found), *_describe(found, path))
+
+
+def _base64(body):
+    """The base64 ``body`` decoded as the ``email`` package decodes it when
+    it is valid (its line breaks dropped, its padding completed), without
+    its copies line by line; None when it is not.
+    """
+    encoded = body.replace(b"\r", b"").replace(b"\n", b"")
+    missing = len(encoded) % 4
+    if missing:
+        encoded += b"==="[: 4 - missing]
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def section_bytes(client, uid, part):
+    """The decoded content of the leaf ``part`` of the tree, fetching its
+    section only.
+    """
+    node = part.imap_node
+    _check_size(node)
+    fetched = _fetch(client, uid, ["BODY.PEEK[%s]" % node.body_section])
+    body = fetched.pop(_key(node.body_section), None) or b""
+    del fetched
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if encoding == "base64" and part.get_content_type() != "message/rfc822":
+        data = _base64(body)
+        if data is not None:
+            return data
+    full = _headers(part.imap_header)
+    full.set_payload(body.decode("ascii", "surrogateescape"))
+    del body
+    return reading.part_bytes(full)
 
 
 def part_download(client, folder, uid, path):
@@ -353,15 +394,12 @@ def part_download(client, folder, uid, path):
     if part.get_content_type() == "message/rfc822" and path != "0" and node.children:
         _check_size(node)
         fetched = _fetch(client, uid, ["BODY.PEEK[%s]" % node.body_section])
-        data = fetched.get(_key(node.body_section)) or b""
-        _data, filename, content_type = _download(part, path)
-        return data, filename, content_type
+        return (fetched.get(_key(node.body_section)) or b"", *_describe(part, path))
     if node.body_section is None or part.is_multipart():
         # A multipart or the message inside an attached one (no link
         # leads there): as the whole message's parser cuts it.
         return _download(_whole_part(client, folder, uid, path), path)
-    full = contents(client, uid, [part])[id(part)]
-    return _download(full, path)
+    return (section_bytes(client, uid, part), *_describe(part, path))
 
 
 def inline_image(client, folder, uid, content_id):
@@ -376,6 +414,7 @@ def inline_image(client, folder, uid, content_id):
         if path is None:
             raise reading.MessageNotFound(_("This part does not exist."))
         found = reading.find_part(reading.parse(raw), path)
+        data = None
     else:
         result, _text, _html = reading.analyse(
             opened.tree, uid=uid, raw_size=opened.size, flags=opened.flags, size_of=shown_size
@@ -383,13 +422,17 @@ def inline_image(client, folder, uid, content_id):
         path = result.inline.get(content_id)
         if path is None:
             raise reading.MessageNotFound(_("This part does not exist."))
-        part = reading.find_part(opened.tree, path)
-        found = contents(client, uid, [part])[id(part)]
+        found = reading.find_part(opened.tree, path)
+        data = b""
     content_type = found.get_content_type().lower()
     if content_type not in reading.INLINE_IMAGE_TYPES:
         raise reading.MessageNotFound(_("This part does not exist."))
     name = reading.safe_filename(found.get_filename(), "image-%s" % path)
-    return reading.part_bytes(found), name, content_type
+    if data is None:
+        data = reading.part_bytes(found)
+    else:
+        data = section_bytes(client, uid, found)
+    return data, name, content_type
 
 
 def header_text(client, folder, uid):

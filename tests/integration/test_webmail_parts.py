@@ -354,33 +354,6 @@ def test_a_bodystructure_the_client_cannot_parse_falls_back_to_the_whole_message
         assert parts.open_message(client, "INBOX", uid).fetched == "parts"
 
 
-def test_structures_this_module_does_not_read_are_refused():
-    text = (b"text", b"plain", (b"charset", b"utf-8"), None, None, b"7bit", 10, 1)
-    assert parts.build(text).body_section == "1"
-    tree = parts.build(([text, text], b"mixed", None))
-    assert [child.body_section for child in tree.children] == ["1", "2"]
-    assert [child.header_section for child in tree.children] == ["1.MIME", "2.MIME"]
-    for bad in (
-        None,
-        (),
-        (b"text",),
-        (b"text", b"plain", None, None, None, b"7bit", b"ten"),
-        (b"message", b"rfc822", None, None, None, b"7bit", 10, None, text, 1),
-        ([(b"message", b"global", None, None, None, b"7bit", 10, None, text, 1)], b"mixed"),
-        ([(b"message", b"rfc822", None, None, None, b"7bit", 10)], b"mixed"),
-        (text, text),
-    ):
-        with pytest.raises(parts.StructureError):
-            parts.build(bad)
-    deep = text
-    for _level in range(reading.MAX_DEPTH + 1):
-        deep = ([deep], b"mixed", None)
-    with pytest.raises(parts.StructureError):
-        parts.build(deep)
-    with pytest.raises(parts.StructureError):
-        parts.build(([text] * reading.MAX_PARTS, b"mixed", None))
-
-
 def test_the_size_limit_applies_to_the_parts_fetched(
     user_client, mailbox, large, monkeypatch, traffic
 ):
