@@ -292,8 +292,8 @@ def open_message(client, folder, uid, mark_seen=False, on_seen=None, bodies=BOTH
     """The reading.Message of message ``uid`` of ``folder`` with the
     bodies named in ``bodies`` (``"text"``, ``"html"``), fetching only
     its structure, its headers and those bodies (the others stay empty);
-    when ``mark_seen`` turns
-    it from unread to read, ``on_seen()`` is called.
+    when ``mark_seen`` turns it from unread to read (an explicit STORE:
+    every fetch is a PEEK), ``on_seen()`` is called.
     """
     opened = _open(client, folder, uid, mark_seen)
     if opened is None:
