@@ -19,6 +19,13 @@ IMAP command of a page is timed alone on one connection.
 A second pass prints Python's peak memory of each (tracemalloc, which slows
 the code down: not timed), to compare sizes: it should stay flat in the
 folder's size.
+
+With ``--attachment MB`` it times instead opening a message with an
+attachment of that size (20 by default in the issue; run it small here),
+its HTML frame and downloading the attachment, with the bytes the IMAP
+connection read and the commands it sent:
+
+    PYTHONPATH=. MODOBOA_TEST_DB=sqlite python bench/webmail.py --attachment 2
 """
 
 import argparse
@@ -329,11 +336,113 @@ def test_bench(webmail_user, mailbox, client):
     print("process peak RSS: %.1f MB" % (rss / 1024))
 
 
+class _Wire:
+    """Bytes read from and commands sent to the IMAP server (imaplib's
+    methods under imapclient).
+    """
+
+    received = 0
+    fetches = []
+
+    @classmethod
+    def install(cls):
+        import imaplib
+
+        send, read, readline = imaplib.IMAP4.send, imaplib.IMAP4.read, imaplib.IMAP4.readline
+
+        def counting_send(connection, data):
+            if b" FETCH " in data:
+                cls.fetches.append(data.split(b" FETCH ", 1)[1].strip()[:80].decode())
+            return send(connection, data)
+
+        def counting_read(connection, size):
+            data = read(connection, size)
+            cls.received += len(data)
+            return data
+
+        def counting_readline(connection):
+            line = readline(connection)
+            cls.received += len(line)
+            return line
+
+        imaplib.IMAP4.send = counting_send
+        imaplib.IMAP4.read = counting_read
+        imaplib.IMAP4.readline = counting_readline
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attachment(webmail_user, mailbox, client):
+    """Open a message with a large attachment, show its HTML, download it."""
+    import email.message
+
+    from django.urls import reverse
+
+    megabytes = float(os.environ.get("MODOBOA_BENCH_ATTACHMENT", "20"))
+    data = os.urandom(int(megabytes * 1024 * 1024))
+    message = email.message.EmailMessage()
+    message["From"] = "Bob <bob@outside.test>"
+    message["To"] = webmail_user.email
+    message["Subject"] = "Large attachment"
+    message.set_content("The file is attached.\n" * 20)
+    message.add_alternative("<p>The <b>file</b> is attached.</p>" * 20, subtype="html")
+    message.add_attachment(data, maintype="application", subtype="zip", filename="large.zip")
+    raw = message.as_bytes()
+    mailbox.deliver(raw)
+    uid = max(mailbox.flags())
+    print("\nmessage of %.1f MB (attachment %.1f MB)" % (len(raw) / 1024**2, megabytes))
+    DOVECOT.append(mailbox.dovecot)
+    client.force_login(webmail_user)
+    _count_commands()
+    _Wire.install()
+    query = "?folder=INBOX"
+
+    def get(url, check=None):
+        def call():
+            response = client.get(url)
+            assert response.status_code == 200, response.content[:300]
+            if check:
+                check(response)
+            return response
+
+        return call
+
+    def same_bytes(response):
+        assert response.content == data
+
+    operations = [
+        ("open the message", get(reverse("webmail:message", args=[uid]) + query)),
+        ("its HTML frame", get(reverse("webmail:message_body", args=[uid]) + query)),
+        (
+            "download the attachment",
+            get(reverse("webmail:message_part", args=[uid, "2"]) + query, same_bytes),
+        ),
+    ]
+    print("load average before: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+    for label, function in operations:
+        measure(label, function, runs=3)
+    print("load average after: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
+    for label, function in operations:
+        _Wire.received = 0
+        _Wire.fetches = []
+        function()
+        print("%-30s IMAP read %9d bytes; FETCH %s" % (label, _Wire.received, _Wire.fetches))
+    for label, function in operations:
+        peak_memory(label, function)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print("process peak RSS: %.1f MB" % (rss / 1024))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument(
         "--profile", action="store_true", help="print where Python spends a first page"
+    )
+    parser.add_argument(
+        "--attachment",
+        metavar="MB",
+        type=float,
+        help="time opening a message with an attachment of MB megabytes instead",
     )
     parser.add_argument(
         "--keep",
@@ -347,7 +456,15 @@ def main():
     if options.profile:
         os.environ["MODOBOA_BENCH_PROFILE"] = "1"
     os.chdir(ROOT)
-    sys.exit(pytest.main([__file__, "-q", "-s", "-p", "no:cacheprovider", "--rootdir", ROOT]))
+    selected = "test_bench"
+    if options.attachment:
+        os.environ["MODOBOA_BENCH_ATTACHMENT"] = str(options.attachment)
+        selected = "test_attachment"
+    sys.exit(
+        pytest.main(
+            [__file__ + "::" + selected, "-q", "-s", "-p", "no:cacheprovider", "--rootdir", ROOT]
+        )
+    )
 
 
 if __name__ == "__main__":

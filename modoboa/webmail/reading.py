@@ -81,6 +81,8 @@ class Message:
     inline: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     flags: set = field(default_factory=set)
+    #: "whole": fetched whole and parsed; "parts": part by part (parts.py).
+    fetched: str = "whole"
 
 
 def parse(raw):
@@ -264,7 +266,44 @@ def _header_values(message):
 def read(raw, uid=0, flags=()):
     """Analyse ``raw``: headers, bodies, attachments, inline parts."""
     message = parse(raw)
-    result = Message(uid=uid, raw_size=len(raw), headers=_header_values(message), flags=set(flags))
+    result, text_part, html_part = analyse(
+        message, uid=uid, raw_size=len(raw), flags=flags, size_of=_approximate_size
+    )
+    set_bodies(
+        result,
+        _text(text_part) if text_part is not None else None,
+        _text(html_part) if html_part is not None else None,
+    )
+    return result
+
+
+def set_bodies(result, text, html):
+    """Give ``result`` its text (bounded to MAX_TEXT) and HTML bodies."""
+    if text is not None:
+        if len(text) > MAX_TEXT:
+            text = text[:MAX_TEXT]
+            result.text_truncated = True
+        result.text = text
+    if html is not None:
+        result.html = html
+
+
+def body_text(part):
+    """The decoded text of a (text) part, in its charset or a fallback."""
+    return _text(part)
+
+
+def analyse(message, uid, raw_size, flags, size_of):
+    """``(Message, text part, HTML part)`` of the tree of ``message``: its
+    headers, attachments and inline parts, and the parts holding its
+    bodies (None when it has none), not yet decoded. ``size_of(part)`` is
+    the size shown for an attachment.
+
+    The tree is the one the parser made of the whole message (read) or
+    the one built from the server's BODYSTRUCTURE and the parts' MIME
+    headers (parts.open_message): the choices are the same.
+    """
+    result = Message(uid=uid, raw_size=raw_size, headers=_header_values(message), flags=set(flags))
     text_part = html_part = None
     count = 0
     for path, part, _depth, inside in walk(message):
@@ -286,7 +325,7 @@ def read(raw, uid=0, flags=()):
                     part=path,
                     filename=filename,
                     content_type="message/rfc822",
-                    size=_approximate_size(part),
+                    size=size_of(part),
                     parent=header(inside.get_payload()[0], "Subject")
                     if inside is not None
                     else "",
@@ -322,18 +361,10 @@ def read(raw, uid=0, flags=()):
                 part=path,
                 filename=safe_filename(part.get_filename(), "part-%s" % path),
                 content_type=content_type,
-                size=_approximate_size(part),
+                size=size_of(part),
                 parent=parent or "",
             )
         )
     if count >= MAX_PARTS:
         result.warnings.append(_("This message has too many parts: only the first are shown."))
-    if text_part is not None:
-        text = _text(text_part)
-        if len(text) > MAX_TEXT:
-            text = text[:MAX_TEXT]
-            result.text_truncated = True
-        result.text = text
-    if html_part is not None:
-        result.html = _text(html_part)
-    return result
+    return result, text_part, html_part

@@ -15,11 +15,10 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from . import folders as folder_ops
-from . import imap, reading
+from . import imap, parts, reading
 from .app_settings import user_value
 from .sanitize import clean_html
 from .views import _folder_of, _sidebar, folder_url, webmail_page
@@ -61,7 +60,7 @@ def message(request, uid):
     """
     folder = _folder_of(request)
     with imap.open_mailbox(request.user) as client:
-        raw, flags = reading.fetch_raw(
+        parsed = parts.open_message(
             client,
             folder,
             uid,
@@ -69,7 +68,7 @@ def message(request, uid):
             on_seen=lambda: folder_ops.forget_sidebar(request.user),
         )
         context = _sidebar(client, request.user, folder)
-    parsed = reading.read(raw, uid=uid, flags=flags)
+    flags = parsed.flags
     mode = user_value(request.user, "displaymode")
     wanted = request.GET.get("mode") or mode
     show_html = parsed.html is not None and (wanted == "html" or not parsed.text)
@@ -119,8 +118,9 @@ def message_body(request, uid):
     """The sanitised HTML body, a document of its own for the sandboxed
     frame of the message page.
     """
-    folder, raw, _flags = _load(request, uid)
-    parsed = reading.read(raw, uid=uid)
+    folder = _folder_of(request)
+    with imap.open_mailbox(request.user) as client:
+        parsed = parts.open_message(client, folder, uid, bodies=("html",))
     allow_remote = request.GET.get("remote") == "1" or bool(
         user_value(request.user, "enable_links")
     )
@@ -155,21 +155,12 @@ def _download(data, filename, content_type, inline=False):
 @webmail_page
 @require_GET
 def message_part(request, uid, part):
-    """An attachment, always downloaded, with a safe name and type."""
-    _folder, raw, _flags = _load(request, uid)
-    parsed_message = reading.parse(raw)
-    found = reading.find_part(parsed_message, part)
-    data = reading.part_bytes(found)
-    if found.get_content_type() == "message/rfc822":
-        content_type = "message/rfc822"
-        inner = found.get_payload()
-        subject = reading.header(inner[0], "Subject") if isinstance(inner, list) and inner else ""
-        filename = reading.safe_filename(found.get_filename() or subject, "message")
-        if not filename.lower().endswith(".eml"):
-            filename += ".eml"
-    else:
-        content_type = reading.safe_content_type(found)
-        filename = reading.safe_filename(found.get_filename(), "part-%s" % part)
+    """An attachment, always downloaded, with a safe name and type; only
+    its section is fetched.
+    """
+    folder = _folder_of(request)
+    with imap.open_mailbox(request.user) as client:
+        data, filename, content_type = parts.part_download(client, folder, uid, part)
     return _download(data, filename, content_type)
 
 
@@ -179,17 +170,12 @@ def message_cid(request, uid):
     """An inline image of the message (``cid:`` reference), raster types
     only.
     """
-    folder, raw, _flags = _load(request, uid)
-    parsed = reading.read(raw, uid=uid)
-    path = parsed.inline.get(request.GET.get("cid", ""))
-    if path is None:
-        raise reading.MessageNotFound(_("This part does not exist."))
-    found = reading.find_part(reading.parse(raw), path)
-    content_type = found.get_content_type().lower()
-    if content_type not in reading.INLINE_IMAGE_TYPES:
-        raise reading.MessageNotFound(_("This part does not exist."))
-    name = reading.safe_filename(found.get_filename(), "image-%s" % path)
-    return _download(reading.part_bytes(found), name, content_type, inline=True)
+    folder = _folder_of(request)
+    with imap.open_mailbox(request.user) as client:
+        data, name, content_type = parts.inline_image(
+            client, folder, uid, request.GET.get("cid", "")
+        )
+    return _download(data, name, content_type, inline=True)
 
 
 def _text_response(text):
@@ -202,13 +188,11 @@ def _text_response(text):
 @webmail_page
 @require_GET
 def message_headers(request, uid):
-    """The header section, as plain text."""
-    _folder, raw, _flags = _load(request, uid)
-    end = raw.find(b"\r\n\r\n")
-    if end < 0:
-        end = raw.find(b"\n\n")
-    head = raw if end < 0 else raw[:end]
-    return _text_response(head.decode("utf-8", "replace"))
+    """The header section, as plain text (only it is fetched)."""
+    folder = _folder_of(request)
+    with imap.open_mailbox(request.user) as client:
+        text = parts.header_text(client, folder, uid)
+    return _text_response(text)
 
 
 @webmail_page

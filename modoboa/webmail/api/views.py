@@ -19,7 +19,7 @@ from modoboa.lib.api.parsers import JSONParser
 from modoboa.lib.api.services import ServiceErrorsMixin, ServiceUnavailable
 
 from .. import folders as folder_ops
-from .. import imap, reading
+from .. import imap, parts
 from .. import messages as message_ops
 from ..app_settings import user_value
 from ..sanitize import clean_html
@@ -293,12 +293,11 @@ class MessageDetailView(_Base):
     )
     def get(self, request, uid):
         folder = request.query_params.get("folder") or "INBOX"
-        raw, flags = _run(
+        parsed = _run(
             request,
-            lambda client, user: reading.fetch_raw(client, folder, uid, mark_seen=True),
+            lambda client, user: parts.open_message(client, folder, uid, mark_seen=True),
             mark_seen=True,
         )
-        parsed = reading.read(raw, uid=uid, flags=flags)
         cleaned = clean_html(parsed.html) if parsed.html is not None else None
         query = urlencode({"folder": folder})
         return Response(

@@ -3,8 +3,11 @@ and charset decoding, MIME walking, safe names, HTML sanitising.
 """
 
 import datetime
+import email.message
 
-from modoboa.webmail import reading
+import pytest
+
+from modoboa.webmail import parts, reading
 from modoboa.webmail.messages import (
     Search,
     clean_term,
@@ -121,3 +124,51 @@ def test_pages_are_cut_from_esort_ranges_without_expanding_them():
     assert slice_ranges(parse_ranges(b"1:100000"), 100000, 99990, 40, reverse=True) == list(
         range(10, 0, -1)
     )
+
+
+def test_base64_is_decoded_as_the_email_package_decodes_it():
+    samples = [
+        b"aGVsbG8gd29ybGQ=\r\n",
+        b"aGVsbG8g\r\nd29ybGQ\r\n",  # padding missing
+        b"aGVs\rbG8=\n",
+        b"",
+        b"!!!not*base64@@@\r\n",
+        b"aGVsbG8 gd29ybGQ=",
+        b"aGVsbG8gd29ybGQ=\r\n\xff\xfe",
+    ]
+    for sample in samples:
+        part = email.message.Message()
+        part["Content-Transfer-Encoding"] = "base64"
+        part.set_payload(sample.decode("ascii", "surrogateescape"))
+        fast = parts._base64(sample)
+        if fast is not None:
+            assert fast == part.get_payload(decode=True), sample
+    assert parts._base64(b"aGVsbG8g\r\nd29ybGQ\r\n") == b"hello world"
+    assert parts._base64(b"!!!not*base64@@@\r\n") is None
+
+
+def test_structures_the_part_reading_does_not_read_are_refused():
+    text = (b"text", b"plain", (b"charset", b"utf-8"), None, None, b"7bit", 10, 1)
+    assert parts.build(text).body_section == "1"
+    tree = parts.build(([text, text], b"mixed", None))
+    assert [child.body_section for child in tree.children] == ["1", "2"]
+    assert [child.header_section for child in tree.children] == ["1.MIME", "2.MIME"]
+    for bad in (
+        None,
+        (),
+        (b"text",),
+        (b"text", b"plain", None, None, None, b"7bit", b"ten"),
+        (b"message", b"rfc822", None, None, None, b"7bit", 10, None, text, 1),
+        ([(b"message", b"global", None, None, None, b"7bit", 10, None, text, 1)], b"mixed"),
+        ([(b"message", b"rfc822", None, None, None, b"7bit", 10)], b"mixed"),
+        (text, text),
+    ):
+        with pytest.raises(parts.StructureError):
+            parts.build(bad)
+    deep = text
+    for _level in range(reading.MAX_DEPTH + 1):
+        deep = ([deep], b"mixed", None)
+    with pytest.raises(parts.StructureError):
+        parts.build(deep)
+    with pytest.raises(parts.StructureError):
+        parts.build(([text] * reading.MAX_PARTS, b"mixed", None))
