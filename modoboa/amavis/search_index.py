@@ -56,7 +56,7 @@ MAX_UNINDEXED = 50000
 BATCH = 20000
 
 # Keys of the trigrams of large scripts (see trigrams()).
-HASHED_KEYS = 1 << 18
+HASHED_KEYS = 1 << 14
 
 BLOCK_TABLE = "modoboa_qsearch_block"
 GRAM_TABLE = "modoboa_qsearch_gram"
