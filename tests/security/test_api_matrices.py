@@ -18,7 +18,6 @@ from tests.api.extension_matrix import PEOPLE, extension_routes
 #: Extensions whose API is checked per role by other tests, not (yet) by a
 #: matrix module: where.
 WITHOUT_MATRIX = {
-    "modoboa.imap_migration": "modoboa/imap_migration/tests/test_api.py (*_per_role)",
     "modoboa.webmail": "tests/integration/test_webmail_api.py, needs Dovecot",
 }
 PLACES = ("tests.api", "tests.integration")
