@@ -390,3 +390,21 @@ def test_a_job_creates_accounts_only_in_reach_and_within_limits(person, people, 
             response = _queue_as(client, "second@%s" % old)
         assert response.status_code == 400
         assert "limit reached" in str(response.body)
+
+
+@pytest.mark.parametrize("ended", [False, True], ids=["pending", "ended"])
+def test_the_other_tenants_job_is_not_taken_over_by_queueing_its_login(
+    ended, people, api, unchanged
+):
+    """Queueing the old login of another tenant's job, into a mailbox of
+    one's own, neither moves that job nor resets its password.
+    """
+    victim = _job_of(VICTIM)
+    if ended:
+        services.cancel_migration(victim, acting_user=people.user("superadmin"))
+    client = _client(api, people, "domain_admin")
+    with unchanged():
+        response = _queue_as(client, victim.username, local_address=OWNER)
+    assert response.status_code == 400
+    reason = "was migrated to another mailbox" if ended else "already has a job in progress"
+    assert response.body == {"username": ["Line 1: %s %s" % (victim.username, reason)]}
