@@ -409,30 +409,29 @@ def inline_image(client, folder, uid, content_id):
     opened = _open(client, folder, uid, mark_seen=False)
     if opened is None:
         raw, _flags = reading.fetch_raw(client, folder, uid)
-        parsed = reading.read(raw, uid=uid)
-        path = parsed.inline.get(content_id)
-        if path is None:
-            raise reading.MessageNotFound(_("This part does not exist."))
-        found = reading.find_part(reading.parse(raw), path)
-        data = None
+        inline, tree = reading.read(raw, uid=uid).inline, reading.parse(raw)
+
+        def content(found):
+            return reading.part_bytes(found)
+
     else:
         result, _text, _html = reading.analyse(
             opened.tree, uid=uid, raw_size=opened.size, flags=opened.flags, size_of=shown_size
         )
-        path = result.inline.get(content_id)
-        if path is None:
-            raise reading.MessageNotFound(_("This part does not exist."))
-        found = reading.find_part(opened.tree, path)
-        data = b""
+        inline, tree = result.inline, opened.tree
+
+        def content(found):
+            return section_bytes(client, uid, found)
+
+    path = inline.get(content_id)
+    if path is None:
+        raise reading.MessageNotFound(_("This part does not exist."))
+    found = reading.find_part(tree, path)
     content_type = found.get_content_type().lower()
     if content_type not in reading.INLINE_IMAGE_TYPES:
         raise reading.MessageNotFound(_("This part does not exist."))
     name = reading.safe_filename(found.get_filename(), "image-%s" % path)
-    if data is None:
-        data = reading.part_bytes(found)
-    else:
-        data = section_bytes(client, uid, found)
-    return data, name, content_type
+    return content(found), name, content_type
 
 
 def header_text(client, folder, uid):
