@@ -45,17 +45,35 @@ class BlackHole:
     """
 
     def __init__(self):
-        self.tcp = socket.socket()
-        self.tcp.bind(("127.0.0.1", 0))
+        self.tcp, self.udp = self._bind_pair()
         self.port = self.tcp.getsockname()[1]
         self.tcp.listen(64)
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind(("127.0.0.1", self.port))
         self.held = []
         self.accepted = 0
         self.stopping = False
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
+
+    @staticmethod
+    def _bind_pair(attempts=50):
+        """Bind a TCP and a UDP socket to one free loopback port.
+
+        The kernel picks a port free for TCP only; another test's UDP
+        socket (a DNS server, a resolver's query) may hold the same number,
+        so another port is tried.
+        """
+        for _attempt in range(attempts):
+            tcp = socket.socket()
+            tcp.bind(("127.0.0.1", 0))
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                udp.bind(("127.0.0.1", tcp.getsockname()[1]))
+            except OSError:
+                tcp.close()
+                udp.close()
+                continue
+            return tcp, udp
+        raise OSError("no loopback port free for both TCP and UDP")
 
     def _accept(self):
         self.tcp.settimeout(0.2)
