@@ -191,8 +191,8 @@ def run(args, server_pid):
         grams, octets = cursor.fetchone()
         print("  %d trigram rows, %.1f MiB of bitmaps" % (grams, (octets or 0) / 2**20))
     # Texts of each kind from messages near the end (read back: the
-    # vocabulary follows the documentation, which changes), a rare and a
-    # frequent English word, and a text found nowhere.
+    # vocabulary follows the documentation, which changes), English words
+    # from rare to frequent, and a text found nowhere.
     last = args.messages - 100 - args.messages % 4
     near_end = {
         int(mail_id[1:]) % 4: (sender, subject)
@@ -206,7 +206,11 @@ def run(args, server_pid):
         ("cyrillic", " ".join(near_end[2][1].split()[:2])),
         ("emoji mix", near_end[3][1][2:9]),
         ("rare word", word_found_about(400, args.messages)),
+        ("word", word_found_about(700, args.messages)),
         ("word", word_found_about(1500, args.messages)),
+        ("word", word_found_about(2000, args.messages)),
+        ("word", word_found_about(5000, args.messages)),
+        ("word", word_found_about(12000, args.messages)),
         ("sender", near_end[0][0].split("@")[0]),
         ("nowhere", "zqxjkvw"),
     ]

@@ -48,6 +48,7 @@ class PostgreSQL(testrunner.PostgreSQL):
     def __init__(self, keep=None):
         self.keep = keep
         self.tmp = keep or tempfile.mkdtemp(prefix="modoboa-bench-pg-")
+        os.makedirs(self.tmp, exist_ok=True)
         os.chmod(self.tmp, 0o755)  # the server runs as postgres
         super().__init__(self.tmp)
 
@@ -125,6 +126,7 @@ class MariaDB(testrunner.MariaDB):
         self.keep = keep
         self.buffer_pool = buffer_pool
         self.tmp = keep or tempfile.mkdtemp(prefix="modoboa-bench-my-")
+        os.makedirs(self.tmp, exist_ok=True)
         os.chmod(self.tmp, 0o755)  # the server runs as mysql
         super().__init__(self.tmp)
 

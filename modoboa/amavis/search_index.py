@@ -12,11 +12,11 @@ The indexed messages are numbered in the order of their date
 index keeps the numbers of the messages holding it, by *segment* of
 :data:`SEGMENT_SIZE` numbers: their list when they are few, a bitmap
 otherwise. The numbers are grouped by :data:`BLOCK_SIZE` into *blocks*
-whose first and last dates are kept. A search takes the messages holding
-every trigram of its text, then reads the blocks of those messages only,
-by their dates, through ``msgs_idx_time_num`` (a block's dates may take
-in a few messages of the next one, which share its last second), and
-compares their texts as without the index.
+which keep the date of each of their messages. A search takes the
+messages holding every trigram of its text, then reads the messages of
+those dates only, through ``msgs_idx_time_num`` (a date may take in a few
+other messages of the same second), and compares their texts as without
+the index.
 
 The trigrams are those of the texts' weights in ``utf8mb4_general_ci``
 (``WEIGHT_STRING``, two bytes per character), the collation the search
@@ -48,9 +48,9 @@ from .dbrouter import amavis_alias
 BLOCK_SIZE = 64
 SEGMENT_SIZE = 32768
 LAG = 3600
-# Beyond this many messages in the candidate blocks the search has many
-# matches, which the date order finds at once.
-MAX_CANDIDATE_MESSAGES = 32768
+# Beyond this many candidate messages the search has many matches, which
+# the date order finds at once.
+MAX_CANDIDATE_MESSAGES = 16384
 # Beyond this many messages newer than the index, it is not used.
 MAX_UNINDEXED = 50000
 BATCH = 20000
@@ -66,8 +66,10 @@ TABLES = [
     "id INT UNSIGNED NOT NULL PRIMARY KEY, "
     "time_first INT UNSIGNED NOT NULL, "
     "time_last INT UNSIGNED NOT NULL, "
-    "messages INT UNSIGNED NOT NULL"
-    ") ENGINE=InnoDB" % BLOCK_TABLE,
+    "messages INT UNSIGNED NOT NULL, "
+    # The date of each message, four bytes little-endian.
+    "times VARBINARY(%d) NOT NULL"
+    ") ENGINE=InnoDB" % (BLOCK_TABLE, 4 * BLOCK_SIZE),
     "CREATE TABLE IF NOT EXISTS %s ("
     "segment INT UNSIGNED NOT NULL, "
     "gram VARBINARY(6) NOT NULL, "
@@ -196,7 +198,7 @@ class Indexer:
         self.progress = progress
         self.indexed = 0
         self.number = 0  # of the next message
-        self.blocks = {}  # blocks to write: id -> [first, last, messages]
+        self.blocks = {}  # blocks to write: id -> [first, last, messages, times]
         self.pending = {}  # gram -> its numbers in the current segment
         self.segment = None
 
@@ -210,17 +212,17 @@ class Indexer:
         self.prune()
         with self.connection.cursor() as cursor:
             cursor.execute(
-                "SELECT id, time_first, time_last, messages FROM modoboa_qsearch_block "
-                "ORDER BY id DESC LIMIT 1"
+                "SELECT id, time_first, time_last, messages, times "
+                "FROM modoboa_qsearch_block ORDER BY id DESC LIMIT 1"
             )
             last = cursor.fetchone()
         after = -1
         if last is not None:
-            block_id, first, after, messages = last
+            block_id, first, after, messages, times = last
             self.number = block_id * BLOCK_SIZE + messages
             if messages < BLOCK_SIZE:
                 # The last block goes on filling.
-                self.blocks[block_id] = [first, after, messages]
+                self.blocks[block_id] = [first, after, messages, bytearray(times)]
         while True:
             rows = self._batch(after, cutoff)
             if not rows:
@@ -262,12 +264,14 @@ class Indexer:
         if self.segment is not None and segment != self.segment:
             self._flush()
         self.segment = segment
+        stamp = time_num.to_bytes(4, "little")
         block = self.blocks.get(number // BLOCK_SIZE)
         if block is None:
-            self.blocks[number // BLOCK_SIZE] = [time_num, time_num, 1]
+            self.blocks[number // BLOCK_SIZE] = [time_num, time_num, 1, bytearray(stamp)]
         else:
             block[1] = time_num
             block[2] += 1
+            block[3] += stamp
         offset = number % SEGMENT_SIZE
         pending = self.pending
         for gram in grams:
@@ -316,10 +320,13 @@ class Indexer:
     def _write_blocks(self):
         with self.connection.cursor() as cursor:
             cursor.executemany(
-                "INSERT INTO modoboa_qsearch_block (id, time_first, time_last, messages) "
-                "VALUES (%s, %s, %s, %s) ON DUPLICATE KEY UPDATE "
-                "time_last = VALUES(time_last), messages = VALUES(messages)",
-                [(block_id, *values) for block_id, values in sorted(self.blocks.items())],
+                "INSERT INTO modoboa_qsearch_block (id, time_first, time_last, messages, times) "
+                "VALUES (%s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE time_last = "
+                "VALUES(time_last), messages = VALUES(messages), times = VALUES(times)",
+                [
+                    (block_id, first, last, messages, bytes(times))
+                    for block_id, (first, last, messages, times) in sorted(self.blocks.items())
+                ],
             )
 
     def prune(self):
@@ -411,29 +418,33 @@ def date_condition(search, field="time_num", using=None):
         found = {}
         for segment, bits in cursor.fetchall():
             found.setdefault(segment, []).append(bits)
-        blocks = set()
+        candidates = {}  # block -> the places of its candidate messages
+        count = 0
         for segment, stored in sorted(found.items()):
             if len(stored) < len(grams):
                 continue
             base = segment * SEGMENT_SIZE
-            blocks.update((base + number) // BLOCK_SIZE for number in common_numbers(stored))
-            if len(blocks) * BLOCK_SIZE > MAX_CANDIDATE_MESSAGES:
+            numbers = common_numbers(stored)
+            count += len(numbers)
+            if count > MAX_CANDIDATE_MESSAGES:
                 return None
-        ranges = []
-        if blocks:
+            for number in numbers:
+                block, place = divmod(base + number, BLOCK_SIZE)
+                candidates.setdefault(block, []).append(place)
+        dates = set()
+        if candidates:
             cursor.execute(
-                "SELECT id, time_first, time_last FROM modoboa_qsearch_block "  # noqa: S608
-                "WHERE id IN (%s) ORDER BY id" % ", ".join(["%s"] * len(blocks)),
-                sorted(blocks),
+                "SELECT id, times FROM modoboa_qsearch_block "  # noqa: S608 - placeholders
+                "WHERE id IN (%s)" % ", ".join(["%s"] * len(candidates)),
+                sorted(candidates),
             )
-            previous = None
-            for block_id, first, last in cursor.fetchall():
-                if previous is not None and block_id == previous + 1:
-                    ranges[-1][1] = last
-                else:
-                    ranges.append([first, last])
-                previous = block_id
+            for block_id, times in cursor.fetchall():
+                times = bytes(times)
+                for place in candidates[block_id]:
+                    # Never out of range but on a corrupted row.
+                    if 4 * place + 4 <= len(times):
+                        dates.add(int.from_bytes(times[4 * place : 4 * place + 4], "little"))
     condition = Q(**{"%s__gt" % field: end})
-    for first, last in ranges:
-        condition |= Q(**{"%s__range" % field: (first, last)})
+    if dates:
+        condition |= Q(**{"%s__in" % field: sorted(dates)})
     return condition
