@@ -154,6 +154,7 @@ def run(args, server_pid):
     from modoboa.amavis import search_index
     from modoboa.amavis.lookups import CaselessContains
     from modoboa.amavis.models import Msgs
+    from modoboa.amavis.services.quarantine import COUNT_LIMIT
 
     if not args.reuse:
         call_command("migrate", verbosity=0)
@@ -222,15 +223,29 @@ def run(args, server_pid):
             without = (time.perf_counter() - began) * 1000
             began = time.perf_counter()
             dates = search_index.date_condition(text)
+            narrowing = (time.perf_counter() - began) * 1000
             query = Msgs.objects.filter(condition)
             if dates is not None:
                 query = query.filter(dates)
             indexed = set(query.values_list("mail_id", flat=True))
             elapsed = (time.perf_counter() - began) * 1000
             assert indexed == scanned, (label, text)
+            # As the console asks: the first COUNT_LIMIT + 1 matches.
+            listed = COUNT_LIMIT + 1
+            began = time.perf_counter()
+            list(Msgs.objects.filter(condition).values_list("mail_id")[:listed])
+            scan_listed = (time.perf_counter() - began) * 1000
+            began = time.perf_counter()
+            dates = search_index.date_condition(text)
+            query = Msgs.objects.filter(condition)
+            if dates is not None:
+                query = query.filter(dates)
+            list(query.values_list("mail_id")[:listed])
+            index_listed = (time.perf_counter() - began) * 1000
             read = Msgs.objects.filter(dates).count() if dates is not None else None
             print(
-                "%-10s %-22r %6d match(es): scan %7.1f ms, index %7.1f ms (%s)"
+                "%-10s %-22r %6d match(es): scan %7.1f ms, index %7.1f ms "
+                "(%s; narrowing %.1f ms); first %d: scan %7.1f ms, index %7.1f ms"
                 % (
                     label,
                     text,
@@ -238,6 +253,10 @@ def run(args, server_pid):
                     without,
                     elapsed,
                     "not narrowed" if read is None else "%d messages compared" % read,
+                    narrowing,
+                    listed,
+                    scan_listed,
+                    index_listed,
                 ),
                 flush=True,
             )
