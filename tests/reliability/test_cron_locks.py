@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 
@@ -116,9 +117,11 @@ def test_the_lock_is_in_the_database_not_in_the_temporary_directory():
         path = cronlock.lock_path("job")
         assert path == connection.settings_dict["NAME"] + ".job.lock"
     else:
-        before = set(os.listdir("/tmp"))
-        with job_lock("job"):
-            assert set(os.listdir("/tmp")) - before == set()
+        # A name of its own: other test processes write there meanwhile.
+        name = "job%d" % os.getpid()
+        directory = tempfile.gettempdir()
+        with job_lock(name):
+            assert [entry for entry in os.listdir(directory) if name in entry] == []
 
 
 def run_together(*commands):
