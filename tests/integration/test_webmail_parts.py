@@ -467,7 +467,8 @@ def _peak(user_client, link):
         download = user_client.get(link)
         assert download.status_code == 200
         size = 0
-        for piece in download.streaming_content:
+        pieces = download.streaming_content if download.streaming else [download.content]
+        for piece in pieces:
             size += len(piece)
         _current, peak = tracemalloc.get_traced_memory()
     finally:
