@@ -455,7 +455,8 @@ def chunks(client, uid, download):
     """
     decoder = streaming.decoder_for(download.encoding)
     limit = max(download.size, streaming.max_download())
-    data, offset = download.first, 0
+    # The first range is not kept once decoded.
+    data, download.first, offset = download.first, b"", 0
     while True:
         offset += len(data)
         piece = decoder.feed(data)
