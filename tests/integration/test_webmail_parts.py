@@ -595,5 +595,5 @@ def test_permissions_of_a_download_are_unchanged(client, mailbox, large, make_ac
     other = make_account("carol@webmail.test", mailbox={"address": "carol@webmail.test"})
     client.force_login(other)
     response = client.get(link)
-    assert response.status_code in (403, 404) and not response.streaming
+    assert response.status_code == 404 and not response.streaming
     assert data[:64] not in response.content
