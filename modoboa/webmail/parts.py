@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from imapclient import exceptions as imap_exceptions
 
-from . import imap, reading
+from . import imap, reading, streaming
 from .messages import FLAGS
 
 BOTH = ("text", "html")
@@ -381,48 +381,150 @@ def section_bytes(client, uid, part):
     return reading.part_bytes(full)
 
 
-def part_download(client, folder, uid, path):
-    """``(bytes, filename, content type)`` of the part at ``path`` (an
-    attachment), fetching only its section (an attached message: its
-    source).
+@dataclass
+class Download:
+    """A part to send: its name and type, and either its bytes (``data``:
+    a small part, read whole with its first range, or a part read the
+    former way) or the section to send range by range (``section``, its
+    ``size`` on the server, its transfer ``encoding``, its first range
+    read already in ``first``).
+    """
+
+    filename: str
+    content_type: str
+    data: bytes | None = None
+    section: str | None = None
+    size: int = 0
+    encoding: str = ""
+    first: bytes = b""
+
+    @property
+    def length(self):
+        """The exact length of the bytes sent, or None when it is not known
+        before they are (an encoded part).
+        """
+        if self.data is not None:
+            return len(self.data)
+        if isinstance(streaming.decoder_for(self.encoding), streaming.Identity):
+            return self.size
+        return None
+
+
+def _transfer_encoding(part):
+    """The transfer encoding as ``email`` reads it (get_payload)."""
+    if part.get_content_type() == "message/rfc822":
+        return ""
+    return str(part.get("content-transfer-encoding", "")).lower()
+
+
+def fetch_range(client, uid, section, offset, length):
+    """``length`` bytes (fewer at the end) of ``section`` from ``offset``."""
+    fetched = _fetch(client, uid, ["BODY.PEEK[%s]<%d.%d>" % (section, offset, length)])
+    prefix = _key(section)
+    for key, value in fetched.items():
+        if isinstance(key, bytes) and key.startswith(prefix):
+            return value or b""
+    raise reading.MessageNotFound(_("This message does not exist (any more)."))
+
+
+def _section_download(client, uid, part, path, section, size, encoding):
+    """The Download of ``section``: its first range read (a part read
+    whole in it: its bytes).
+    """
+    filename, content_type = _describe(part, path)
+    if size > streaming.max_download():
+        raise imap.ImapError(
+            _("This message is too large to be shown here (%d MB).") % (size // 1024**2)
+        )
+    decoder = streaming.decoder_for(encoding)
+    if decoder is None:
+        # uuencode: decoded whole by the email package.
+        return Download(filename, content_type, data=section_bytes(client, uid, part))
+    first = fetch_range(client, uid, section, 0, streaming.CHUNK)
+    if len(first) < streaming.CHUNK:
+        return Download(filename, content_type, data=streaming.decode_all(decoder, first))
+    return Download(
+        filename, content_type, section=section, size=size, encoding=encoding, first=first
+    )
+
+
+def chunks(client, uid, download):
+    """The decoded bytes of the Download ``download``, range by range (its
+    first one read already); StreamingError when the server's answers do
+    not make the section announced (its size in the BODYSTRUCTURE).
+    """
+    decoder = streaming.decoder_for(download.encoding)
+    limit = max(download.size, streaming.max_download())
+    # The first range is not kept once decoded.
+    data, download.first, offset = download.first, b"", 0
+    while True:
+        offset += len(data)
+        piece = decoder.feed(data)
+        if piece:
+            yield piece
+        if len(data) < streaming.CHUNK:
+            break
+        if offset > limit:
+            raise streaming.StreamingError("more than the size of the part announced")
+        data = fetch_range(client, uid, download.section, offset, streaming.CHUNK)
+    piece = decoder.finish()
+    if piece:
+        yield piece
+    if offset != download.size:
+        # Fewer bytes than the structure announced (the message expunged
+        # meanwhile: the server answers nothing): cut, not a short file.
+        raise streaming.StreamingError("%d bytes read, %d announced" % (offset, download.size))
+
+
+def open_download(client, folder, uid, path):
+    """The Download of the part at ``path`` (an attachment): its section
+    only (an attached message: its source), its first range read.
     """
     opened = _open(client, folder, uid, mark_seen=False)
     if opened is None:
-        return _download(_whole_part(client, folder, uid, path), path)
+        found = _whole_part(client, folder, uid, path)
+        return Download(*_describe(found, path), data=reading.part_bytes(found))
     part = reading.find_part(opened.tree, path)
     node = part.imap_node
     if part.get_content_type() == "message/rfc822" and path != "0" and node.children:
-        _check_size(node)
-        fetched = _fetch(client, uid, ["BODY.PEEK[%s]" % node.body_section])
-        return (fetched.get(_key(node.body_section)) or b"", *_describe(part, path))
+        return _section_download(client, uid, part, path, node.body_section, node.size, "")
     if node.body_section is None or part.is_multipart():
         # A multipart or the message inside an attached one (no link
         # leads there): as the whole message's parser cuts it.
-        return _download(_whole_part(client, folder, uid, path), path)
-    return (section_bytes(client, uid, part), *_describe(part, path))
+        found = _whole_part(client, folder, uid, path)
+        return Download(*_describe(found, path), data=reading.part_bytes(found))
+    return _section_download(
+        client, uid, part, path, node.body_section, node.size, _transfer_encoding(part)
+    )
 
 
-def inline_image(client, folder, uid, content_id):
-    """``(bytes, filename, content type)`` of the inline image of
-    ``content_id`` (raster types only), or MessageNotFound.
+def _read(client, uid, download):
+    if download.data is not None:
+        return download.data
+    return b"".join(chunks(client, uid, download))
+
+
+def part_download(client, folder, uid, path):
+    """``(bytes, filename, content type)`` of the part at ``path`` (an
+    attachment), read whole (open_download and chunks, joined).
+    """
+    download = open_download(client, folder, uid, path)
+    return _read(client, uid, download), download.filename, download.content_type
+
+
+def open_inline(client, folder, uid, content_id):
+    """The Download of the inline image of ``content_id`` (raster types
+    only), or MessageNotFound.
     """
     opened = _open(client, folder, uid, mark_seen=False)
     if opened is None:
         raw, _flags = reading.fetch_raw(client, folder, uid)
         inline, tree = reading.read(raw, uid=uid).inline, reading.parse(raw)
-
-        def content(found):
-            return reading.part_bytes(found)
-
     else:
         result, _text, _html = reading.analyse(
             opened.tree, uid=uid, raw_size=opened.size, flags=opened.flags, size_of=shown_size
         )
         inline, tree = result.inline, opened.tree
-
-        def content(found):
-            return section_bytes(client, uid, found)
-
     path = inline.get(content_id)
     if path is None:
         raise reading.MessageNotFound(_("This part does not exist."))
@@ -431,7 +533,22 @@ def inline_image(client, folder, uid, content_id):
     if content_type not in reading.INLINE_IMAGE_TYPES:
         raise reading.MessageNotFound(_("This part does not exist."))
     name = reading.safe_filename(found.get_filename(), "image-%s" % path)
-    return content(found), name, content_type
+    if opened is None:
+        return Download(name, content_type, data=reading.part_bytes(found))
+    node = found.imap_node
+    download = _section_download(
+        client, uid, found, path, node.body_section, node.size, _transfer_encoding(found)
+    )
+    download.filename, download.content_type = name, content_type
+    return download
+
+
+def inline_image(client, folder, uid, content_id):
+    """``(bytes, filename, content type)`` of the inline image of
+    ``content_id``, read whole (open_inline and chunks, joined).
+    """
+    download = open_inline(client, folder, uid, content_id)
+    return _read(client, uid, download), download.filename, download.content_type
 
 
 def header_text(client, folder, uid):

@@ -9,16 +9,17 @@ the user asked). Parts and sources are downloads or plain text, with
 ``nosniff`` and a policy allowing nothing.
 """
 
+from contextlib import ExitStack
 from urllib.parse import urlencode
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from . import folders as folder_ops
-from . import imap, parts, reading
+from . import imap, parts, reading, streaming
 from .app_settings import user_value
 from .sanitize import clean_html
 from .views import _folder_of, _sidebar, folder_url, webmail_page
@@ -143,8 +144,7 @@ def message_body(request, uid):
     return response
 
 
-def _download(data, filename, content_type, inline=False):
-    response = HttpResponse(data, content_type=content_type)
+def _file_headers(response, filename, inline):
     response["Content-Disposition"] = content_disposition_header(not inline, filename)
     response["Content-Security-Policy"] = NOTHING_POLICY
     response["X-Content-Type-Options"] = "nosniff"
@@ -152,16 +152,46 @@ def _download(data, filename, content_type, inline=False):
     return response
 
 
+def _download(data, filename, content_type, inline=False):
+    return _file_headers(HttpResponse(data, content_type=content_type), filename, inline)
+
+
+def _send_part(request, uid, open_part, inline=False):
+    """The response sending the part ``open_part(client, folder)`` opens
+    (a parts.Download): its bytes when it was read whole, else its
+    section range by range, the IMAP connection held by the response
+    until it is sent (or the client goes away). Every check (the
+    message, the part, its size, its first range) is made before the
+    response starts: an error is still a page.
+    """
+    folder = _folder_of(request)
+    with ExitStack() as stack:
+        client = stack.enter_context(imap.open_mailbox(request.user))
+        download = open_part(client, folder)
+        if download.data is None:
+            holder = stack.pop_all()
+    if download.data is not None:
+        return _download(download.data, download.filename, download.content_type, inline)
+    stream = streaming.PartStream(
+        parts.chunks(client, uid, download),
+        holder,
+        what="part %s of message %s" % (download.section, uid),
+    )
+    response = StreamingHttpResponse(stream, content_type=download.content_type)
+    if download.length is not None:
+        response["Content-Length"] = str(download.length)
+    return _file_headers(response, download.filename, inline)
+
+
 @webmail_page
 @require_GET
 def message_part(request, uid, part):
     """An attachment, always downloaded, with a safe name and type; only
-    its section is fetched.
+    its section is fetched, range by range when it is large.
     """
-    folder = _folder_of(request)
-    with imap.open_mailbox(request.user) as client:
-        data, filename, content_type = parts.part_download(client, folder, uid, part)
-    return _download(data, filename, content_type)
+    return _send_part(
+        request, uid, lambda client, folder: parts.open_download(client, folder, uid, part)
+    )
 
 
 @webmail_page
@@ -170,12 +200,13 @@ def message_cid(request, uid):
     """An inline image of the message (``cid:`` reference), raster types
     only.
     """
-    folder = _folder_of(request)
-    with imap.open_mailbox(request.user) as client:
-        data, name, content_type = parts.inline_image(
-            client, folder, uid, request.GET.get("cid", "")
-        )
-    return _download(data, name, content_type, inline=True)
+    content_id = request.GET.get("cid", "")
+    return _send_part(
+        request,
+        uid,
+        lambda client, folder: parts.open_inline(client, folder, uid, content_id),
+        inline=True,
+    )
 
 
 def _text_response(text):
