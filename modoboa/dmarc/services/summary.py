@@ -32,7 +32,7 @@ RLOOKUP_WORKERS = 16
 TOP_BATCH = 250
 TOP_ROUNDS = 4
 TOP_COVERAGE = 2 / 3
-TOP_QUERIES = 1 + TOP_ROUNDS * (3 + 1)
+TOP_QUERIES = 2 + TOP_ROUNDS * (3 + 1)
 MAX_QUERIES = 1 + 2 * TOP_QUERIES
 
 
@@ -286,9 +286,33 @@ def grouped_sources(domain, period, passed, limit, offset=0):
 
 
 INDEX_HINTS = {
-    "sqlite": "INDEXED BY dmarc_sourcevolume_ip_idx",
-    "mysql": "FORCE INDEX (dmarc_sourcevolume_ip_idx)",
+    "sqlite": "INDEXED BY %s",
+    "mysql": "FORCE INDEX (%s)",
 }
+TOP_INDEX = "dmarc_sourcevolume_top_idx"
+IP_INDEX = "dmarc_sourcevolume_ip_idx"
+
+
+def _units_sql(connection, period):
+    """The condition selecting the summary rows that tile ``period``
+    (its whole years, whole months and days left over) and its parameters.
+    """
+    quote = connection.ops.quote_name
+    conditions, params = [], []
+    for scale, starts in spans(period).items():
+        if starts:
+            conditions.append(
+                "(%s = %%s AND %s IN (%s))"
+                % (quote("scale"), quote("start"), ", ".join(["%s"] * len(starts)))
+            )
+            params.append(scale)
+            params.extend(connection.ops.adapt_datefield_value(start) for start in starts)
+    return " OR ".join(conditions), params
+
+
+def _hint(connection, index):
+    hint = INDEX_HINTS.get(connection.vendor)
+    return hint % index if hint else ""
 
 
 def exact_sums(domain, period, passed, addresses):
@@ -300,15 +324,8 @@ def exact_sums(domain, period, passed, addresses):
     """
     connection = connections[router.db_for_read(SourceVolume)]
     quote = connection.ops.quote_name
-    conditions, params = [], [domain.pk, passed, *addresses]
-    for scale, starts in spans(period).items():
-        if starts:
-            conditions.append(
-                "(%s = %%s AND %s IN (%s))"
-                % (quote("scale"), quote("start"), ", ".join(["%s"] * len(starts)))
-            )
-            params.append(scale)
-            params.extend(connection.ops.adapt_datefield_value(start) for start in starts)
+    units, unit_params = _units_sql(connection, period)
+    params = [domain.pk, passed, *addresses, *unit_params]
     # Only quoted names, placeholders and a fixed hint: values are parameters.
     template = (
         "SELECT %s, %s FROM %s %s WHERE %s = %%s AND %s = %%s AND %s IN (%s) AND (%s) GROUP BY %s"
@@ -317,12 +334,12 @@ def exact_sums(domain, period, passed, addresses):
         quote("source_ip"),
         ", ".join("SUM(%s)" % quote(name) for name in COUNTERS),
         quote(SourceVolume._meta.db_table),
-        INDEX_HINTS.get(connection.vendor, ""),
+        _hint(connection, IP_INDEX),
         quote("header_from_id"),
         quote("passed"),
         quote("source_ip"),
         ", ".join(["%s"] * len(addresses)),
-        " OR ".join(conditions),
+        units,
         quote("source_ip"),
     )
     sql = template % names
@@ -330,6 +347,45 @@ def exact_sums(domain, period, passed, addresses):
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [Source(str(ip), *(int(value or 0) for value in values)) for ip, *values in rows]
+
+
+def ranked_sources(domain, period, passed, limit, offset=0):
+    """What :func:`grouped_sources` returns, in two queries that read
+    less: the rows of the period's units (its whole years, months and days
+    left over) summed per source from the ``(domain, scale, start, passed,
+    -total, address)`` index alone, which holds the volume and the address
+    (no table row is read), ``limit`` addresses from ``offset`` in the
+    order of the page; then the other counters of these addresses only
+    (:func:`exact_sums`).
+    """
+    connection = connections[router.db_for_read(SourceVolume)]
+    quote = connection.ops.quote_name
+    units, unit_params = _units_sql(connection, period)
+    # Only quoted names, placeholders and a fixed hint: values are parameters.
+    template = (
+        "SELECT %s, SUM(%s) AS %s FROM %s %s WHERE %s = %%s AND %s = %%s AND (%s) "
+        "GROUP BY %s ORDER BY %s DESC, %s LIMIT %%s OFFSET %%s"
+    )
+    names = (
+        quote("source_ip"),
+        quote("total"),
+        quote("volume"),
+        quote(SourceVolume._meta.db_table),
+        _hint(connection, TOP_INDEX),
+        quote("header_from_id"),
+        quote("passed"),
+        units,
+        quote("source_ip"),
+        quote("volume"),
+        quote("source_ip"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(template % names, [domain.pk, passed, *unit_params, limit, offset])
+        order = [str(ip) for ip, _volume in cursor.fetchall()]
+    if not order:
+        return []
+    found = {source.ip: source for source in exact_sums(domain, period, passed, order)}
+    return [found[ip] for ip in order]
 
 
 def year_parts(period):
@@ -371,11 +427,13 @@ def top_sources(domain, period, passed, limit):
       (the sum of the bounds reached in each unit: a threshold algorithm);
     - when the units are much longer than the period (less than
       ``TOP_COVERAGE`` of their days), or after ``TOP_ROUNDS`` readings
-      (of 250, 500, 1,000 then 2,000 candidates per unit), the rows are
-      summed per source instead.
+      (of 250, 500, 1,000 then 2,000 candidates per unit), the volumes of
+      the period's whole years, months and days are summed per source from
+      the index alone, then the counters of the ``limit`` first
+      (:func:`ranked_sources`, two queries).
 
-    At most ``1 + TOP_ROUNDS * (units + 1)`` queries (a period of at most
-    MAX_DAYS days lies in at most 3 calendar years, so 17).
+    At most ``2 + TOP_ROUNDS * (units + 1)`` queries (a period of at most
+    MAX_DAYS days lies in at most 3 calendar years, so 18).
     """
     covering = [(scale, starts) for scale, starts in spans(period).items() if starts]
     rows = SourceVolume.objects.filter(header_from=domain, passed=passed)
@@ -386,7 +444,7 @@ def top_sources(domain, period, passed, limit):
         return [_source(row.pop("source_ip"), row) for row in found]
     units = [bounding_unit(first, last) for first, last in year_parts(period)]
     if period.days < TOP_COVERAGE * sum(days for _scale, _start, days in units):
-        return grouped_sources(domain, period, passed, limit)
+        return ranked_sources(domain, period, passed, limit)
     cursors = [
         {"scale": scale, "start": start, "offset": 0, "bound": 0} for scale, start, _days in units
     ]
@@ -421,7 +479,7 @@ def top_sources(domain, period, passed, limit):
         threshold = sum(cursor["bound"] for cursor in cursors)
         if len(ranked) == limit and ranked[-1].total > threshold:
             return ranked
-    return grouped_sources(domain, period, passed, limit)
+    return ranked_sources(domain, period, passed, limit)
 
 
 SOURCES_PER_PAGE = 100
@@ -451,15 +509,16 @@ def sources_page(domain, period, passed, page):
     """Page ``page`` (from 1) of every source of the period, in the order
     of the report page (its first page is the page's list), and whether
     another page follows: the first TOP_DEPTH sources from the threshold
-    algorithm, the following ones from the grouped sums (LIMIT/OFFSET in
-    SQL). At most TOP_QUERIES queries.
+    algorithm, the following ones from the volumes summed per source
+    (:func:`ranked_sources`, LIMIT/OFFSET in SQL). At most TOP_QUERIES
+    queries.
     """
     offset = (page - 1) * SOURCES_PER_PAGE
     wanted = SOURCES_PER_PAGE + 1
     if offset + wanted <= TOP_DEPTH:
         found = top_sources(domain, period, passed, offset + wanted)[offset:]
     else:
-        found = grouped_sources(domain, period, passed, wanted, offset)
+        found = ranked_sources(domain, period, passed, wanted, offset)
     return found[:SOURCES_PER_PAGE], len(found) > SOURCES_PER_PAGE
 
 

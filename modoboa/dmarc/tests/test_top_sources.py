@@ -7,6 +7,8 @@ import datetime
 import random
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from modoboa.dmarc.services import daily
 from modoboa.dmarc.services import summary as summary_service
@@ -82,6 +84,10 @@ def random_periods(count, seed):
         ("2026-02-01", "2026-02-28"),  # no data
         ("2024-01-01", "2024-12-31"),  # long before the first record
         ("2026-12-31", "2027-01-01"),
+        ("2026-03-01", "2026-08-31"),  # six months within a year
+        ("2026-06-29", "2026-07-05"),  # an ISO week across two months
+        ("2026-01-17", "2026-11-12"),  # partial first and last months
+        ("2026-06-15", "2026-07-14"),  # 30 days across two months
     ]
     for _number in range(count):
         start = FIRST - datetime.timedelta(days=30) + datetime.timedelta(days=rng.randrange(800))
@@ -116,7 +122,41 @@ def test_top_sources_equal_the_grouped_sums(generated, monkeypatch, coverage, ro
                 assert listed(grouped) == expected[:limit], (start, end, passed, limit)
                 assert listed(top) == expected[:limit], (start, end, passed, limit)
                 checked += bool(expected)
+            for offset in (0, 5):
+                ranked = summary_service.ranked_sources(domain, period, passed, 7, offset)
+                assert listed(ranked) == expected[offset : offset + 7], (start, end, passed)
     assert checked > 200
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-03-01", "2026-08-31"),  # six months within their year
+        ("2026-06-29", "2026-07-05"),  # an ISO week across two months
+        ("2026-06-15", "2026-07-14"),  # 30 days across two months
+        ("2025-12-20", "2026-01-10"),  # three weeks across two years
+    ],
+)
+def test_a_small_part_of_its_units_is_summed_from_the_index(generated, monkeypatch, start, end):
+    """A period much shorter than its units is not grouped over the whole
+    rows: its volumes come from the index (one query), then the counters
+    of the sources listed (a second one).
+    """
+    domain, records = generated
+
+    def refused(*args, **kwargs):
+        raise AssertionError("grouped over the whole rows")
+
+    monkeypatch.setattr(summary_service, "grouped_sources", refused)
+    period = summary_service.parse_period({"start": start, "end": end})
+    for passed in (True, False):
+        with CaptureQueriesContext(connection) as queries:
+            top = summary_service.top_sources(domain, period, passed, 30)
+        assert listed(top) == from_records(records, period, passed)[:30]
+        assert len(queries.captured_queries) == 2, start
+        ranking, counters = (query["sql"] for query in queries.captured_queries)
+        assert "dmarc_sourcevolume_top_idx" in ranking or connection.vendor == "postgresql"
+        assert "spf_pass" not in ranking and "spf_pass" in counters
 
 
 def test_the_threshold_stops_early_on_a_long_period(generated, django_assert_max_num_queries):
