@@ -341,11 +341,6 @@ def _describe(found, path):
     return filename, content_type
 
 
-def _download(found, path):
-    """``(bytes, filename, content type)`` of a part to download."""
-    return (reading.part_bytes(found), *_describe(found, path))
-
-
 def _base64(body):
     """The base64 ``body`` decoded as the ``email`` package decodes it when
     it is valid (its line breaks dropped, its padding completed), without
@@ -408,6 +403,11 @@ class Download:
         if isinstance(streaming.decoder_for(self.encoding), streaming.Identity):
             return self.size
         return None
+
+
+def _whole_download(found, path):
+    """The Download of a part the whole message's parser cut (``found``)."""
+    return Download(*_describe(found, path), data=reading.part_bytes(found))
 
 
 def _transfer_encoding(part):
@@ -482,8 +482,7 @@ def open_download(client, folder, uid, path):
     """
     opened = _open(client, folder, uid, mark_seen=False)
     if opened is None:
-        found = _whole_part(client, folder, uid, path)
-        return Download(*_describe(found, path), data=reading.part_bytes(found))
+        return _whole_download(_whole_part(client, folder, uid, path), path)
     part = reading.find_part(opened.tree, path)
     node = part.imap_node
     if part.get_content_type() == "message/rfc822" and path != "0" and node.children:
@@ -491,8 +490,7 @@ def open_download(client, folder, uid, path):
     if node.body_section is None or part.is_multipart():
         # A multipart or the message inside an attached one (no link
         # leads there): as the whole message's parser cuts it.
-        found = _whole_part(client, folder, uid, path)
-        return Download(*_describe(found, path), data=reading.part_bytes(found))
+        return _whole_download(_whole_part(client, folder, uid, path), path)
     return _section_download(
         client, uid, part, path, node.body_section, node.size, _transfer_encoding(part)
     )
@@ -541,14 +539,6 @@ def open_inline(client, folder, uid, content_id):
     )
     download.filename, download.content_type = name, content_type
     return download
-
-
-def inline_image(client, folder, uid, content_id):
-    """``(bytes, filename, content type)`` of the inline image of
-    ``content_id``, read whole (open_inline and chunks, joined).
-    """
-    download = open_inline(client, folder, uid, content_id)
-    return _read(client, uid, download), download.filename, download.content_type
 
 
 def header_text(client, folder, uid):

@@ -310,7 +310,8 @@ def _lines(data):
 
 def _whole_download(raw, path):
     found = reading.find_part(reading.parse(raw), path)
-    return parts._download(found, path)
+    download = parts._whole_download(found, path)
+    return download.data, download.filename, download.content_type
 
 
 def test_rfc2231_names_and_nested_messages_download(user_client, mailbox):
